@@ -1,0 +1,101 @@
+# sonde — one static tracing binary.
+#
+#   make            build ./sonde (static)
+#   sudo make run   install build packages if missing, build, run `sonde snoop exec`
+#   sudo make test  install packages if missing, build, run every test (unit,
+#                   command line, integration on this kernel and under qemu)
+#   make install    PREFIX=/usr/local DESTDIR=
+
+VERSION := 0.1.0
+CC      ?= gcc
+CLANG   ?= clang
+BPFTOOL ?= bpftool
+OUT     := .build
+
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
+CPPFLAGS += -Iinclude -I$(OUT) -I/usr/include/tracefs -I/usr/include/traceevent \
+	    -DSONDE_VERSION='"$(VERSION)"' -D_GNU_SOURCE
+LDFLAGS ?=
+STATIC  ?= -static
+LDLIBS  := -ltracefs -ltraceevent -lbpf -ldw -lelf -lzstd -llzma -lbz2 -lz -lpthread
+
+BPF_SRC   := $(wildcard bpf/*.bpf.c)
+BPF_SKELS := $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRC))
+LIB_SRC   := $(wildcard lib/*.c)
+CMD_SRC   := $(wildcard cmd/*.c)
+LIB_OBJ   := $(patsubst %.c,$(OUT)/%.o,$(LIB_SRC))
+CMD_OBJ   := $(patsubst %.c,$(OUT)/%.o,$(CMD_SRC))
+UNIT_SRC  := $(wildcard tests/unit/*.c)
+HELPER_SRC := $(wildcard tests/helpers/*.c)
+HELPER_BIN := $(patsubst tests/helpers/%.c,tests/helpers/bin/%,$(HELPER_SRC))
+
+# Debian packages the build and the tests need.
+BUILD_PKGS := gcc make clang llvm bpftool libbpf-dev libelf-dev libdw-dev \
+	      libtraceevent-dev libtracefs-dev zlib1g-dev libzstd-dev \
+	      liblzma-dev libbz2-dev pkg-config
+TEST_PKGS  := qemu-system-x86 busybox-static cpio util-linux file
+
+.PHONY: all run test deps test-deps unit test-helpers install clean
+
+all: sonde
+
+sonde: $(OUT)/main.o $(CMD_OBJ) $(LIB_OBJ)
+	$(CC) $(LDFLAGS) $(STATIC) -o $@ $^ $(LDLIBS)
+
+$(OUT)/%.o: %.c $(BPF_SKELS) $(wildcard include/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+# BPF objects: CO-RE, built against the checked-in bpf/vmlinux_min.h, never
+# against the build machine's kernel.
+$(OUT)/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h)
+	@mkdir -p $(OUT)
+	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -Ibpf -Iinclude \
+		-c $< -o $@.tmp
+	$(BPFTOOL) gen object $@ $@.tmp
+	@rm -f $@.tmp
+
+$(OUT)/%.skel.h: $(OUT)/%.bpf.o
+	$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@
+
+# Static helper programs the integration tests exec (they also run inside
+# the qemu guests, so they are static too).
+tests/helpers/bin/%: tests/helpers/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -static -Wall -o $@ $<
+
+test-helpers: $(HELPER_BIN)
+
+$(OUT)/unit-tests: $(UNIT_SRC) $(LIB_OBJ) $(wildcard tests/unit/*.h)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(STATIC) -Itests/unit -o $@ $(UNIT_SRC) \
+		$(LIB_OBJ) $(LDLIBS)
+
+unit: $(OUT)/unit-tests
+	./$(OUT)/unit-tests
+
+# Install missing packages when root on Debian/Ubuntu; otherwise say what
+# is missing.
+deps:
+	@PKGS="$(BUILD_PKGS)" sh tests/install-packages.sh
+test-deps:
+	@PKGS="$(BUILD_PKGS) $(TEST_PKGS)" sh tests/install-packages.sh
+
+run: deps
+	$(MAKE) sonde
+	./sonde snoop exec
+
+test: test-deps
+	$(MAKE) sonde test-helpers $(OUT)/unit-tests
+	sh tests/run-all.sh
+
+PREFIX  ?= /usr/local
+install: sonde
+	install -D -m 0755 sonde $(DESTDIR)$(PREFIX)/bin/sonde
+	for m in Documentation/*.1; do \
+		install -D -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man1/$$(basename $$m); done
+	install -D -m 0644 completions/sonde.bash \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/sonde
+
+clean:
+	rm -rf $(OUT) sonde tests/helpers/bin

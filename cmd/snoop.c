@@ -1,0 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0
+/* placeholder until the real command lands (same session) */
+#include "cmds.h"
+#include "sonde.h"
+int cmd_snoop(int argc, char **argv) { return error("not built yet"); }

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Shared definitions: exit codes, global options, messages. */
+#ifndef SONDE_H
+#define SONDE_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+/* Exit statuses (documented in sonde(1)). */
+#define EXIT_OK		0
+#define EXIT_FAIL	1	/* runtime failure: kernel refused, I/O error */
+#define EXIT_USAGE	2	/* bad command line or probe specification */
+
+enum mechanism {
+	MECH_AUTO = 0,
+	MECH_BPF,
+	MECH_TRACEFS,
+	MECH_PERF,
+};
+
+/* Options every command accepts; set by the option parser. */
+struct global_opts {
+	int verbose;
+	bool json;
+	enum mechanism via;
+	const char *via_arg;
+};
+extern struct global_opts g_opts;
+
+const char *mechanism_name(enum mechanism m);
+int mechanism_parse(const char *s, enum mechanism *out);
+
+/*
+ * Messages follow git's rules: lowercase, no full stop, what failed first.
+ * error() and usage_error() return the exit status to use.
+ */
+void vinfo(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Signal handling: handlers only set a flag; loops poll it. */
+void signals_install(void);
+bool signals_stop_requested(void);
+int signals_last(void);
+
+/* The command being run, for messages ("sonde snoop: ..."). */
+extern const char *g_cmd_name;
+
+#endif

@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sonde: git-style command table and busybox-style applet routing.
+ *
+ *   sonde [global options] <command> [options] [args]
+ *   execsnoop [options]          (a symlink to sonde)
+ */
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cmds.h"
+#include "options.h"
+#include "sonde.h"
+#include "util.h"
+
+const struct command commands[] = {
+	{ "features", cmd_features, "report what this kernel offers and which mechanism each probe kind gets" },
+	{ "snoop", cmd_snoop, "ready-made event tools: exec, ..." },
+	{ "help", cmd_help, "show help for sonde or a command" },
+	{ NULL },
+};
+
+const struct applet applets[] = {
+	{ "execsnoop", "snoop", "exec" },
+	{ NULL },
+};
+
+const struct command *command_find(const char *name)
+{
+	for (const struct command *c = commands; c->name; c++)
+		if (!strcmp(c->name, name))
+			return c;
+	return NULL;
+}
+
+const struct applet *applet_find(const char *name)
+{
+	for (const struct applet *a = applets; a->name; a++)
+		if (!strcmp(a->name, name))
+			return a;
+	return NULL;
+}
+
+const char *command_suggest(const char *name)
+{
+	const char *best = NULL;
+	int best_d = 3;
+
+	for (const struct command *c = commands; c->name; c++) {
+		int d = edit_distance(name, c->name);
+		if (d < best_d || (!strncmp(name, c->name, strlen(name)) && d < 99)) {
+			best_d = d;
+			best = c->name;
+			if (!strncmp(name, c->name, strlen(name)))
+				break;
+		}
+	}
+	return best;
+}
+
+static const char *const sonde_usage[] = {
+	"sonde [-v] [--json] [--via MECH] <command> [<options>] [<args>]",
+	"sonde --version | --list-cmds | --install DIR | --install-list",
+	"<applet> [<options>]   (a symlink to sonde, e.g. execsnoop)",
+	NULL,
+};
+
+void main_usage(FILE *fp)
+{
+	usage_with_options(fp, sonde_usage, NULL);
+	fprintf(fp, "\nCommands:\n");
+	for (const struct command *c = commands; c->name; c++)
+		fprintf(fp, "    %-12s%s\n", c->name, c->summary);
+	fprintf(fp, "\nApplets (sonde --install DIR makes the symlinks):\n   ");
+	for (const struct applet *a = applets; a->name; a++)
+		fprintf(fp, " %s", a->name);
+	fprintf(fp, "\n\nSee 'sonde <command> -h' or 'man sonde-<command>'.\n");
+}
+
+static int install_applets(const char *dir)
+{
+	char self[PATH_MAX], link[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	int made = 0;
+
+	if (n < 0)
+		return error("cannot find my own path: %s", strerror(errno));
+	self[n] = '\0';
+	for (const struct applet *a = applets; a->name; a++) {
+		snprintf(link, sizeof(link), "%s/%s", dir, a->name);
+		if (symlink(self, link) && errno != EEXIST)
+			return error("cannot create '%s': %s", link, strerror(errno));
+		made++;
+	}
+	printf("%d applet links in %s -> %s\n", made, dir, self);
+	return 0;
+}
+
+/* Run one command: stdout is flushed and checked here, in one place. */
+static int run_command(const struct command *c, int argc, char **argv)
+{
+	static char name[64];
+	int ret;
+
+	snprintf(name, sizeof(name), "sonde %s", c->name);
+	g_cmd_name = name;
+	ret = c->fn(argc, argv);
+	if (fflush(stdout) || ferror(stdout)) {
+		/* A reader that went away (| head) is a normal way to stop. */
+		if (errno != EPIPE)
+			return error("write error on standard output: %s", strerror(errno));
+	}
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	const char *base = basename(argv[0]);
+	const struct applet *ap = applet_find(base);
+	const char *install_dir = NULL;
+	bool version = false, list_cmds = false, install_list = false;
+	const struct option main_opts[] = {
+		{ OPT_BOOL, 0, "version", &version, NULL, "print the version" },
+		{ OPT_BOOL, 0, "list-cmds", &list_cmds, NULL, "list the commands (for completion)" },
+		{ OPT_STRING, 0, "install", &install_dir, "DIR", "make the applet symlinks in DIR" },
+		{ OPT_BOOL, 0, "install-list", &install_list, NULL, "list the applet names" },
+		OPT_END_MARK(),
+	};
+	const struct command *c;
+
+	if (ap) {
+		/* execsnoop -x  ==>  sonde snoop exec -x */
+		char **nargv = calloc(argc + 3, sizeof(*nargv));
+		int k = 0;
+
+		nargv[k++] = (char *)ap->cmd;
+		if (ap->sub)
+			nargv[k++] = (char *)ap->sub;
+		for (int i = 1; i < argc; i++)
+			nargv[k++] = argv[i];
+		c = command_find(ap->cmd);
+		return run_command(c, k, nargv);
+	}
+
+	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+		main_usage(stdout);
+		return 0;
+	}
+	argc = parse_options(argc, argv, main_opts, sonde_usage,
+			     PARSE_OPT_STOP_AT_NON_OPTION);
+	if (version) {
+		printf("sonde %s\n", SONDE_VERSION);
+		return 0;
+	}
+	if (list_cmds) {
+		for (c = commands; c->name; c++)
+			printf("%s\n", c->name);
+		return 0;
+	}
+	if (install_list) {
+		for (ap = applets; ap->name; ap++)
+			printf("%s\n", ap->name);
+		return 0;
+	}
+	if (install_dir)
+		return install_applets(install_dir);
+	if (argc < 1) {
+		main_usage(stderr);
+		return EXIT_USAGE;
+	}
+	c = command_find(argv[0]);
+	if (!c) {
+		const char *s = command_suggest(argv[0]);
+
+		if (s)
+			return usage_error("'%s' is not a command; did you mean '%s'?",
+					   argv[0], s);
+		return usage_error("'%s' is not a command; see 'sonde help'", argv[0]);
+	}
+	return run_command(c, argc, argv);
+}
