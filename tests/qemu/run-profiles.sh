@@ -1,0 +1,247 @@
+#!/bin/bash
+# run-profiles.sh - run the integration tests inside Debian kernels under qemu
+#
+#   tests/qemu/run-profiles.sh [--kernels 6.1,6.12] [--tests "a.sh b.sh"]
+#   tests/qemu/run-profiles.sh --build-helpers
+#
+# Boots each kernel once (qemu TCG) and runs tests/integration/run.sh inside
+# for every profile that kernel serves (see KERNELS.md):
+#   6.1:  full-6.1 nobtf-6.1 nobpf-6.1 debugfs-6.1
+#   6.12: full-6.12
+# Prints run.sh's result lines, then "qemu: N passed, N failed, N skipped";
+# exits non-zero iff something failed. Installs its packages and fetches the
+# kernels itself when run as root; says "skip PROFILE/qemu: why" when qemu
+# cannot run at all. --tests takes test names, or paths to extra test files
+# (copied into the guest's tests/integration).
+#
+# Environment: SONDE_BIN (default <repo>/sonde), HELPERS_DIR (default
+# tests/helpers/bin), OUTDIR (logs and initramfs, default /tmp/sonde-qemu),
+# SONDE_KERNEL_CACHE (default /var/cache/sonde-test/kernels), QEMU_TIMEOUT
+# (seconds per boot, default 1500), TEST_TIMEOUT (seconds per test, 120).
+set -uo pipefail
+
+root=$(cd "$(dirname "$0")/../.." && pwd)
+SONDE_BIN=${SONDE_BIN:-$root/sonde}
+HELPERS_DIR=${HELPERS_DIR:-$root/tests/helpers/bin}
+OUTDIR=${OUTDIR:-/tmp/sonde-qemu}
+CACHE=${SONDE_KERNEL_CACHE:-/var/cache/sonde-test/kernels}
+QEMU_TIMEOUT=${QEMU_TIMEOUT:-1500}
+TEST_TIMEOUT=${TEST_TIMEOUT:-120}
+
+declare -A KPKG=(
+	[6.1]=linux-image-6.1.0-56-cloud-amd64
+	[6.12]=linux-image-6.12.117+deb12-cloud-amd64
+)
+declare -A KPROFILES=(
+	[6.1]="full-6.1 nobtf-6.1 nobpf-6.1 debugfs-6.1"
+	[6.12]="full-6.12"
+)
+
+passed=0 failed=0 skipped=0
+apt_updated='' why='' vmlinuz=''
+
+die() { echo "run-profiles: $*" >&2; exit 2; }
+
+# Every tests/helpers/NAME.c becomes a static HELPERS_DIR/NAME (the guest has
+# no libc, so static is a must).
+build_helpers() {
+	local src bin
+	mkdir -p "$HELPERS_DIR" || return 1
+	for src in "$root"/tests/helpers/*.c; do
+		[ -e "$src" ] || continue
+		bin=$HELPERS_DIR/$(basename "$src" .c)
+		[ "$bin" -nt "$src" ] && continue
+		gcc -static -O2 -Wall -o "$bin" "$src" || {
+			echo "run-profiles: cannot build $bin" >&2
+			return 1
+		}
+	done
+}
+
+apt_update_once() {
+	[ -n "$apt_updated" ] && return 0
+	apt_updated=1
+	apt-get update -qq >/dev/null
+}
+
+# ensure_packages: install what is missing, or fail and set $why
+ensure_packages() {
+	local missing=()
+	command -v qemu-system-x86_64 >/dev/null || missing+=(qemu-system-x86)
+	# the busybox package's /bin/busybox is dynamic: the guest needs the static one
+	if [ ! -x /bin/busybox ] || LC_ALL=C readelf -l /bin/busybox 2>/dev/null |
+		grep -q 'program interpreter'; then
+		missing+=(busybox-static)
+	fi
+	command -v cpio >/dev/null || missing+=(cpio)
+	if [ ${#missing[@]} -gt 0 ]; then
+		if [ "$(id -u)" != 0 ]; then
+			why="not root, cannot install ${missing[*]}"
+			return 1
+		fi
+		apt_update_once
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			--no-install-recommends "${missing[@]}" >/dev/null 2>&1 || {
+			why="apt-get install ${missing[*]} failed"
+			return 1
+		}
+	fi
+	qemu-system-x86_64 --version >/dev/null 2>&1 || {
+		why="qemu-system-x86_64 does not run"
+		return 1
+	}
+}
+
+# fetch_kernel VERSION: cache its vmlinuz (and config), set $vmlinuz to it
+fetch_kernel() {
+	local pkg=${KPKG[$1]} dir tmp
+	dir=$CACHE/$pkg
+	vmlinuz=$dir/vmlinuz
+	if [ ! -s "$dir/vmlinuz" ]; then
+		tmp=$(mktemp -d) || return 1
+		# -o APT::Sandbox::User=root: _apt could not write into our temp dir
+		{ (cd "$tmp" && apt-get download -qq -o APT::Sandbox::User=root "$pkg") ||
+			{ apt_update_once && (cd "$tmp" &&
+			apt-get download -qq -o APT::Sandbox::User=root "$pkg"); }; } \
+			>/dev/null 2>&1 && dpkg-deb -x "$tmp"/*.deb "$tmp/x" &&
+			mkdir -p "$dir" &&
+			cp "$tmp"/x/boot/config-* "$dir/config" &&
+			cp "$tmp"/x/boot/vmlinuz-* "$dir/vmlinuz.$$" &&
+			mv "$dir/vmlinuz.$$" "$dir/vmlinuz"
+		rm -rf "$tmp"
+	fi
+	[ -s "$vmlinuz" ]
+}
+
+# build_initramfs VERSION PROFILES TESTS OUT: the guest's whole root filesystem
+build_initramfs() {
+	local stage=$OUTDIR/root-$1 t
+	rm -rf "$stage"
+	mkdir -p "$stage"/{bin,dev,proc,sys,tmp} "$stage"/sonde/tests/helpers/bin &&
+		cp /bin/busybox "$stage/bin/" &&
+		cp "$root/tests/qemu/init.sh" "$stage/init" &&
+		cp -r "$root/tests/integration" "$stage/sonde/tests/" &&
+		cp "$HELPERS_DIR"/* "$stage/sonde/tests/helpers/bin/" || return 1
+	[ -e "$SONDE_BIN" ] && { cp "$SONDE_BIN" "$stage/sonde/sonde" || return 1; }
+	for t in "${extra_tests[@]}"; do
+		cp "$t" "$stage/sonde/tests/integration/" || return 1
+	done
+	mknod -m 600 "$stage/dev/console" c 5 1 2>/dev/null
+	cat >"$stage/sonde/run.conf" <<-EOF
+		PROFILES='$2'
+		TESTS='$3'
+		TEST_TIMEOUT=$TEST_TIMEOUT
+	EOF
+	(cd "$stage" && find . | LC_ALL=C sort |
+		cpio --quiet -o -H newc -R 0:0 | gzip -1) >"$4" || return 1
+	rm -rf "$stage"
+}
+
+# boot VERSION VMLINUZ INITRD: run the guest, echo and count its results
+boot() {
+	local log=$OUTDIR/console-$1.log line rc='' start=$SECONDS before=$failed
+	echo -n >"$log"
+	# ttyS0 = console -> log; ttyS1 = result lines -> our stdin
+	while IFS= read -r line; do
+		line=${line%$'\r'}
+		case $line in
+		"ok "*) passed=$((passed + 1)) ;;
+		"FAIL "*) failed=$((failed + 1)) ;;
+		"skip "*) skipped=$((skipped + 1)) ;;
+		"    "* | *": "*" passed, "*" failed, "*" skipped") ;;
+		"SONDE-GUEST-DONE rc="*) rc=${line#*rc=}; continue ;;
+		*) continue ;;
+		esac
+		echo "$line"
+	done < <(timeout -k 10 "$QEMU_TIMEOUT" qemu-system-x86_64 \
+		-accel tcg -cpu max -smp 2 -m 2048 -nodefaults -display none \
+		-no-reboot -kernel "$2" -initrd "$3" \
+		-append "console=ttyS0 quiet panic=-1" \
+		-chardev file,id=console,path="$log" -serial chardev:console \
+		-serial stdio </dev/null 2>"$OUTDIR/qemu-$1.err")
+
+	local took=$((SECONDS - start)) why=
+	if [ -z "$rc" ]; then
+		if [ $took -ge "$QEMU_TIMEOUT" ]; then
+			why="no result after ${QEMU_TIMEOUT}s"
+		else
+			why="guest stopped before finishing"
+		fi
+		line=$(tr -d '\r' <"$log" | grep -m1 -o 'Kernel panic.*')
+		[ -n "$line" ] && why+=": $line"
+	elif [ "$rc" != 0 ] && [ $failed = $before ]; then
+		why="guest exited with rc=$rc but no test failed"
+	fi
+	if [ -n "$why" ]; then
+		failed=$((failed + 1))
+		echo "FAIL $1/boot: $why; console log $log:"
+		cat "$OUTDIR/qemu-$1.err" "$log" | tr -d '\r' | tail -n 30 |
+			sed 's/^/    /'
+	fi
+	echo "# $1: boot and tests took ${took}s (console log $log)"
+}
+
+kernels=6.1,6.12 tests='' only_helpers=''
+while [ $# -gt 0 ]; do
+	case $1 in
+	--kernels) kernels=${2:?}; shift 2 ;;
+	--tests) tests=${2:?}; shift 2 ;;
+	--build-helpers) only_helpers=1; shift ;;
+	*) die "usage: run-profiles.sh [--kernels 6.1,6.12] [--tests \"a.sh b.sh\"] [--build-helpers]" ;;
+	esac
+done
+
+build_helpers || exit 1
+[ -n "$only_helpers" ] && exit 0
+
+# Test paths go into the guest as extra files; the guest gets names only.
+extra_tests=() names=()
+for t in $tests; do
+	case $t in
+	*/*) [ -f "$t" ] || die "no such test: $t"
+		extra_tests+=("$(realpath "$t")"); names+=("$(basename "$t")") ;;
+	*) names+=("$t") ;;
+	esac
+done
+tests=${names[*]:-}
+
+[ -e "$SONDE_BIN" ] || echo "run-profiles: warning: no sonde binary at $SONDE_BIN" >&2
+if [ -e "$SONDE_BIN" ] && LC_ALL=C readelf -l "$SONDE_BIN" 2>/dev/null |
+	grep -q 'program interpreter'; then
+	echo "run-profiles: warning: $SONDE_BIN is not static, it cannot run in the guests" >&2
+fi
+mkdir -p "$OUTDIR" || die "cannot create $OUTDIR"
+# Concurrent runs would share OUTDIR's files: take turns (a run is short).
+{ exec 9>"$OUTDIR/.lock" && flock 9; } || die "cannot lock $OUTDIR/.lock"
+
+# skip_kernel VERSION WHY: count its profiles as skipped
+skip_kernel() {
+	local p
+	for p in ${KPROFILES[$1]}; do
+		echo "skip $p/qemu: $2"
+		skipped=$((skipped + 1))
+	done
+}
+
+IFS=, read -ra klist <<<"$kernels"
+for k in "${klist[@]}"; do
+	[ -n "${KPKG[$k]:-}" ] || die "unknown kernel '$k' (known: ${!KPKG[*]})"
+done
+
+if ! ensure_packages; then
+	for k in "${klist[@]}"; do skip_kernel "$k" "$why"; done
+else
+	for k in "${klist[@]}"; do
+		if ! fetch_kernel "$k"; then
+			skip_kernel "$k" "cannot fetch ${KPKG[$k]}"
+			continue
+		fi
+		initrd=$OUTDIR/initramfs-$k.cpio.gz
+		build_initramfs "$k" "${KPROFILES[$k]}" "$tests" "$initrd" ||
+			die "cannot build $initrd"
+		boot "$k" "$vmlinuz" "$initrd"
+	done
+fi
+
+echo "qemu: $passed passed, $failed failed, $skipped skipped"
+[ $failed -eq 0 ]
