@@ -77,12 +77,55 @@ struct fact_desc {
 extern const struct fact_desc fact_descs[];
 extern const size_t fact_descs_count;
 
-/* Probe everything once and cache; later calls return the cache. */
+/* FACT_ID_<name>: a fact's index in fact_descs[] (same order as above). */
+enum fact_id {
+#define X(name, desc) FACT_ID_##name,
+	SONDE_FACTS(X)
+#undef X
+	FACT_ID__COUNT,
+};
+
+static inline const struct fact *fact_get(const struct kernel_facts *f,
+					  enum fact_id id)
+{
+	return (const struct fact *)((const char *)f + fact_descs[id].offset);
+}
+
+/* "yes", "no", "unknown" */
+const char *fact_state_name(enum fact_state st);
+
+/*
+ * Probe everything once and cache; later calls return the cache. Takes a
+ * few ms: test programs are loaded, not attached (attaching fentry or a
+ * kprobe costs RCU grace periods on detach, tens to hundreds of ms).
+ */
 const struct kernel_facts *features_get(void);
 
+/*
+ * features_get(), then also attach the test programs of fentry,
+ * bpf_kprobe and kprobe_multi, which catches what a load cannot (no ftrace
+ * direct calls, lockdown=confidentiality). Exact but slow; `sonde
+ * features` uses it.
+ */
+const struct kernel_facts *features_get_attach(void);
+
+/*
+ * A backend found that a fact does not hold after all (its real attach
+ * failed): record it in the cache so plan_select() falls to the next rung,
+ * e.g. features_refute(FACT_ID_fentry, err, "attach fentry/%s: %s", ...).
+ */
+void features_refute(enum fact_id id, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /* Only the cheap facts (tracefs location) — used by commands that need
- * the tracefs path without paying for BPF probing. */
+ * the tracefs path without paying for BPF probing. Looks in /proc/mounts
+ * for tracefs, then for debugfs with a tracing/ directory, else mounts
+ * tracefs at /sys/kernel/tracing (or debugfs at /sys/kernel/debug).
+ * Returns NULL when there is no tracefs. */
 const char *features_tracefs_path(void);
+
+/* The errno's name ("EPERM"), or "E<number>" for one glibc cannot name. */
+const char *errno_name(int err);
 
 /* Set a fact with printf-style evidence. */
 void fact_set(struct fact *f, enum fact_state st, int err, const char *fmt, ...)

@@ -37,6 +37,12 @@ enum rung {
 	RUNG__COUNT,
 };
 
+/* A rejected rung and the first fact it needs that is not "yes". */
+struct plan_reject {
+	enum rung rung;
+	enum fact_id fact;
+};
+
 struct plan {
 	enum probe_kind kind;
 	enum rung rung;			/* RUNG_NONE: nothing works */
@@ -44,12 +50,26 @@ struct plan {
 	/* Why each better rung was rejected, one "rung: reason" per line;
 	 * when rung == RUNG_NONE, why every rung was. */
 	char reason[1024];
+	/* The same, structured (for JSON): better rungs rejected, best first. */
+	int nrejected;
+	struct plan_reject rejected[8];
 };
 
 const char *probe_kind_name(enum probe_kind k);	/* "kernel function entry" */
 const char *probe_kind_id(enum probe_kind k);	/* "kfunc_entry" (JSON) */
 const char *rung_name(enum rung r);		/* "BPF fentry" */
+const char *rung_id(enum rung r);		/* "bpf_fentry" (JSON) */
+/* MECH_AUTO for RUNG_USER_AGGREGATION (allowed under any mechanism) and
+ * RUNG_NONE. */
 enum mechanism rung_mechanism(enum rung r);
+
+/* The ladder for kind, best first; returns the number of rungs. */
+int plan_ladder(enum probe_kind kind, const enum rung **rungs);
+
+/* Can rung be used on a kernel with facts f? When not, *failed is the
+ * first fact it needs that is not "yes". */
+bool rung_usable(enum rung r, const struct kernel_facts *f,
+		 enum fact_id *failed);
 
 /*
  * Choose the best rung for kind on a kernel with facts f. forced != MECH_AUTO
