@@ -32,7 +32,10 @@ typedef void (*evstream_cb)(void *ctx, struct tep_event *ev,
 
 struct evstream_opts {
 	size_t buffer_kb_per_cpu;	/* 0: a default sized for bursts */
-	int pid;			/* >0: only this process (perf: per task) */
+	/* >0: only this process's threads and the tasks they create later
+	 * (perf: per-thread events with inherit; tracefs: set_event_pid +
+	 * options/event-fork). evstream_new() fails with ESRCH when gone. */
+	int pid;
 };
 
 /* Create a stream; then add events; then start. err gets one line. */
@@ -45,19 +48,39 @@ int evstream_add(struct evstream *s, const char *system, const char *event,
 		 const char *filter, char *err, size_t errsz);
 int evstream_start(struct evstream *s, char *err, size_t errsz);
 
-/* Wait up to timeout_ms for events and deliver every available one in
- * timestamp order. Returns number delivered, or -errno (-EINTR when a
- * signal arrived). */
+/*
+ * Wait up to timeout_ms (-1: until events or a signal) for events and
+ * deliver the available ones in timestamp order across CPUs. To keep that
+ * order, an event is held back until ~2 ms after its timestamp (a later
+ * call delivers it; evstream_flush() at the end). Returns number
+ * delivered, or -errno (-EINTR when a stop signal arrived, see
+ * signals_stop_requested(); evstream_flush() then delivers the rest).
+ */
 int evstream_poll(struct evstream *s, int timeout_ms, evstream_cb cb,
 		  void *ctx);
 
+/* Deliver every event still buffered, without holding any back (at the
+ * end, after the traced work is done). Returns number delivered. */
+int evstream_flush(struct evstream *s, evstream_cb cb, void *ctx);
+
 struct tep_handle *evstream_tep(struct evstream *s);
 
-/* Events the kernel dropped (overruns / PERF_RECORD_LOST), read from the
- * kernel's own counters. */
+/* Stop recording (tracefs: the instance's tracing_on; perf: disable the
+ * events); what is buffered can still be flushed. At the end: stop,
+ * flush, then lost is exact. */
+void evstream_stop(struct evstream *s);
+
+/* Events the kernel dropped, from its own counters: tracefs
+ * per_cpu/cpuN/stats of the instance (overrun + commit overrun + dropped
+ * events; the kbuffer "missed" page marks only as a floor); perf the
+ * events' hit counters minus the samples read (PERF_RECORD_LOST totals
+ * as a floor: the kernel writes that record only when a later sample
+ * fits). Read it before tfs_teardown() removes the instance (the last
+ * value is kept). */
 uint64_t evstream_lost(struct evstream *s);
 
-/* Stop, unmap and close. The tracefs instance is undone by tfs_teardown. */
+/* Stop, unmap and close. The tracefs instance is undone by tfs_teardown.
+ * Only one EVT_TRACEFS stream per process (it owns the instance). */
 void evstream_free(struct evstream *s);
 
 /* Helpers to read fields of a record. */
@@ -69,5 +92,43 @@ bool ev_field_str(struct tep_event *ev, struct tep_record *rec,
 		  const char *name, char *buf, size_t size);
 uint64_t ev_record_ts(struct tep_record *rec);
 int ev_record_pid(struct tep_event *ev, struct tep_record *rec);
+
+/* Internals exposed for unit tests. */
+struct ev_item {
+	uint64_t ts;
+	uint64_t seq;		/* arrival order: ties keep it */
+	int cpu;
+	uint32_t size;
+	uint64_t data[];	/* the record, 8-byte aligned */
+};
+
+struct ev_merge {
+	struct ev_item **items;
+	size_t n, cap;
+	uint64_t seq;
+};
+
+int ev_merge_push(struct ev_merge *m, uint64_t ts, int cpu, const void *data,
+		  uint32_t size);
+/* Sort, then hand every item with ts <= cutoff to fn in order (fn must
+ * not keep it); the rest stay. Returns how many were handed over. */
+size_t ev_merge_take(struct ev_merge *m, uint64_t cutoff,
+		     void (*fn)(void *ctx, struct ev_item *it), void *ctx);
+uint64_t ev_merge_oldest(const struct ev_merge *m);	/* UINT64_MAX: none */
+void ev_merge_clear(struct ev_merge *m);
+
+/* "0-3,8,10-11" -> cpu numbers; returns count or -EINVAL. */
+int ev_parse_cpu_list(const char *s, int *cpus, int max);
+/* Events lost according to a per_cpu/cpuN/stats text. */
+uint64_t ev_parse_stats_lost(const char *text);
+
+/* A PERF_RECORD_SAMPLE of our sample_type
+ * (IDENTIFIER | TID | TIME | CPU | RAW), header included. */
+struct ev_sample {
+	uint64_t id, time;
+	uint32_t pid, tid, cpu, raw_size;
+	const void *raw;
+};
+int ev_perf_parse_sample(const void *rec, size_t size, struct ev_sample *out);
 
 #endif

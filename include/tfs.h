@@ -24,19 +24,34 @@ const char *tfs_group(struct tfs *t);		/* "sonde_<pid>" */
 const char *tfs_instance(struct tfs *t);
 
 /*
- * Add a dynamic event. def is a tracefs definition with the group and name
- * given, e.g. "e:sonde_123/exec_args syscalls.sys_enter_execve a0=...",
+ * Add a dynamic event. def is a tracefs definition with the name given
+ * (a missing group becomes ours: "p:x ..." -> "p:sonde_<pid>/x ..."),
+ * e.g. "e:sonde_123/exec_args syscalls.sys_enter_execve a0=...",
  * "p:sonde_123/open do_sys_openat2 ...", "p:sonde_123/u /bin/x:0x1234".
+ * Uprobe fetch args that work at ld.so's entry (argc, argv[0], argv[1]):
+ *   argc=$stack0:u64 a0=+0(+8($stack)):ustring a1=+0($stack2):ustring
  * It goes to dynamic_events when present, else kprobe_events or
  * uprobe_events. On failure returns -errno and puts the kernel's
  * error_log explanation (or strerror) into err.
  */
 int tfs_dynevent_add(struct tfs *t, const char *def, char *err, size_t errsz);
 
+/* The same, but not undone at exit: for `sonde probe --add` (group
+ * "sonde" or the user's). */
+int tfs_dynevent_add_persistent(struct tfs *t, const char *def, char *err,
+				size_t errsz);
+/* Remove a dynamic event ("-:group/name"); -ENOENT when there is none. */
+int tfs_dynevent_del(struct tfs *t, const char *group, const char *name,
+		     char *err, size_t errsz);
+
 /* Enable an event ("syscalls", "sys_enter_execve") in the instance, with an
  * optional filter (NULL for none). Undone at teardown. */
 int tfs_event_enable(struct tfs *t, const char *system, const char *event,
 		     const char *filter, char *err, size_t errsz);
+
+/* Disable it again before teardown (a uprobe event enabled in tracefs
+ * cannot be opened by perf: the kernel answers EINTR). */
+int tfs_event_disable(struct tfs *t, const char *system, const char *event);
 
 /* Does events/<system>/<event> exist (global events dir)? */
 bool tfs_event_exists(struct tfs *t, const char *system, const char *event);
@@ -44,14 +59,42 @@ bool tfs_event_exists(struct tfs *t, const char *system, const char *event);
 /* Write a file of the instance (e.g. "buffer_size_kb"). */
 int tfs_instance_write(struct tfs *t, const char *file, const char *value);
 
-/* Undo everything, in reverse. Safe to call many times; called at exit. */
+/* Run fn first thing in every tfs_teardown() (registered once): evstream
+ * closes its perf events and trace_pipe_raw files there, which would
+ * otherwise keep the instance and the probes busy. */
+void tfs_on_teardown(void (*fn)(void));
+
+/* Read a file of the instance; length or -errno (-ENOENT when the
+ * instance does not exist: reading never creates it). */
+int tfs_instance_read(struct tfs *t, const char *file, char *buf,
+		      size_t size);
+
+/*
+ * Undo everything: disable events, remove the instance, then remove the
+ * dynamic events (EBUSY retried for a while). Safe to call many times;
+ * registered with atexit() by tfs_get(); a no-op in forked children.
+ * Commands call it from their normal flow after a stop signal; open
+ * streams' files are closed first (tfs_on_teardown).
+ */
 void tfs_teardown(void);
 
 /*
  * Remove leftovers of dead sonde processes: instances and probe groups
  * "sonde_<pid>" whose pid is gone. Never touches a live sonde's state.
- * Returns how many objects were removed; messages via vinfo().
+ * Returns how many objects were removed; messages via vinfo(). root NULL:
+ * features_tracefs_path(). A live pid owns its objects when it was
+ * running before its instance was made, else when it holds the tracefs
+ * root open (tfs_get() does) or is named sonde or an applet.
  */
 int tfs_sweep_stale(const char *root);
+
+/* Internals exposed for unit tests. */
+/* "sonde_<pid>" -> pid; false for anything else (also plain "sonde"). */
+bool tfs_parse_owner(const char *name, int *pid);
+/* "p:grp/name place ..." -> group ("" when not given) and name. */
+int tfs_parse_def_name(const char *def, char *group, size_t gsz,
+		       char *name, size_t nsz);
+/* The last error_log entry as "message (at 'token')". */
+bool tfs_parse_error_log(const char *log, char *out, size_t size);
 
 #endif
