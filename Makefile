@@ -52,6 +52,7 @@ $(OUT)/%.o: %.c $(BPF_SKELS) $(wildcard include/*.h)
 $(OUT)/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h)
 	@mkdir -p $(OUT)
 	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -Ibpf -Iinclude \
+		-I/usr/include/$(shell $(CC) -dumpmachine) \
 		-c $< -o $@.tmp
 	$(BPFTOOL) gen object $@ $@.tmp
 	@rm -f $@.tmp

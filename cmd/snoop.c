@@ -1,5 +1,56 @@
 // SPDX-License-Identifier: GPL-2.0
-/* placeholder until the real command lands (same session) */
+/* sonde snoop TOOL: ready-made event tools, one file each. */
+#include <string.h>
+
 #include "cmds.h"
+#include "options.h"
+#include "snoop.h"
 #include "sonde.h"
-int cmd_snoop(int argc, char **argv) { return error("not built yet"); }
+#include "util.h"
+
+static const struct snoop_tool tools[] = {
+	{ "exec", snoop_exec, "new processes (execsnoop)" },
+};
+
+static const char *const snoop_usage[] = {
+	"sonde snoop <tool> [<options>]",
+	NULL,
+};
+
+static void list_tools(FILE *fp)
+{
+	fprintf(fp, "\nTools:\n");
+	for (size_t i = 0; i < ARRAY_SIZE(tools); i++)
+		fprintf(fp, "    %-12s%s\n", tools[i].name, tools[i].summary);
+}
+
+int cmd_snoop(int argc, char **argv)
+{
+	static char name[64];
+
+	if (argc >= 2 && !strcmp(argv[1], "--list-tools")) {
+		for (size_t i = 0; i < ARRAY_SIZE(tools); i++)
+			printf("%s\n", tools[i].name);
+		return 0;
+	}
+	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		FILE *fp = argc < 2 ? stderr : stdout;
+
+		usage_with_options(fp, snoop_usage, NULL);
+		list_tools(fp);
+		return argc < 2 ? EXIT_USAGE : 0;
+	}
+	argc = parse_options(argc, argv, NULL, snoop_usage,
+			     PARSE_OPT_STOP_AT_NON_OPTION);
+	if (argc < 1)
+		return usage_error("which tool? 'sonde snoop -h' lists them");
+	for (size_t i = 0; i < ARRAY_SIZE(tools); i++) {
+		if (strcmp(argv[0], tools[i].name))
+			continue;
+		snprintf(name, sizeof(name), "sonde snoop %s", tools[i].name);
+		g_cmd_name = name;
+		return tools[i].fn(argc, argv);
+	}
+	return usage_error("'%s' is not a snoop tool; 'sonde snoop -h' lists them",
+			   argv[0]);
+}

@@ -79,6 +79,12 @@ bool rung_usable(enum rung r, const struct kernel_facts *f,
 int plan_select(enum probe_kind kind, const struct kernel_facts *f,
 		enum mechanism forced, struct plan *plan);
 
+/* The same, among the rungs a tool implements (a RUNG_NONE-terminated
+ * list); rungs it lacks are neither chosen nor reported. */
+int plan_select_among(enum probe_kind kind, const struct kernel_facts *f,
+		      enum mechanism forced, const enum rung *impl,
+		      struct plan *plan);
+
 /* One-line summary of the reasons (semicolon separated), for errors. */
 const char *plan_reason_line(const struct plan *plan, char *buf, size_t size);
 

@@ -217,8 +217,25 @@ static bool allowed(enum rung r, enum mechanism forced)
 	       r == RUNG_USER_AGGREGATION;
 }
 
+static bool implemented(enum rung r, const enum rung *impl)
+{
+	if (!impl)
+		return true;
+	for (; *impl != RUNG_NONE; impl++)
+		if (*impl == r)
+			return true;
+	return false;
+}
+
 int plan_select(enum probe_kind kind, const struct kernel_facts *f,
 		enum mechanism forced, struct plan *plan)
+{
+	return plan_select_among(kind, f, forced, NULL, plan);
+}
+
+int plan_select_among(enum probe_kind kind, const struct kernel_facts *f,
+		      enum mechanism forced, const enum rung *impl,
+		      struct plan *plan)
 {
 	const enum rung *ladder;
 	int n, considered = 0;
@@ -230,7 +247,7 @@ int plan_select(enum probe_kind kind, const struct kernel_facts *f,
 		enum rung r = ladder[i];
 		enum fact_id failed;
 
-		if (!allowed(r, forced))
+		if (!allowed(r, forced) || !implemented(r, impl))
 			continue;
 		considered++;
 		if (!rung_usable(r, f, &failed)) {

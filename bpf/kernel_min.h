@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The few kernel types sonde's BPF programs use, written by hand instead
+ * of a vmlinux.h dumped from some kernel: the build must not depend on the
+ * build machine's kernel. Structs marked preserve_access_index are
+ * relocated by libbpf (CO-RE) against the running kernel's BTF; the
+ * tracepoint context layouts below are ABI and need no relocation.
+ */
+#ifndef SONDE_KERNEL_MIN_H
+#define SONDE_KERNEL_MIN_H
+
+#include <linux/types.h>
+#include <linux/bpf.h>
+#include <stdbool.h>
+
+typedef __u32 u32;
+typedef __u64 u64;
+typedef int pid_t;
+
+/* Common header of every trace event record. */
+struct trace_entry {
+	unsigned short type;
+	unsigned char flags;
+	unsigned char preempt_count;
+	int pid;
+};
+
+/* syscalls:sys_enter_* and sys_exit_* records. */
+struct syscall_enter_ctx {
+	struct trace_entry ent;
+	int nr;
+	unsigned long args[6];
+};
+
+struct syscall_exit_ctx {
+	struct trace_entry ent;
+	int nr;
+	long ret;
+};
+
+#ifndef SONDE_NO_CORE
+struct task_struct {
+	int pid;
+	int tgid;
+	struct task_struct *real_parent;
+} __attribute__((preserve_access_index));
+#endif
+
+#endif

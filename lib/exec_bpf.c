@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: GPL-2.0
+/* exec events from BPF tracepoint programs (bpf/execsnoop.bpf.c). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/libbpf.h>
+
+#include "bpf_util.h"
+#include "exec_source.h"
+#include "kernel_facts.h"
+#include "util.h"
+#include "../bpf/execsnoop.h"
+#include "execsnoop.skel.h"
+#include "execsnoop_nocore.skel.h"
+
+struct exec_bpf {
+	struct exec_source src;
+	bool core;
+	struct execsnoop_bpf *skel;		/* with BTF */
+	struct execsnoop_nocore_bpf *skel_nc;	/* without */
+	struct bpf_map *events, *dropped;
+	struct ring_buffer *rb;
+	struct perf_buffer *pb;
+	uint64_t lost;			/* perf buffer losses */
+};
+
+static void deliver(struct exec_bpf *b, const struct exec_rec *r, size_t size)
+{
+	struct exec_event e = { 0 };
+
+	if (size < EXEC_REC_HDR_SIZE)
+		return;
+	if (r->type == EXEC_REC_FORK) {
+		ppid_note_fork(r->ppid, r->pid, NULL);
+		return;
+	}
+	e.ts = r->ts;
+	e.pid = r->pid;
+	e.ppid = b->core ? (pid_t)r->ppid : ppid_lookup(r->pid);
+	e.uid = r->uid;
+	e.retval = r->retval;
+	memcpy(e.comm, r->comm, sizeof(e.comm));
+	e.comm[sizeof(e.comm) - 1] = '\0';
+	e.args_count = r->args_count;
+	e.args_truncated = r->args_truncated;
+	e.args_len = r->args_size;
+	if (e.args_len > size - EXEC_REC_HDR_SIZE)
+		e.args_len = size - EXEC_REC_HDR_SIZE;
+	e.args = r->args;
+	b->src.cb(b->src.cb_ctx, &e);
+}
+
+static int on_ring(void *ctx, void *data, size_t size)
+{
+	deliver(ctx, data, size);
+	return 0;
+}
+
+static void on_perf(void *ctx, int cpu, void *data, __u32 size)
+{
+	deliver(ctx, data, size);
+}
+
+static void on_perf_lost(void *ctx, int cpu, __u64 n)
+{
+	((struct exec_bpf *)ctx)->lost += n;
+}
+
+static int bpf_poll(struct exec_source *s, int timeout_ms)
+{
+	struct exec_bpf *b = (struct exec_bpf *)s;
+
+	return b->rb ? ring_buffer__poll(b->rb, timeout_ms)
+		     : perf_buffer__poll(b->pb, timeout_ms);
+}
+
+static void bpf_finish(struct exec_source *s)
+{
+	struct exec_bpf *b = (struct exec_bpf *)s;
+
+	if (b->rb)
+		ring_buffer__consume(b->rb);
+	else
+		perf_buffer__consume(b->pb);
+}
+
+static uint64_t bpf_lost(struct exec_source *s)
+{
+	struct exec_bpf *b = (struct exec_bpf *)s;
+
+	return b->lost + bpf_util_sum_percpu_u64(bpf_map__fd(b->dropped), 0);
+}
+
+static void bpf_close(struct exec_source *s)
+{
+	struct exec_bpf *b = (struct exec_bpf *)s;
+
+	ring_buffer__free(b->rb);
+	perf_buffer__free(b->pb);
+	execsnoop_bpf__destroy(b->skel);
+	execsnoop_nocore_bpf__destroy(b->skel_nc);
+	free(b);
+}
+
+static const struct exec_source_ops exec_bpf_ops = {
+	.poll = bpf_poll,
+	.finish = bpf_finish,
+	.lost = bpf_lost,
+	.close = bpf_close,
+};
+
+/* Offset of a field in a tracepoint's format file, or -1. */
+static int format_offset(const char *event, const char *field)
+{
+	char path[256], buf[4096], pat[96], *p;
+	const char *root = features_tracefs_path();
+
+	if (!root)
+		return -1;
+	snprintf(path, sizeof(path), "%s/events/%s/format", root, event);
+	if (read_text_file(path, buf, sizeof(buf)) < 0)
+		return -1;
+	snprintf(pat, sizeof(pat), " %s;", field);
+	p = strstr(buf, pat);
+	if (!p || !(p = strstr(p, "offset:")))
+		return -1;
+	return atoi(p + 7);
+}
+
+/*
+ * The two skeletons have the same programs and maps; this macro sets up
+ * whichever one is in use, so the logic is written once.
+ */
+#define SETUP_SKEL(skel, f, ringbuf, core)				\
+	do {								\
+		(skel)->rodata->use_ringbuf = (ringbuf);		\
+		(skel)->rodata->failed_only = (f)->failed_only;		\
+		(skel)->rodata->target_uid = (f)->uid;			\
+		(skel)->rodata->max_args = (f)->max_args;		\
+		if (!(core)) {						\
+			(skel)->rodata->fork_parent_off =		\
+				format_offset("sched/sched_process_fork", "parent_pid"); \
+			(skel)->rodata->fork_child_off =		\
+				format_offset("sched/sched_process_fork", "child_pid"); \
+			bpf_program__set_autoload((skel)->progs.fork_notice, true); \
+		}							\
+		b->events = (skel)->maps.events;			\
+		b->dropped = (skel)->maps.dropped;			\
+	} while (0)
+
+struct exec_source *exec_bpf_open(const struct exec_filter *f, bool core,
+				  bool ringbuf, char *err, size_t errsz)
+{
+	struct exec_bpf *b = calloc(1, sizeof(*b));
+	int ret;
+
+	b->core = core;
+	if (core) {
+		b->skel = execsnoop_bpf__open();
+		if (!b->skel)
+			goto open_fail;
+		SETUP_SKEL(b->skel, f, ringbuf, true);
+	} else {
+		b->skel_nc = execsnoop_nocore_bpf__open();
+		if (!b->skel_nc)
+			goto open_fail;
+		SETUP_SKEL(b->skel_nc, f, ringbuf, false);
+		if (b->skel_nc->rodata->fork_parent_off < 0 ||
+		    b->skel_nc->rodata->fork_child_off < 0) {
+			snprintf(err, errsz, "cannot read sched_process_fork's format for PPIDs");
+			goto fail;
+		}
+	}
+	if (!ringbuf) {
+		bpf_map__set_type(b->events, BPF_MAP_TYPE_PERF_EVENT_ARRAY);
+		bpf_map__set_key_size(b->events, 4);
+		bpf_map__set_value_size(b->events, 4);
+		bpf_map__set_max_entries(b->events, 0);
+	}
+	ret = core ? execsnoop_bpf__load(b->skel) : execsnoop_nocore_bpf__load(b->skel_nc);
+	if (ret) {
+		snprintf(err, errsz, "loading the BPF programs failed: %s (-v shows libbpf's log)",
+			 strerror(-ret));
+		goto fail;
+	}
+	ret = core ? execsnoop_bpf__attach(b->skel) : execsnoop_nocore_bpf__attach(b->skel_nc);
+	if (ret) {
+		snprintf(err, errsz, "attaching the BPF programs failed: %s", strerror(-ret));
+		goto fail;
+	}
+	if (ringbuf)
+		b->rb = ring_buffer__new(bpf_map__fd(b->events), on_ring, b, NULL);
+	else
+		b->pb = perf_buffer__new(bpf_map__fd(b->events), 256, on_perf,
+					 on_perf_lost, b, NULL);
+	if (!b->rb && !b->pb) {
+		snprintf(err, errsz, "cannot set up the %s: %s",
+			 ringbuf ? "BPF ring buffer" : "perf buffer", strerror(errno));
+		goto fail;
+	}
+	b->src.ops = &exec_bpf_ops;
+	b->src.mech = MECH_BPF;
+	snprintf(b->src.what, sizeof(b->src.what),
+		 "BPF tracepoints syscalls:sys_{enter,exit}_execve{,at}%s, %s",
+		 core ? " (CO-RE)" : " (no BTF: without CO-RE, PPID from sched_process_fork)",
+		 ringbuf ? "ring buffer" : "perf buffer");
+	return &b->src;
+
+open_fail:
+	snprintf(err, errsz, "opening the BPF object failed: %s", strerror(errno));
+fail:
+	bpf_close(&b->src);
+	return NULL;
+}

@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Pick the exec source for this kernel and say why. */
+#include <errno.h>
+#include <string.h>
+
+#include "exec_source.h"
+#include "kernel_facts.h"
+#include "plan.h"
+#include "sonde.h"
+
+static void explain(const struct plan *p)
+{
+	if (!g_opts.verbose)
+		return;
+	vinfo("%s: %s", probe_kind_name(p->kind), rung_name(p->rung));
+	for (const char *l = p->reason; *l; ) {
+		const char *nl = strchr(l, '\n');
+		int len = nl ? (int)(nl - l) : (int)strlen(l);
+
+		if (len)
+			vinfo("  rejected %.*s", len, l);
+		l += len + (nl ? 1 : 0);
+	}
+}
+
+static struct exec_source *open_rung(const struct exec_filter *f,
+				     const struct kernel_facts *kf,
+				     enum mechanism via, const struct plan *tp,
+				     char *err, size_t errsz)
+{
+	struct plan tr;
+
+	switch (tp->mech) {
+	case MECH_BPF:
+		plan_select(PK_TRANSPORT, kf, MECH_BPF, &tr);
+		explain(&tr);
+		return exec_bpf_open(f, kf->btf.state == FACT_YES,
+				     tr.rung == RUNG_BPF_RINGBUF, err, errsz);
+	case MECH_TRACEFS:
+		return exec_trace_open(f, false, err, errsz);
+	case MECH_PERF:
+		return exec_trace_open(f, true, err, errsz);
+	default:
+		snprintf(err, errsz, "no mechanism");
+		return NULL;
+	}
+}
+
+struct exec_source *exec_source_open(const struct exec_filter *f,
+				     enum mechanism via, exec_cb cb,
+				     void *ctx, char *err, size_t errsz,
+				     int *status)
+{
+	const struct kernel_facts *kf = features_get();
+	struct exec_source *s = NULL;
+	struct plan p;
+	char why[512];
+
+	*status = EXIT_FAIL;
+	/* Walk down the ladder: a rung that is offered but fails at load
+	 * time (an unexpected verifier or attach error) falls to the next
+	 * mechanism, unless the user forced one. */
+	static const enum rung impl[] = {
+		RUNG_BPF_TRACEPOINT, RUNG_TRACEFS_EVENT, RUNG_PERF_TRACEPOINT,
+		RUNG_NONE,
+	};
+
+	for (enum mechanism m = via; ; ) {
+		if (plan_select_among(PK_TRACEPOINT, kf, m, impl, &p)) {
+			plan_reason_line(&p, why, sizeof(why));
+			if (!s)
+				snprintf(err, errsz, "cannot trace exec%s%s: %s",
+					 via ? " via " : "",
+					 via ? mechanism_name(via) : "", why);
+			return NULL;
+		}
+		explain(&p);
+		s = open_rung(f, kf, via, &p, err, errsz);
+		if (s || via != MECH_AUTO)
+			break;
+		warning("%s failed (%s); falling back", rung_name(p.rung), err);
+		if (p.mech == MECH_BPF)
+			m = MECH_TRACEFS;
+		else if (p.mech == MECH_TRACEFS)
+			m = MECH_PERF;
+		else
+			break;
+	}
+	if (!s)
+		return NULL;
+	s->cb = cb;
+	s->cb_ctx = ctx;
+	s->filter = *f;
+	*status = EXIT_OK;
+	return s;
+}
+
+int exec_source_poll(struct exec_source *s, int timeout_ms)
+{
+	return s->ops->poll(s, timeout_ms);
+}
+
+void exec_source_finish(struct exec_source *s)
+{
+	s->ops->finish(s);
+}
+
+uint64_t exec_source_lost(struct exec_source *s)
+{
+	return s->ops->lost(s);
+}
+
+void exec_source_close(struct exec_source *s)
+{
+	if (s)
+		s->ops->close(s);
+}

@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pid -> parent pid and comm, learned from sched_process_fork (and execs)
+ * where a mechanism cannot read the task struct (no BTF, tracefs, perf).
+ * A process that forked before sonde started is looked up in /proc.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exec_source.h"
+#include "util.h"
+
+#define PPID_SLOTS 65536	/* power of two; overwritten on collision */
+
+static struct {
+	pid_t pid, ppid;
+	char comm[16];
+} slots[PPID_SLOTS];
+
+void ppid_note_fork(pid_t parent, pid_t child, const char *comm)
+{
+	unsigned int i = (unsigned int)child & (PPID_SLOTS - 1);
+
+	slots[i].pid = child;
+	slots[i].ppid = parent;
+	snprintf(slots[i].comm, sizeof(slots[i].comm), "%s", comm ? comm : "");
+}
+
+void ppid_note_comm(pid_t pid, const char *comm)
+{
+	unsigned int i = (unsigned int)pid & (PPID_SLOTS - 1);
+
+	if (slots[i].pid == pid)
+		snprintf(slots[i].comm, sizeof(slots[i].comm), "%s", comm);
+}
+
+bool ppid_comm(pid_t pid, char *buf, size_t size)
+{
+	unsigned int i = (unsigned int)pid & (PPID_SLOTS - 1);
+	char path[64];
+
+	if (slots[i].pid == pid && slots[i].comm[0]) {
+		snprintf(buf, size, "%s", slots[i].comm);
+		return true;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	return read_text_file(path, buf, size) > 0;
+}
+
+static pid_t ppid_from_proc(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	if (read_text_file(path, buf, sizeof(buf)) < 0)
+		return 0;
+	p = strstr(buf, "\nPPid:");
+	return p ? (pid_t)strtol(p + 6, NULL, 10) : 0;
+}
+
+pid_t ppid_lookup(pid_t pid)
+{
+	unsigned int i = (unsigned int)pid & (PPID_SLOTS - 1);
+
+	if (slots[i].pid == pid)
+		return slots[i].ppid;
+	return ppid_from_proc(pid);
+}

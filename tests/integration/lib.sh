@@ -1,0 +1,62 @@
+# Shared functions for integration tests (POSIX sh; busybox ash in guests).
+# Source with: . "$(dirname "$0")/lib.sh"
+
+fail() { echo "FAIL: $*"; exit 1; }
+skip() { echo "$*"; exit 77; }
+
+# Sleep a fraction of a second where sleep supports it.
+nap() { sleep "${1:-0.1}" 2>/dev/null || sleep 1; }
+
+tracefs_dir() {
+	awk '$3 == "tracefs" { print $2; exit }' /proc/mounts | grep . ||
+		echo /sys/kernel/debug/tracing
+}
+
+# Mechanisms a profile offers for tracepoints (what --via may pick).
+profile_mechs() {
+	case $PROFILE in
+	nobpf-6.1 | debugfs-6.1) echo "tracefs perf" ;;
+	*) echo "bpf tracefs perf" ;;
+	esac
+}
+
+# start_sonde OUT ERR ARGS...: run sonde in the background and wait until
+# it says it is tracing (its "Tracing ..." line on stderr). Sets SPID.
+start_sonde() {
+	_out=$1 _err=$2
+	shift 2
+	"$SONDE" "$@" >"$_out" 2>"$_err" &
+	SPID=$!
+	_i=0
+	while ! grep -q '^Tracing' "$_err" 2>/dev/null; do
+		if ! kill -0 "$SPID" 2>/dev/null; then
+			wait "$SPID"
+			echo "sonde $* exited early (status $?):"
+			cat "$_err"
+			return 1
+		fi
+		_i=$((_i + 1))
+		[ $_i -gt 600 ] && { echo "sonde $* not ready after 60s"; cat "$_err"; return 1; }
+		nap 0.1
+	done
+	return 0
+}
+
+# stop_sonde [SIGNAL]: stop SPID and return its exit status.
+stop_sonde() {
+	kill "-${1:-INT}" "$SPID" 2>/dev/null
+	wait "$SPID"
+}
+
+# Anything sonde made in tracefs that is still there (instances, probe
+# groups named sonde_<pid>). Prints what it finds; true when clean.
+tracefs_clean() {
+	_t=$(tracefs_dir)
+	_left=$(ls "$_t/instances" 2>/dev/null | grep '^sonde_')
+	for f in dynamic_events kprobe_events uprobe_events; do
+		[ -r "$_t/$f" ] && _left="$_left$(grep 'sonde_' "$_t/$f")"
+	done
+	[ -z "$_left" ] && return 0
+	echo "left behind in tracefs: $_left"
+	return 1
+}

@@ -1,0 +1,42 @@
+#!/bin/sh
+# The whole test suite, as `sudo make test` runs it: unit tests, command
+# line tests, integration tests on this machine's kernel, then the same
+# integration tests on the kernel profiles of KERNELS.md under qemu.
+# Ends with the total line "N passed, N failed, N skipped".
+set -u
+cd "$(dirname "$0")/.." || exit 2
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+section() {
+	echo "== $1"
+	shift
+	"$@" 2>&1 | tee -a "$log"
+}
+
+section "unit tests" ./.build/unit-tests
+section "command line" sh tests/cli.sh
+if [ "$(id -u)" = 0 ]; then
+	section "integration: this kernel ($(uname -r))" sh tests/integration/run.sh host
+else
+	echo "skip integration/host: needs root" | tee -a "$log"
+fi
+if [ "${SONDE_SKIP_QEMU:-}" = 1 ]; then
+	echo "skip qemu: SONDE_SKIP_QEMU=1" | tee -a "$log"
+else
+	section "integration: kernel profiles under qemu" \
+		bash tests/qemu/run-profiles.sh
+fi
+
+# Sum the sections' total lines ("unit: N passed, N failed[, N skipped]");
+# the qemu total already includes its per-profile lines.
+awk '
+/^(unit|cli|host|qemu): [0-9]+ passed, [0-9]+ failed/ {
+	for (i = 1; i <= NF; i++) {
+		if ($(i+1) ~ /^passed/) p += $i
+		if ($(i+1) ~ /^failed/) f += $i
+		if ($(i+1) ~ /^skipped/) s += $i
+	}
+}
+/^skip integration\/host:/ { s++ }
+END { printf "%d passed, %d failed, %d skipped\n", p, f, s; exit f ? 1 : 0 }' "$log"
