@@ -5,7 +5,8 @@
  *
  *   result     syscalls:sys_{enter,exit}_execve(at)
  *   arguments  an event probe on sys_enter_execve(at) reading argv[i]
- *              (kernels with event probes, 5.15+); else a uprobe on the
+ *              (kernels with event probes, 5.15+, tracefs only); else a
+ *              kprobe on the syscall doing the same; else a uprobe on the
  *              dynamic loader's entry point reading argv from the new
  *              process's stack (every dynamically linked program starts
  *              there); else /proc/PID/cmdline, which a short-lived process
@@ -37,7 +38,9 @@
 #define ARGS_MAX_BYTES	8192
 #define ARGS_WAIT_NS	300000000ull	/* wait for the loader's uprobe */
 
-enum args_source { ARGS_EPROBE, ARGS_LOADER, ARGS_PROC };
+enum args_source { ARGS_EPROBE, ARGS_KPROBE, ARGS_LOADER, ARGS_PROC };
+
+static const char *const syscalls_[2] = { "execve", "execveat" };
 
 struct pending_exec {
 	pid_t pid;		/* 0: free slot */
@@ -53,6 +56,7 @@ struct exec_trace {
 	struct exec_source src;
 	struct evstream *stream;
 	enum args_source args_from;
+	bool has_args_event[2];	/* execve, execveat have an argv probe */
 	int nargs;		/* argument slots in the probe */
 	struct tep_event *ev_args[2], *ev_enter[2], *ev_exit[2];
 	struct tep_event *ev_exec, *ev_fork, *ev_loader;
@@ -90,8 +94,8 @@ static void args_from_record(struct tep_event *ev, struct tep_record *rec,
 	p->have_args = true;
 }
 
-/* Event probe: p0..pN are argv's pointers (argv ends at the first NULL). */
-static void args_from_eprobe(struct exec_trace *t, struct tep_event *ev,
+/* Event probe or kprobe: p0..pN are argv's pointers (it ends at NULL). */
+static void args_from_probe(struct exec_trace *t, struct tep_event *ev,
 			     struct tep_record *rec, struct pending_exec *p)
 {
 	char name[16];
@@ -182,7 +186,7 @@ static void complete(struct exec_trace *t, struct pending_exec *p)
 static void try_complete(struct exec_trace *t, struct pending_exec *p)
 {
 	if (p->entered && p->exited && (p->have_args || p->e.retval < 0 ||
-					t->args_from == ARGS_PROC))
+					t->args_from != ARGS_LOADER))
 		complete(t, p);
 }
 
@@ -219,8 +223,8 @@ static void on_record(void *ctx, struct tep_event *ev, struct tep_record *rec,
 		}
 	} else if (is_one_of(ev, t->ev_args) || is_one_of(ev, t->ev_enter)) {
 		p->entered = true;
-		if (t->args_from == ARGS_EPROBE)
-			args_from_eprobe(t, ev, rec, p);
+		if (is_one_of(ev, t->ev_args))
+			args_from_probe(t, ev, rec, p);
 		if (!p->comm_before[0])
 			ppid_comm(pid, p->comm_before, sizeof(p->comm_before));
 	} else if (ev == t->ev_loader) {
@@ -294,36 +298,70 @@ static const struct exec_source_ops exec_trace_ops = {
 	.close = trace_close,
 };
 
-/* Appends " a0=+0(FETCH):ustring ..." for nargs arguments; fmt holds one
- * %d for the byte offset of argv[i], which is first + 8 * i. */
+/* Appends " a0=+0(<deref><off>(<base>)):ustring ..." for nargs arguments,
+ * argv[i] being at byte offset first + 8 * i from base. */
 static size_t append_string_args(char *def, size_t n, size_t size,
-				 const char *fmt, int first, int nargs)
+				 const char *deref, const char *base,
+				 int first, int nargs)
 {
-	char fetch[64];
-
-	for (int i = 0; i < nargs; i++) {
-		snprintf(fetch, sizeof(fetch), fmt, first + i * 8);
-		n += snprintf(def + n, size - n, " a%d=+0(%s):ustring", i, fetch);
-	}
+	for (int i = 0; i < nargs; i++)
+		n += snprintf(def + n, size - n, " a%d=+0(%s%d(%s)):ustring",
+			      i, deref, first + i * 8, base);
 	return n;
 }
 
-/* e:GROUP/NAME syscalls.SYSCALL comm=$comm p0=+u0($argv):x64 ... a0=... */
-static int add_eprobe(struct tfs *tfs, const char *syscall, const char *name,
-		      int nargs, char *err, size_t errsz)
+/*
+ * "<head> comm=$comm:string p0=+u0(ARGV):x64 ... a0=+0(+u0(ARGV)):ustring ..."
+ * where ARGV fetches the user pointer argv: the pointers tell where argv
+ * ends (the first NULL), the strings are the arguments.
+ */
+static int add_argv_probe(struct tfs *tfs, const char *head, const char *argv,
+			  int nargs, char *err, size_t errsz)
 {
-	size_t size = 256 + nargs * 96, n;
+	size_t size = 256 + nargs * 128, n;
 	char *def = malloc(size);
 	int ret;
 
-	n = snprintf(def, size, "e:%s/%s syscalls.%s comm=$comm:string",
-		     tfs_group(tfs), name, syscall);
+	n = snprintf(def, size, "%s comm=$comm:string", head);
 	for (int i = 0; i <= nargs; i++)
-		n += snprintf(def + n, size - n, " p%d=+u%d($argv):x64", i, i * 8);
-	append_string_args(def, n, size, "+u%d($argv)", 0, nargs);
+		n += snprintf(def + n, size - n, " p%d=+u%d(%s):x64", i, i * 8, argv);
+	append_string_args(def, n, size, "+u", argv, 0, nargs);
 	ret = tfs_dynevent_add(tfs, def, err, errsz);
 	free(def);
 	return ret;
+}
+
+/*
+ * Where a syscall's argv is at a kprobe on its entry function: since 4.17
+ * x86-64 syscalls take a struct pt_regs * (%di) and argv sits in its si
+ * (execve) or dx (execveat) slot; before, they took it in the register.
+ */
+static const struct {
+	const char *func, *argv;
+} kprobe_argv[2][2] = {
+	{ { "__x64_sys_execve", "+104(%di)" }, { "sys_execve", "%si" } },
+	{ { "__x64_sys_execveat", "+96(%di)" }, { "sys_execveat", "%dx" } },
+};
+
+/* The argv probe of syscall i ("execve" or "execveat") as event NAME. */
+static int add_args_event(struct exec_trace *t, struct tfs *tfs, int i,
+			  const char *name, char *err, size_t errsz)
+{
+	char head[160];
+
+	if (t->args_from == ARGS_EPROBE) {
+		snprintf(head, sizeof(head), "e:%s/%s syscalls.sys_enter_%s",
+			 tfs_group(tfs), name, syscalls_[i]);
+		return add_argv_probe(tfs, head, "$argv", t->nargs, err, errsz);
+	}
+	for (int k = 0; k < 2; k++) {
+		snprintf(head, sizeof(head), "p:%s/%s %s", tfs_group(tfs), name,
+			 kprobe_argv[i][k].func);
+		if (!add_argv_probe(tfs, head, kprobe_argv[i][k].argv, t->nargs,
+				    err, errsz))
+			return 0;
+	}
+	return -1;
 }
 
 /* p:GROUP/exec_loader LDSO:ENTRY argc=+0($stack):u64 a0=+0(+8($stack)):ustring ...
@@ -343,7 +381,7 @@ static int add_loader_uprobe(struct tfs *tfs, int nargs, char *err, size_t errsz
 	def = malloc(size);
 	n = snprintf(def, size, "p:%s/exec_loader %s:0x%llx argc=+0($stack):u64",
 		     tfs_group(tfs), ldso, (unsigned long long)off);
-	append_string_args(def, n, size, "+%d($stack)", 8, nargs);
+	append_string_args(def, n, size, "+", "$stack", 8, nargs);
 	ret = tfs_dynevent_add(tfs, def, err, errsz);
 	free(def);
 	return ret;
@@ -354,8 +392,6 @@ static struct tep_event *find_event(struct exec_trace *t, const char *sys,
 {
 	return tep_find_event_by_name(evstream_tep(t->stream), sys, name);
 }
-
-static const char *const syscalls_[2] = { "execve", "execveat" };
 
 static int add_events(struct exec_trace *t, struct tfs *tfs, char *err, size_t errsz)
 {
@@ -372,13 +408,23 @@ static int add_events(struct exec_trace *t, struct tfs *tfs, char *err, size_t e
 			snprintf(err, errsz, "the kernel has no syscalls:sys_enter_execve tracepoint (CONFIG_FTRACE_SYSCALLS)");
 			return -ENOENT;
 		}
-		if (t->args_from == ARGS_EPROBE) {
-			if (add_eprobe(tfs, enter, args, t->nargs, err, errsz) ||
-			    evstream_add(t->stream, group, args, NULL, err, errsz))
-				return -1;
-		} else if (evstream_add(t->stream, "syscalls", enter, NULL, err, errsz)) {
-			return -1;
+		t->has_args_event[i] = false;
+		if (t->args_from == ARGS_EPROBE || t->args_from == ARGS_KPROBE) {
+			char why[256];
+
+			if (add_args_event(t, tfs, i, args, why, sizeof(why))) {
+				vinfo("no argument probe for %s: %s", syscalls_[i], why);
+				if (i == 0)
+					t->args_from = ARGS_PROC;
+			} else {
+				if (evstream_add(t->stream, group, args, NULL, err, errsz))
+					return -1;
+				t->has_args_event[i] = true;
+			}
 		}
+		if (!t->has_args_event[i] &&
+		    evstream_add(t->stream, "syscalls", enter, NULL, err, errsz))
+			return -1;
 		if (evstream_add(t->stream, "syscalls", leave, NULL, err, errsz))
 			return -1;
 	}
@@ -397,9 +443,9 @@ static void find_events(struct exec_trace *t, const char *group)
 
 	for (int i = 0; i < 2; i++) {
 		snprintf(name, sizeof(name), "%s_args", syscalls_[i]);
-		t->ev_args[i] = t->args_from == ARGS_EPROBE ? find_event(t, group, name) : NULL;
+		t->ev_args[i] = t->has_args_event[i] ? find_event(t, group, name) : NULL;
 		snprintf(name, sizeof(name), "sys_enter_%s", syscalls_[i]);
-		t->ev_enter[i] = t->args_from == ARGS_EPROBE ? NULL : find_event(t, "syscalls", name);
+		t->ev_enter[i] = t->has_args_event[i] ? NULL : find_event(t, "syscalls", name);
 		snprintf(name, sizeof(name), "sys_exit_%s", syscalls_[i]);
 		t->ev_exit[i] = find_event(t, "syscalls", name);
 	}
@@ -408,8 +454,31 @@ static void find_events(struct exec_trace *t, const char *group)
 	t->ev_fork = find_event(t, "sched", "sched_process_fork");
 }
 
+/*
+ * Best argv source first. Event probes have no perf support in the kernel
+ * (their perf registration is a stub), so perf skips them.
+ */
+static void choose_args_source(struct exec_trace *t, struct tfs *tfs,
+			       const struct kernel_facts *kf, bool perf)
+{
+	char why[256];
+
+	if (!perf && kf->eprobes.state == FACT_YES)
+		t->args_from = ARGS_EPROBE;
+	else if (kf->kprobe_events.state == FACT_YES)
+		t->args_from = ARGS_KPROBE;
+	else if (kf->uprobe_events.state == FACT_YES &&
+		 !add_loader_uprobe(tfs, t->nargs, why, sizeof(why)))
+		t->args_from = ARGS_LOADER;
+	else
+		t->args_from = ARGS_PROC;
+	if (kf->uprobe_events.state == FACT_YES && t->args_from == ARGS_PROC)
+		vinfo("no loader uprobe for arguments: %s", why);
+}
+
 static const char *const args_what[] = {
 	[ARGS_EPROBE] = "argv by event probes",
+	[ARGS_KPROBE] = "argv by kprobes on the syscalls",
 	[ARGS_LOADER] = "argv by a uprobe on the dynamic loader (no event probes; static programs show none)",
 	[ARGS_PROC] = "argv from /proc (no event probes or uprobes: short-lived processes show none)",
 };
@@ -421,7 +490,6 @@ struct exec_source *exec_trace_open(const struct exec_filter *f, bool perf,
 	struct evstream_opts so = { 0 };
 	struct exec_trace *t = calloc(1, sizeof(*t));
 	struct tfs *tfs = tfs_get();
-	char why[256];
 
 	t->slots = calloc(PENDING_SLOTS, sizeof(*t->slots));
 	t->nargs = f->max_args;
@@ -435,15 +503,7 @@ struct exec_source *exec_trace_open(const struct exec_filter *f, bool perf,
 		snprintf(err, errsz, "cannot set up the event stream: %s", strerror(errno));
 		goto fail;
 	}
-	t->args_from = ARGS_PROC;
-	if (kf->eprobes.state == FACT_YES)
-		t->args_from = ARGS_EPROBE;
-	else if (kf->uprobe_events.state == FACT_YES) {
-		if (!add_loader_uprobe(tfs, t->nargs, why, sizeof(why)))
-			t->args_from = ARGS_LOADER;
-		else
-			vinfo("no loader uprobe for arguments: %s", why);
-	}
+	choose_args_source(t, tfs, kf, perf);
 	if (add_events(t, tfs, err, errsz) || evstream_start(t->stream, err, errsz))
 		goto fail;
 	find_events(t, tfs_group(tfs));
