@@ -154,8 +154,8 @@ int snoop_exec(int argc, char **argv)
 	int status, ret;
 
 	argc = parse_options(argc, argv, opts, exec_usage, 0);
-	if (argc > 1)
-		return usage_error("unexpected argument '%s'", argv[1]);
+	if (argc > 0)
+		return usage_error("unexpected argument '%s'", argv[0]);
 	if (o.max_args < 1 || o.max_args > 60)
 		return usage_error("--max-args must be between 1 and 60, not %d", o.max_args);
 	if (o.time && o.timestamp)

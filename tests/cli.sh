@@ -11,7 +11,7 @@ passed=0 failed=0
 check() {	# NAME EXPECTED-STATUS EXPECTED-LINES|- CMD...
 	name=$1 want=$2 lines=$3
 	shift 3
-	"$@" >"$tmp/out" 2>"$tmp/err"
+	timeout 20 "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
 	rc=$?
 	n=$(wc -l <"$tmp/err")
 	if [ "$rc" -ne "$want" ] || { [ "$lines" != - ] && [ "$n" -ne "$lines" ]; }; then

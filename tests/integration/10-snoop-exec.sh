@@ -6,8 +6,6 @@
 . "$(dirname "$0")/lib.sh"
 
 N=300
-TRUE=$(command -v true)
-case $TRUE in /*) ;; *) TRUE=/bin/true ;; esac
 
 check_burst() {	# MECH JSONFILE CHILDREN
 	awk -v tag="$tag" -v n="$N" -v prog="$TRUE" -v mech="$1" '

@@ -4,6 +4,11 @@
 fail() { echo "FAIL: $*"; exit 1; }
 skip() { echo "$*"; exit 77; }
 
+# A dynamically or statically linked true(1) to exec by path (a shell's
+# `command -v true` names its builtin).
+TRUE=/bin/true
+[ -x "$TRUE" ] || TRUE=/usr/bin/true
+
 # Sleep a fraction of a second where sleep supports it.
 nap() { sleep "${1:-0.1}" 2>/dev/null || sleep 1; }
 
