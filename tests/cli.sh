@@ -62,5 +62,27 @@ done
 "$tmp/bin/execsnoop" -h | grep -q '^usage: sonde snoop exec' ||
 	{ echo "FAIL cli/execsnoop-routes"; failed=$((failed + 1)); }
 
+# Bash completion asks the binary: commands, snoop tools, options, values.
+complete_words() {	# WORDS... -> candidates for the last word
+	PATH="$(dirname "$SONDE"):$PATH" bash -c '
+		. "$1/completions/sonde.bash"; shift
+		COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1))
+		_sonde; printf "%s\n" "${COMPREPLY[@]}"' sh "$(dirname "$0")/.." "$@"
+}
+expect_completion() {	# NAME WANT WORDS...
+	name=$1 want=$2
+	shift 2
+	if complete_words "$@" | grep -qx -- "$want"; then
+		echo "ok cli/completion-$name"; passed=$((passed + 1))
+	else
+		echo "FAIL cli/completion-$name: '$want' not offered for '$*'"; failed=$((failed + 1))
+	fi
+}
+expect_completion command snoop sonde sn
+expect_completion tool exec sonde snoop e
+expect_completion option --max-args sonde snoop exec --max
+expect_completion via-value tracefs sonde --via tr
+expect_completion help-topic features sonde help fe
+
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
