@@ -33,7 +33,7 @@ HELPER_BIN := $(patsubst tests/helpers/%.c,tests/helpers/bin/%,$(HELPER_SRC))
 # Debian packages the build and the tests need.
 BUILD_PKGS := gcc make clang llvm bpftool libbpf-dev libelf-dev libdw-dev \
 	      libtraceevent-dev libtracefs-dev zlib1g-dev libzstd-dev \
-	      liblzma-dev libbz2-dev pkg-config
+	      liblzma-dev libbz2-dev pkg-config systemtap-sdt-dev
 TEST_PKGS  := qemu-system-x86 busybox-static cpio util-linux file
 
 .PHONY: all run test deps test-deps unit test-helpers install clean
