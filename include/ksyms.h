@@ -137,6 +137,21 @@ int ksyms_suggest_tracepoints(const char *func, const char *events,
 int ksyms_suggest_tracepoints_live(const char *func, bool is_return,
 				   char (*out)[96], int max);
 
+/*
+ * "try tracepoint syscalls:sys_enter_openat (or syscalls:sys_enter_openat2,
+ * syscalls:sys_enter_open)" from the live available_events, or "" when
+ * nothing is near. For appending to a "cannot probe" message.
+ */
+void ksyms_tracepoint_hint(const char *func, bool is_return, char *buf,
+			   size_t len);
+
+/*
+ * What the table could not know, for -v: "available_filter_functions is
+ * not readable (EPERM): names come from /proc/kallsyms and whether a
+ * function can be traced is unknown", or "" when it was read.
+ */
+const char *ksyms__note(const struct ksyms *ks, char *buf, size_t len);
+
 /* Pointer to the suffix of a symbol name (".isra.0"), or to its NUL. */
 const char *ksym_suffix(const char *name);
 

@@ -44,7 +44,7 @@ struct uelf {
 	bool is_64;
 	bool has_symtab;	/* false: stripped */
 	bool has_dynsym;
-	bool is_pie;		/* ET_DYN with an interpreter (or DF_1_PIE) */
+	bool is_pie;		/* DF_1_PIE, or ET_DYN with an interpreter and no soname */
 	bool has_interp;
 	uint8_t build_id[64];
 	size_t build_id_len;

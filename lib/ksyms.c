@@ -962,3 +962,33 @@ int ksyms_suggest_tracepoints_live(const char *func, bool is_return,
 	 * than nothing. */
 	return ksyms_suggest_tracepoints(func, events, is_return, out, max);
 }
+
+void ksyms_tracepoint_hint(const char *func, bool is_return, char *buf,
+			   size_t len)
+{
+	char tps[3][96];
+	int n = ksyms_suggest_tracepoints_live(func, is_return, tps, 3);
+	size_t used;
+
+	buf[0] = '\0';
+	if (n <= 0)
+		return;
+	used = snprintf(buf, len, "try tracepoint %s", tps[0]);
+	for (int i = 1; i < n && used < len; i++)
+		used += snprintf(buf + used, len - used, "%s%s", i == 1 ? " (or " : ", ",
+				 tps[i]);
+	if (n > 1 && used < len)
+		snprintf(buf + used, len - used, ")");
+}
+
+const char *ksyms__note(const struct ksyms *ks, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	if (ks->source == KSYMS_FROM_KALLSYMS)
+		snprintf(buf, len,
+			 "available_filter_functions is not readable (%s): names come from /proc/kallsyms and whether a function can be traced is unknown",
+			 errno_name(ks->filter_functions_err ? ks->filter_functions_err : ENOENT));
+	else if (!ks->have_kallsyms)
+		snprintf(buf, len, "/proc/kallsyms is not readable: functions are not told apart from missing ones");
+	return buf;
+}

@@ -217,19 +217,26 @@ static void read_build_id(struct uelf *e, Elf *elf, Elf_Scn *scn)
 	}
 }
 
-static bool dt_flags_pie(Elf *elf, Elf_Scn *scn)
+/* PIE: DF_1_PIE, or (older linkers) an interpreter and no soname —
+ * libc.so.6 has an interpreter too but is a library. */
+static bool dynamic_is_pie(Elf *elf, Elf_Scn *scn, bool has_interp)
 {
 	Elf_Data *d = elf_getdata(scn, NULL);
+	bool soname = false;
 	GElf_Shdr sh;
 	GElf_Dyn dyn;
 
 	if (!d || !gelf_getshdr(scn, &sh) || !sh.sh_entsize)
-		return false;
-	for (size_t i = 0; i < sh.sh_size / sh.sh_entsize; i++)
-		if (gelf_getdyn(d, i, &dyn) && dyn.d_tag == DT_FLAGS_1 &&
-		    (dyn.d_un.d_val & DF_1_PIE))
+		return has_interp;
+	for (size_t i = 0; i < sh.sh_size / sh.sh_entsize; i++) {
+		if (!gelf_getdyn(d, i, &dyn))
+			break;
+		if (dyn.d_tag == DT_FLAGS_1 && (dyn.d_un.d_val & DF_1_PIE))
 			return true;
-	return false;
+		if (dyn.d_tag == DT_SONAME)
+			soname = true;
+	}
+	return has_interp && !soname;
 }
 
 static int check_file(const char *path, char *err, size_t errlen)
@@ -333,8 +340,8 @@ struct uelf *uelf__open(const char *path, char *err, size_t errlen)
 				read_build_id(e, elf, scn);
 			break;
 		case SHT_DYNAMIC:
-			if (eh.e_type == ET_DYN && dt_flags_pie(elf, scn))
-				e->is_pie = true;
+			if (eh.e_type == ET_DYN)
+				e->is_pie = dynamic_is_pie(elf, scn, e->has_interp);
 			break;
 		}
 	}
@@ -495,12 +502,15 @@ static void ifunc_impls(const struct uelf *e, const char *name, char *buf,
 	char pat[256];
 
 	buf[0] = '\0';
-	snprintf(pat, sizeof(pat), "*%s_*", name);
+	snprintf(pat, sizeof(pat), "__%s_*", name);
 	for (size_t i = 0; i < e->nsyms && n < 3; i++) {
 		const struct usym *s = &e->syms[i];
+		size_t sl = strlen(s->name);
 		int w;
 
+		/* __memcpy_avx_unaligned, not the fortify __memcpy_chk */
 		if (s->type != STT_FUNC || fnmatch(pat, s->name, 0) ||
+		    (sl > 4 && !strcmp(s->name + sl - 4, "_chk")) ||
 		    (i && !strcmp(e->syms[i - 1].name, s->name)))
 			continue;
 		w = snprintf(buf + used, len - used, "%s%s", n ? ", " : "", s->name);
@@ -863,8 +873,10 @@ int usym_find_library(const char *name, const char *ldcache, char *out,
 		seterr(err, errlen, "bad library name '%.200s'", name);
 		return -EINVAL;
 	}
-	snprintf(stem, sizeof(stem), "%s%s", strncmp(name, "lib", 3) ? "lib" : "",
-		 name);
+	/* "c" and "pam" mean libc and libpam; "ld-linux-x86-64.so.2" is
+	 * taken as written */
+	snprintf(stem, sizeof(stem), "%s%s",
+		 strncmp(name, "lib", 3) && !strstr(name, ".so") ? "lib" : "", name);
 	so = strstr(stem, ".so");
 	if (so && so[3] == '.')
 		snprintf(w.exact, sizeof(w.exact), "%s", stem);	/* libc.so.6 */

@@ -280,7 +280,7 @@ TEST(ksyms_live)
 	const struct ksyms *ks;
 	struct ksym_resolution r;
 	uint64_t t0 = now_mono_ns();
-	char tp[3][96];
+	char tp[3][96], note[512];
 
 	ks = ksyms_get();
 	if (!ks)
@@ -294,6 +294,11 @@ TEST(ksyms_live)
 	CHECK_INT(ksyms__resolve(ks, "vfs_read", &r), 0);
 	CHECK(ksyms__match(ks, "vfs_*", NULL, NULL) > 5);
 	CHECK(ksyms_suggest_tracepoints_live("do_sys_openat2", false, tp, 3) >= 1);
+	ksyms_tracepoint_hint("do_sys_openat2", false, note, sizeof(note));
+	CHECK(!strncmp(note, "try tracepoint syscalls:sys_enter_openat", 40));
+	ksyms__note(ks, note, sizeof(note));
+	if (*note)
+		fprintf(stderr, "  ksyms: %s\n", note);
 }
 
 /* ---- helpers: fixtures built at run time, facts from nm/readelf ---- */
@@ -1097,4 +1102,68 @@ TEST(dwarf_args_debuglink)
 	CHECK_STR(f.debug_file, dbg);
 	CHECK_INT(f.nparams, 2);
 	CHECK_STR(f.vars[1].at_entry.desc, "%si");
+}
+
+/* An ld.so.cache made here: glibc's "glibc-ld.so.cache1.1" layout, and
+ * the same behind the old "ld.so-1.7.0" table (glibc < 2.32). */
+static size_t make_ldcache(char *buf, bool with_old)
+{
+	struct { int32_t flags; uint32_t key, value, osversion; uint64_t hwcap; } ent[2];
+	const char *strs[] = { "libfoo.so.1", "/opt/x/libfoo.so.1", "libbar.so.2", "/opt/y/libbar.so.2" };
+	size_t off = 0, hdr, str;
+
+	memset(buf, 0, 1024);
+	if (with_old) {
+		memcpy(buf, "ld.so-1.7.0", 11);
+		*(uint32_t *)(buf + 12) = 1;		/* one 12-byte entry */
+		off = (16 + 12 + 7) & ~7UL;
+	}
+	hdr = off;
+	memcpy(buf + hdr, "glibc-ld.so.cache1.1", 20);
+	*(uint32_t *)(buf + hdr + 20) = 2;		/* nlibs */
+	str = 48 + sizeof(ent);				/* header, entries, strings */
+	for (int i = 0; i < 2; i++) {
+		ent[i].flags = i == 0 ? 0x0303 : 0x0003;	/* x86-64 libc6; i386 */
+		ent[i].key = str;
+		str += strlen(strs[2 * i]) + 1;
+		ent[i].value = str;
+		str += strlen(strs[2 * i + 1]) + 1;
+		ent[i].osversion = 0;
+		ent[i].hwcap = 0;
+	}
+	memcpy(buf + hdr + 48, ent, sizeof(ent));
+	str = hdr + 48 + sizeof(ent);
+	for (int i = 0; i < 4; i++) {
+		strcpy(buf + str, strs[i]);
+		str += strlen(strs[i]) + 1;
+	}
+	*(uint32_t *)(buf + hdr + 24) = str - (hdr + 48 + sizeof(ent));
+	return str;
+}
+
+static int collect_cache(const char *soname, const char *path, void *ctx)
+{
+	char *buf = ctx;
+
+	strcat(buf, soname);
+	strcat(buf, "=");
+	strcat(buf, path);
+	strcat(buf, " ");
+	return 0;
+}
+
+TEST(usym_ldcache_fixture)
+{
+	char cache[1024], seen[256];
+	size_t len;
+
+	for (int old = 0; old < 2; old++) {
+		len = make_ldcache(cache, old);
+		seen[0] = '\0';
+		CHECK_INT(usym_ldcache_parse(cache, len, collect_cache, seen), 1);
+		CHECK_STR(seen, "libfoo.so.1=/opt/x/libfoo.so.1 ");
+		/* truncated or foreign data is refused, not overread */
+		CHECK_INT(usym_ldcache_parse(cache, 30, NULL, NULL), -EINVAL);
+	}
+	CHECK_INT(usym_ldcache_parse("not a cache at all, not at all", 30, NULL, NULL), -EINVAL);
 }
