@@ -38,6 +38,7 @@ struct btf_value {
 
 struct btf_func_args {
 	char name[128];
+	char module[64];	/* "" for vmlinux, else the module whose BTF has it */
 	int nparams;
 	struct btf_value params[BTF_ARGS_MAX];
 	struct btf_value ret;	/* type "void" with size 0 for none */
@@ -50,7 +51,7 @@ struct btf *btf_args_vmlinux(void);
 /*
  * The parameters of kernel function func (compiler suffixes such as
  * ".isra.0" are ignored: BTF has the source prototype). btf NULL: vmlinux
- * BTF. 0, or -ENOENT with err: "kernel BTF is not available
+ * BTF, then the BTF of loaded modules (/sys/kernel/btf/<module>). 0, or -ENOENT with err: "kernel BTF is not available
  * (/sys/kernel/btf/vmlinux: No such file or directory): argument names and
  * types are unknown, use arg1..arg6" or "no BTF for function 'x'".
  */
@@ -83,7 +84,8 @@ struct btf_access {
 int btf_args_access(struct btf *btf, const char *func, const char *expr,
 		    struct btf_access *out, char *err, size_t errlen);
 
-/* Same from a type id: chain is the part after the start ("->a.b"). */
+/* Same from a type id: chain is the part after the start ("->a.b").
+ * type_id must belong to btf (NULL: vmlinux). */
 int btf_args_chain(struct btf *btf, uint32_t type_id, const char *chain,
 		   struct btf_access *out, char *err, size_t errlen);
 

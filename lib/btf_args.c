@@ -7,6 +7,7 @@
  * differ: the caller says so).
  */
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -216,10 +217,71 @@ static int fill_proto(const struct btf *btf, const struct btf_type *proto,
 	return 0;
 }
 
-int btf_args_func(struct btf *btf, const char *func, struct btf_func_args *out,
-		  char *err, size_t errlen)
+/*
+ * Functions of loaded modules have their BTF in /sys/kernel/btf/<module>,
+ * split on top of vmlinux's. Loaded on demand, kept for the process.
+ */
+#define MAX_MOD_BTF 512
+
+static struct {
+	char name[64];
+	struct btf *btf;
+} mod_btf[MAX_MOD_BTF];
+static int nmod_btf;
+static bool mod_btf_loaded;
+
+static void load_module_btfs(struct btf *vmlinux)
+{
+	struct dirent *de;
+	DIR *d;
+
+	mod_btf_loaded = true;
+	d = opendir("/sys/kernel/btf");
+	while (d && (de = readdir(d)) && nmod_btf < MAX_MOD_BTF) {
+		char path[320];
+		struct btf *b;
+
+		if (de->d_name[0] == '.' || !strcmp(de->d_name, "vmlinux"))
+			continue;
+		snprintf(path, sizeof(path), "/sys/kernel/btf/%s", de->d_name);
+		b = btf__parse_split(path, vmlinux);
+		if (!b)
+			continue;
+		snprintf(mod_btf[nmod_btf].name, sizeof(mod_btf[0].name), "%s", de->d_name);
+		mod_btf[nmod_btf++].btf = b;
+	}
+	if (d)
+		closedir(d);
+}
+
+/* A BTF_KIND_FUNC by name: in btf, or (btf being vmlinux's) in a module's. */
+static int find_func(struct btf *btf, const char *name, struct btf **where,
+		     const char **module)
+{
+	int id = btf__find_by_name_kind(btf, name, BTF_KIND_FUNC);
+
+	*where = btf;
+	*module = NULL;
+	if (id > 0 || btf != btf_args_vmlinux())
+		return id;
+	if (!mod_btf_loaded)
+		load_module_btfs(btf);
+	for (int i = 0; i < nmod_btf; i++) {
+		id = btf__find_by_name_kind(mod_btf[i].btf, name, BTF_KIND_FUNC);
+		if (id > 0) {
+			*where = mod_btf[i].btf;
+			*module = mod_btf[i].name;
+			return id;
+		}
+	}
+	return -ENOENT;
+}
+
+static int func_args(struct btf *btf, const char *func, struct btf_func_args *out,
+		     struct btf **where, char *err, size_t errlen)
 {
 	const struct btf_type *ft, *proto;
+	const char *module;
 	char name[128];
 	size_t len = strcspn(func, ".");
 	int id;
@@ -231,7 +293,10 @@ int btf_args_func(struct btf *btf, const char *func, struct btf_func_args *out,
 		len = sizeof(name) - 1;
 	memcpy(name, func, len);
 	name[len] = '\0';
-	id = btf__find_by_name_kind(btf, name, BTF_KIND_FUNC);
+	id = find_func(btf, name, &btf, &module);
+	*where = btf;
+	if (module)
+		snprintf(out->module, sizeof(out->module), "%s", module);
 	if (id <= 0) {
 		seterr(err, errlen, "no BTF for function '%s' (not in this kernel's BTF: inlined, in an unloaded module, or not a function)",
 		       name);
@@ -245,6 +310,14 @@ int btf_args_func(struct btf *btf, const char *func, struct btf_func_args *out,
 	}
 	snprintf(out->name, sizeof(out->name), "%s", func);
 	return fill_proto(btf, proto, 0, out);
+}
+
+int btf_args_func(struct btf *btf, const char *func, struct btf_func_args *out,
+		  char *err, size_t errlen)
+{
+	struct btf *where;
+
+	return func_args(btf, func, out, &where, err, errlen);
 }
 
 int btf_args_raw_tracepoint(struct btf *btf, const char *tp,
@@ -489,7 +562,7 @@ int btf_args_access(struct btf *btf, const char *func, const char *expr,
 		n++;
 	memcpy(first, p, n);
 	first[n] = '\0';
-	ret = btf_args_func(btf, func, &fa, err, errlen);
+	ret = func_args(btf, func, &fa, &btf, err, errlen);
 	if (ret)
 		return ret;
 	if (!strcmp(first, "retval")) {
