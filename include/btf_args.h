@@ -51,9 +51,14 @@ struct btf *btf_args_vmlinux(void);
 /*
  * The parameters of kernel function func (compiler suffixes such as
  * ".isra.0" are ignored: BTF has the source prototype). btf NULL: vmlinux
- * BTF, then the BTF of loaded modules (/sys/kernel/btf/<module>). 0, or -ENOENT with err: "kernel BTF is not available
- * (/sys/kernel/btf/vmlinux: No such file or directory): argument names and
- * types are unknown, use arg1..arg6" or "no BTF for function 'x'".
+ * BTF, then the BTF of loaded modules (/sys/kernel/btf/<module>).
+ * 0, or -ENOENT with err:
+ *   "kernel BTF is not available (/sys/kernel/btf/vmlinux: No such file or
+ *    directory): argument names and types are unknown, use arg1..arg6"
+ *   "kernel BTF is not available (/sys/kernel/btf/vmlinux is not valid
+ *    BTF): ..." (the same advice)
+ *   "no BTF for function 'x' (not in this kernel's BTF: inlined, in an
+ *    unloaded module, or not a function)"
  */
 int btf_args_func(struct btf *btf, const char *func, struct btf_func_args *out,
 		  char *err, size_t errlen);

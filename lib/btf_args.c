@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <bpf/btf.h>
 
@@ -55,11 +56,17 @@ static struct btf *get_btf(struct btf *btf, char *err, size_t errlen)
 	if (btf)
 		return btf;
 	btf = btf_args_vmlinux();
-	if (!btf)
+	if (btf)
+		return btf;
+	/* libbpf answers ESRCH for "no valid BTF anywhere" */
+	if (access("/sys/kernel/btf/vmlinux", F_OK))
 		seterr(err, errlen,
 		       "kernel BTF is not available (/sys/kernel/btf/vmlinux: %s): argument names and types are unknown, use arg1..arg6",
-		       strerror(vmlinux_err));
-	return btf;
+		       strerror(errno));
+	else
+		seterr(err, errlen,
+		       "kernel BTF is not available (/sys/kernel/btf/vmlinux is not valid BTF): argument names and types are unknown, use arg1..arg6");
+	return NULL;
 }
 
 /* Skip typedefs and qualifiers. */
