@@ -643,7 +643,19 @@ size_t ksyms__match(const struct ksyms *ks, const char *glob,
 		snprintf(alt, sizeof(alt), "__x64_sys_%s", glob + 4);
 		glob = alt;
 	}
-	for (size_t i = 0; i < ks->nsyms; i++) {
+	/* "PREFIX*": only the sorted range that starts with PREFIX */
+	size_t plen = strcspn(glob, "*?[\\"), first = 0, last = ks->nsyms;
+
+	if (glob[plen] == '*' && glob[plen + 1] == '\0' && !memchr(glob, '.', plen)) {
+		char prefix[KSYM_NAME_MAX];
+
+		snprintf(prefix, sizeof(prefix), "%.*s", (int)plen, glob);
+		first = lower_bound(ks, prefix);
+		for (last = first; last < ks->nsyms &&
+		     !strncmp(ks->syms[last].name, prefix, plen); last++)
+			;
+	}
+	for (size_t i = first; i < last; i++) {
 		const struct ksym *s = &ks->syms[i];
 		bool hit;
 
