@@ -13,7 +13,7 @@ BPFTOOL ?= bpftool
 OUT     := .build
 
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
+CFLAGS  += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wno-format-truncation
 CPPFLAGS += -Iinclude -I$(OUT) -I/usr/include/tracefs -I/usr/include/traceevent \
 	    -DSONDE_VERSION='"$(VERSION)"' -D_GNU_SOURCE
 LDFLAGS ?=

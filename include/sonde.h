@@ -42,6 +42,8 @@ void warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Signal handling: handlers only set a flag; loops poll it. */
 void signals_install(void);
 bool signals_stop_requested(void);
+/* Ask the run loop to stop, as a signal would (e.g. -M events reached). */
+void signals_request_stop(void);
 int signals_last(void);
 
 /* The command being run, for messages ("sonde snoop: ..."). */

@@ -99,6 +99,12 @@ void signals_install(void)
 		sigaction(sigs[i], &sa, NULL);
 }
 
+void signals_request_stop(void)
+{
+	if (!stop_signal)
+		stop_signal = -1;	/* no signal: the work is done */
+}
+
 bool signals_stop_requested(void)
 {
 	return stop_signal != 0;

@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A probe specification resolved against this system: what to attach to
+ * (kernel functions, a tracepoint, a file offset in a binary), and the
+ * values the kernel must fetch per event ("slots") so that the filter and
+ * the format can be evaluated in user space. Shared by trace, hist and
+ * stack; the backends turn it into tracefs dynamic events or BPF.
+ */
+#ifndef SONDE_TRACE_PROBE_H
+#define SONDE_TRACE_PROBE_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "expr_eval.h"
+#include "plan.h"
+#include "probe_spec.h"
+
+#define TPROBE_MAX_SLOTS	16
+#define TPROBE_MAX_SITES	64	/* USDT sites */
+
+enum tprobe_kind {
+	TPK_KPROBE, TPK_KRETPROBE, TPK_TRACEPOINT, TPK_UPROBE, TPK_URETPROBE,
+	TPK_USDT,
+};
+
+/* A value the kernel fetches per event. */
+struct tslot {
+	const struct expr *e;	/* the subtree it stands for (in spec) */
+	const char *label;	/* perf-style NAME=, or NULL */
+	bool string;		/* read as a NUL-terminated string */
+	/* tracefs: a fetch argument of the dynamic event, or (plain
+	 * tracepoints) the record field read directly */
+	char fetch[768];
+	bool from_field;
+	char field[64];
+};
+
+struct tprobe {
+	char *text;			/* as the user typed it */
+	struct probe_spec spec;
+	enum tprobe_kind kind;
+	enum probe_kind pkind;		/* for the mechanism planner */
+	char label[160];		/* FUNC column */
+	/* where */
+	char **funcs;			/* kernel functions (real symbols) */
+	size_t nfuncs;
+	char tp_sys[64], tp_name[128];	/* tracepoint */
+	char binary[PATH_MAX];		/* uprobe/USDT file */
+	uint64_t uoffsets[TPROBE_MAX_SITES]; /* uprobe: 1; USDT: each site */
+	uint64_t ref_ctr;		/* USDT semaphore file offset */
+	int nsites;
+	struct usdt_note *usdt;		/* the first site's note */
+	struct usdt_note *usdt_notes;	/* all notes of binary (owned) */
+	size_t nusdt_notes;
+	/* what */
+	struct tslot slots[TPROBE_MAX_SLOTS];
+	int nslots;
+	bool needs_eprobe;		/* tracepoint pointer field read as string */
+};
+
+/*
+ * Parse one spec and resolve user binaries and tracepoints. No kernel
+ * state is changed. Returns 0, or the exit status (2 usage, 1 runtime)
+ * with one line in err. Then, once a mechanism is chosen, tprobe_resolve()
+ * finds kernel functions and compiles the values to fetch (so that a
+ * kernel without any way to probe functions is told so first).
+ */
+int tprobe_init(struct tprobe *p, const char *text, const char *default_binary,
+		char *err, size_t errsz);
+int tprobe_resolve(struct tprobe *p, char *err, size_t errsz);
+void tprobe_free(struct tprobe *p);
+
+/* Values for filter/format of one event; slot i's value in vals[i]. */
+struct tprobe_event {
+	const struct tprobe *probe;
+	struct value vals[TPROBE_MAX_SLOTS];
+	int pid, tid, cpu;
+	uint32_t uid;			/* (uint32_t)-1 unknown */
+	uint64_t ts;			/* CLOCK_MONOTONIC ns */
+	const char *comm;
+	const char *func;		/* the function hit (wildcards) */
+};
+
+/* Does the event pass the probe's filter? */
+bool tprobe_filter(const struct tprobe_event *ev);
+/* The message column: the format applied, or NAME=VALUE pairs. */
+void tprobe_message(const struct tprobe_event *ev, char *buf, size_t size);
+
+/* Find the slot of an expression node, or -1. */
+int tprobe_slot_of(const struct tprobe *p, const struct expr *e);
+
+#endif

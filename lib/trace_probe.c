@@ -1,0 +1,512 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Resolving probe specifications (see include/trace_probe.h): targets
+ * through lib/ksyms.c, lib/usym.c and lib/usdt.c; per-event values
+ * ("slots") compiled to tracefs fetch arguments, with struct members and
+ * parameter names from BTF.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "btf_args.h"
+#include "kernel_facts.h"
+#include "ksyms.h"
+#include "sonde.h"
+#include "tfs.h"
+#include "trace_probe.h"
+#include "usdt.h"
+#include "usym.h"
+#include "util.h"
+
+#define MAX_WILDCARD_FUNCS 2000
+
+static const char *const arg_regs[] = { "di", "si", "dx", "cx", "r8", "r9" };
+
+static int fail(char *err, size_t errsz, int status, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int fail(char *err, size_t errsz, int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errsz, fmt, ap);
+	va_end(ap);
+	return status;
+}
+
+/* ---- targets ---- */
+
+struct collect {
+	struct tprobe *p;
+	size_t cap;
+};
+
+static int collect_func(const struct ksym *s, void *ctx)
+{
+	struct collect *c = ctx;
+
+	if (c->p->nfuncs == c->cap)
+		return 1;
+	c->p->funcs[c->p->nfuncs++] = strdup(s->name);
+	return 0;
+}
+
+static int resolve_kfunc(struct tprobe *p, char *err, size_t errsz)
+{
+	const struct ksyms *ks = ksyms_get();
+	struct ksym_resolution r;
+
+	if (!ks)
+		return fail(err, errsz, EXIT_FAIL, "cannot read the kernel's symbols: %s",
+			    strerror(errno));
+	if (p->spec.flags & PS_WILDCARD) {
+		struct collect c = { p, MAX_WILDCARD_FUNCS };
+
+		p->funcs = calloc(c.cap, sizeof(*p->funcs));
+		ksyms__match(ks, p->spec.func, collect_func, &c);
+		if (!p->nfuncs)
+			return fail(err, errsz, EXIT_USAGE, "no traceable kernel function matches '%s'",
+				    p->spec.func);
+		return 0;
+	}
+	if (ksyms__resolve(ks, p->spec.func, &r))
+		return fail(err, errsz, EXIT_USAGE, "%s", r.message);
+	if (r.status == KSYM_AMBIGUOUS)
+		vinfo("%s", r.message);
+	p->funcs = calloc(r.ncands, sizeof(*p->funcs));
+	for (size_t i = 0; i < r.ncands; i++)
+		p->funcs[p->nfuncs++] = strdup(r.cands[i]->name);
+	return 0;
+}
+
+static int resolve_binary(struct tprobe *p, char *err, size_t errsz)
+{
+	const char *b = p->spec.binary;
+
+	if (!b)
+		return fail(err, errsz, EXIT_USAGE, "no binary given for '%s' (use u:BINARY:FUNC or -x BINARY)",
+			    p->text);
+	if (p->spec.flags & PS_LIBNAME) {
+		if (usym_find_library(b, NULL, p->binary, sizeof(p->binary), err, errsz))
+			return EXIT_USAGE;
+	} else if (usym_find_binary(b, p->binary, sizeof(p->binary), err, errsz)) {
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+static int resolve_ufunc(struct tprobe *p, char *err, size_t errsz)
+{
+	struct usym_target t;
+	struct uelf *e;
+	char what[160];
+	int ret;
+
+	if ((ret = resolve_binary(p, err, errsz)))
+		return ret;
+	e = uelf__open(p->binary, err, errsz);
+	if (!e)
+		return EXIT_USAGE;
+	if (p->spec.flags & PS_ADDRESS)
+		snprintf(what, sizeof(what), "0x%llx", (unsigned long long)p->spec.addr);
+	else if (p->spec.offset)
+		snprintf(what, sizeof(what), "%s+%llu", p->spec.func,
+			 (unsigned long long)p->spec.offset);
+	else
+		snprintf(what, sizeof(what), "%s", p->spec.func);
+	ret = uelf__resolve(e, what, &t, err, errsz);
+	uelf__close(e);
+	if (ret)
+		return EXIT_USAGE;
+	if (t.note[0])
+		warning("%s", t.note);
+	p->uoffsets[0] = t.offset;
+	p->nsites = 1;
+	return 0;
+}
+
+static int resolve_usdt(struct tprobe *p, char *err, size_t errsz)
+{
+	struct usdt_note *sites[TPROBE_MAX_SITES];
+	size_t n;
+	int ret;
+
+	if ((ret = resolve_binary(p, err, errsz)))
+		return ret;
+	if (usdt_read(p->binary, &p->usdt_notes, &p->nusdt_notes, err, errsz))
+		return EXIT_USAGE;
+	n = usdt_find(p->usdt_notes, p->nusdt_notes, p->spec.provider,
+		      p->spec.name, sites, TPROBE_MAX_SITES);
+	if (!n)
+		return fail(err, errsz, EXIT_USAGE, "no USDT probe '%s%s%s' in '%s' ('sonde probe -l -x %s' lists them)",
+			    p->spec.provider ? p->spec.provider : "",
+			    p->spec.provider ? ":" : "", p->spec.name, p->binary,
+			    p->binary);
+	p->usdt = sites[0];
+	p->ref_ctr = sites[0]->sema_offset;
+	for (size_t i = 0; i < n && i < TPROBE_MAX_SITES; i++)
+		p->uoffsets[p->nsites++] = sites[i]->offset;
+	return 0;
+}
+
+static int resolve_tracepoint(struct tprobe *p, char *err, size_t errsz)
+{
+	char path[PATH_MAX];
+	const char *root = features_tracefs_path();
+
+	if (p->spec.flags & PS_WILDCARD)
+		return fail(err, errsz, EXIT_USAGE, "'%s': trace takes one tracepoint per probe; wildcards work with hist --count and stack",
+			    p->text);
+	snprintf(p->tp_sys, sizeof(p->tp_sys), "%s", p->spec.group);
+	snprintf(p->tp_name, sizeof(p->tp_name), "%s", p->spec.event);
+	if (!root)
+		return fail(err, errsz, EXIT_FAIL, "tracefs is not available to look up tracepoint '%s:%s'",
+			    p->tp_sys, p->tp_name);
+	snprintf(path, sizeof(path), "%s/events/%s/%s/format", root, p->tp_sys, p->tp_name);
+	if (access(path, R_OK))
+		return fail(err, errsz, EXIT_USAGE, "no tracepoint '%s:%s' on this kernel ('sonde probe -l \"%s:*\"' lists them)",
+			    p->tp_sys, p->tp_name, p->tp_sys);
+	return 0;
+}
+
+/* ---- slots: values fetched in the kernel ---- */
+
+static bool is_kernel_side(const struct expr *e)
+{
+	return expr_is_leaf(e) && e->kind != EXPR_BUILTIN;
+}
+
+/* Append ":TYPE" for a slot: strings by where they live, numbers s64. */
+static void fetch_type(const struct tprobe *p, bool string, char *buf, size_t size)
+{
+	size_t n = strlen(buf);
+
+	if (!string) {
+		snprintf(buf + n, size - n, ":s64");
+		return;
+	}
+	/* a string is read at an address: fetches that are not memory
+	 * accesses (registers, $argN, $retval) say where it is */
+	if (buf[0] != '+' && buf[0] != '-' && buf[0] != '@') {
+		char tmp[768];
+
+		snprintf(tmp, sizeof(tmp), "+0(%s)", buf);
+		snprintf(buf, size, "%s", tmp);
+		n = strlen(buf);
+	}
+	snprintf(buf + n, size - n, ":string");
+}
+
+/* Start value of argument index (0-based) at a kprobe or uprobe. */
+static int arg_fetch(const struct tprobe *p, int idx, char *buf, size_t size,
+		     char *err, size_t errsz)
+{
+	const struct kernel_facts *kf = features_get();
+
+	if (p->kind == TPK_KRETPROBE || p->kind == TPK_URETPROBE)
+		return fail(err, errsz, EXIT_USAGE, "arg%d is not available at a function's return in '%s' (use an entry probe)",
+			    idx + 1, p->text);
+	if (p->kind == TPK_USDT) {
+		if (!p->usdt || idx >= p->usdt->nargs)
+			return fail(err, errsz, EXIT_USAGE, "USDT probe '%s' has %d arguments, not %d",
+				    p->spec.name, p->usdt ? p->usdt->nargs : 0, idx + 1);
+		if (usdt_arg_fetch(&p->usdt->args[idx], buf, size))
+			return fail(err, errsz, EXIT_USAGE, "cannot fetch USDT argument %d", idx + 1);
+		/* drop its own type; the slot adds one */
+		char *colon = strrchr(buf, ':');
+		if (colon)
+			*colon = '\0';
+		return 0;
+	}
+	if (idx >= 6)
+		return fail(err, errsz, EXIT_USAGE, "arg%d: only the first 6 arguments are in registers", idx + 1);
+	if (p->kind == TPK_KPROBE && kf->kprobe_args.state == FACT_YES)
+		snprintf(buf, size, "$arg%d", idx + 1);
+	else	/* x86-64 calling convention; also kernels without $argN */
+		snprintf(buf, size, "%%%s", arg_regs[idx]);
+	return 0;
+}
+
+/* A BTF access path (struct members) as nested ftrace derefs. */
+static int btf_fetch(const struct tprobe *p, const struct expr *e, bool *string,
+		     char *buf, size_t size, char *err, size_t errsz)
+{
+	struct btf_access a;
+	char path[512], cur[768], next[768];
+	int ret;
+
+	if (p->kind != TPK_KPROBE && p->kind != TPK_KRETPROBE)
+		return fail(err, errsz, EXIT_USAGE, "'%s': names and struct members need a kernel function with BTF (use argN or +OFF(...))",
+			    expr_str(e));
+	char *text = expr_str(e);
+
+	snprintf(path, sizeof(path), "%s", text ? text : "");
+	free(text);
+	if (btf_args_access(NULL, p->funcs[0], path, &a, err, errsz))
+		return EXIT_USAGE;
+	if (a.param < 0)
+		snprintf(cur, sizeof(cur), "$retval");
+	else if ((ret = arg_fetch(p, a.param, cur, sizeof(cur), err, errsz)))
+		return ret;
+	for (int i = 0; i < a.nloads; i++) {
+		bool last = i == a.nloads - 1;
+
+		/* the last step of a char array is its address: the string
+		 * fetch takes an address anyway */
+		if (last && (a.loads[i].size == 0 || a.result.is_string)) {
+			snprintf(next, sizeof(next), "+%d(%s)", a.loads[i].offset, cur);
+			*string = true;
+		} else {
+			snprintf(next, sizeof(next), "+%d(%s)", a.loads[i].offset, cur);
+		}
+		memcpy(cur, next, sizeof(cur));
+	}
+	if (a.result.is_string && !*string) {
+		snprintf(next, sizeof(next), "+0(%s)", cur);
+		memcpy(cur, next, sizeof(cur));
+		*string = true;
+	}
+	snprintf(buf, size, "%s", cur);
+	return 0;
+}
+
+/* Compile a kernel-side expression to a tracefs fetch argument. */
+static int fetch_of(const struct tprobe *p, const struct expr *e, bool *string,
+		    char *buf, size_t size, char *err, size_t errsz)
+{
+	char inner[768];
+	int ret;
+
+	switch (e->kind) {
+	case EXPR_ARG:
+		return arg_fetch(p, e->value - 1, buf, size, err, errsz);
+	case EXPR_RETVAL:
+		snprintf(buf, size, "$retval");
+		return 0;
+	case EXPR_REG:
+		snprintf(buf, size, "%%%s", e->name);
+		return 0;
+	case EXPR_STACK:
+		if (e->value < 0)
+			snprintf(buf, size, "$stack");
+		else
+			snprintf(buf, size, "$stack%lld", (long long)e->value);
+		return 0;
+	case EXPR_MEM:
+		if (e->name)
+			snprintf(buf, size, "@%s%+lld", e->name, (long long)e->value);
+		else
+			snprintf(buf, size, "@0x%llx", (unsigned long long)e->value);
+		return 0;
+	case EXPR_DEREF:
+		if ((ret = fetch_of(p, e->left, string, inner, sizeof(inner), err, errsz)))
+			return ret;
+		snprintf(buf, size, "+%s%lld(%s)", e->user ? "u" : "",
+			 (long long)e->value, inner);
+		return 0;
+	case EXPR_CAST:
+		return fetch_of(p, e->left, string, buf, size, err, errsz);
+	case EXPR_CALL:
+		if (!strcmp(e->name, "str")) {
+			*string = true;
+			return fetch_of(p, e->left, string, buf, size, err, errsz);
+		}
+		return fail(err, errsz, EXIT_USAGE, "%s() is not supported on tracefs probes", e->name);
+	case EXPR_FIELD:
+		if (p->kind == TPK_USDT || p->kind == TPK_UPROBE || p->kind == TPK_URETPROBE)
+			return fail(err, errsz, EXIT_USAGE, "'%s': argument names of user functions are not supported yet (use argN)",
+				    e->name);
+		__attribute__((fallthrough));	/* a kernel parameter name */
+	case EXPR_MEMBER:
+	case EXPR_INDEX:
+		return btf_fetch(p, e, string, buf, size, err, errsz);
+	default:
+		return fail(err, errsz, EXIT_USAGE, "cannot fetch '%s' in the kernel", expr_str(e));
+	}
+}
+
+/* A tracepoint field read from the record (or through an event probe). */
+static int field_slot(struct tprobe *p, struct tslot *s, char *err, size_t errsz)
+{
+	const struct expr *e = s->e;
+
+	if (e->kind == EXPR_CALL && !strcmp(e->name, "str") && e->left)
+		e = e->left;
+	if (e->kind != EXPR_FIELD)
+		return fail(err, errsz, EXIT_USAGE, "'%s': tracepoints have fields (args->NAME), not %s",
+			    expr_str(s->e), expr_str(e));
+	snprintf(s->field, sizeof(s->field), "%s", e->name);
+	s->from_field = true;
+	/* a string wanted from a pointer field needs an event probe */
+	if (s->string)
+		snprintf(s->fetch, sizeof(s->fetch), "+0($%s):ustring", e->name);
+	else
+		snprintf(s->fetch, sizeof(s->fetch), "$%s", e->name);
+	return 0;
+}
+
+int tprobe_slot_of(const struct tprobe *p, const struct expr *e)
+{
+	for (int i = 0; i < p->nslots; i++)
+		if (p->slots[i].e == e)
+			return i;
+	return -1;
+}
+
+static int add_slot(struct tprobe *p, const struct expr *e, bool string,
+		    const char *label, char *err, size_t errsz)
+{
+	struct tslot *s;
+	int ret;
+
+	for (int i = 0; i < p->nslots; i++)
+		if (p->slots[i].e == e)
+			return 0;
+	if (p->nslots == TPROBE_MAX_SLOTS)
+		return fail(err, errsz, EXIT_USAGE, "'%s': more than %d values to fetch",
+			    p->text, TPROBE_MAX_SLOTS);
+	s = &p->slots[p->nslots];
+	*s = (struct tslot){ .e = e, .string = string || expr_is_string(e),
+			     .label = label };
+	if (p->kind == TPK_TRACEPOINT)
+		ret = field_slot(p, s, err, errsz);
+	else if ((ret = fetch_of(p, e, &s->string, s->fetch, sizeof(s->fetch), err, errsz)) == 0)
+		fetch_type(p, s->string, s->fetch, sizeof(s->fetch));
+	if (ret)
+		return ret;
+	p->nslots++;
+	return 0;
+}
+
+/* Every maximal kernel-side subtree of e becomes a slot. */
+static int collect_slots(struct tprobe *p, const struct expr *e, bool string,
+			 char *err, size_t errsz)
+{
+	int ret;
+
+	if (!e)
+		return 0;
+	if (is_kernel_side(e))
+		return add_slot(p, e, string, NULL, err, errsz);
+	if ((ret = collect_slots(p, e->left, false, err, errsz)))
+		return ret;
+	return collect_slots(p, e->right, false, err, errsz);
+}
+
+static int build_slots(struct tprobe *p, char *err, size_t errsz)
+{
+	const struct probe_spec *s = &p->spec;
+	int ret;
+
+	for (int i = 0; i < s->nargs; i++) {
+		const char *t = s->args[i].type;
+		bool string = t && (!strcmp(t, "string") || !strcmp(t, "ustring"));
+
+		if ((ret = add_slot(p, s->args[i].expr, string, s->args[i].name, err, errsz)))
+			return ret;
+	}
+	for (int i = 0; i < s->nprint; i++)
+		if ((ret = collect_slots(p, s->print[i], s->convs[i].conv == 's', err, errsz)))
+			return ret;
+	if ((ret = collect_slots(p, s->filter, false, err, errsz)))
+		return ret;
+	for (int i = 0; i < p->nslots; i++)
+		if (p->kind == TPK_TRACEPOINT && p->slots[i].string)
+			p->needs_eprobe = true;	/* decided finally by the backend */
+	return 0;
+}
+
+/* ---- public ---- */
+
+static void make_label(struct tprobe *p)
+{
+	const struct probe_spec *s = &p->spec;
+	const char *base;
+
+	switch (p->kind) {
+	case TPK_TRACEPOINT:
+		snprintf(p->label, sizeof(p->label), "%s:%s", p->tp_sys, p->tp_name);
+		break;
+	case TPK_UPROBE:
+	case TPK_URETPROBE:
+	case TPK_USDT:
+		base = strrchr(p->binary, '/');
+		base = base ? base + 1 : p->binary;
+		if (p->kind == TPK_USDT)
+			snprintf(p->label, sizeof(p->label), "%s:%s", base, s->name);
+		else if (s->flags & PS_ADDRESS)
+			snprintf(p->label, sizeof(p->label), "%s:0x%llx", base,
+				 (unsigned long long)s->addr);
+		else
+			snprintf(p->label, sizeof(p->label), "%s:%s", base, s->func);
+		break;
+	default:
+		snprintf(p->label, sizeof(p->label), "%s",
+			 p->nfuncs == 1 ? p->funcs[0] : s->func);
+	}
+}
+
+int tprobe_init(struct tprobe *p, const char *text, const char *default_binary,
+		char *err, size_t errsz)
+{
+	bool ret_probe;
+	int ret = 0;
+
+	memset(p, 0, sizeof(*p));
+	p->text = strdup(text);
+	if (probe_spec_parse_ex(text, default_binary, &p->spec, err, errsz))
+		return EXIT_USAGE;
+	ret_probe = p->spec.flags & PS_RETURN;
+	switch (p->spec.type) {
+	case PROBE_KFUNC:
+		p->kind = ret_probe ? TPK_KRETPROBE : TPK_KPROBE;
+		p->pkind = ret_probe ? PK_KFUNC_RETURN : PK_KFUNC_ENTRY;
+		break;
+	case PROBE_TRACEPOINT:
+		p->kind = TPK_TRACEPOINT;
+		p->pkind = PK_TRACEPOINT;
+		ret = resolve_tracepoint(p, err, errsz);
+		break;
+	case PROBE_UFUNC:
+		p->kind = ret_probe ? TPK_URETPROBE : TPK_UPROBE;
+		p->pkind = PK_UFUNC;
+		ret = resolve_ufunc(p, err, errsz);
+		break;
+	case PROBE_USDT:
+		p->kind = TPK_USDT;
+		p->pkind = PK_USDT;
+		ret = resolve_usdt(p, err, errsz);
+		break;
+	default:
+		return fail(err, errsz, EXIT_USAGE, "'%s' deletes an event: use 'sonde probe --del'", text);
+	}
+	if (p->spec.type == PROBE_KFUNC)
+		ret = 0;	/* after the mechanism check: tprobe_resolve() */
+	return ret;
+}
+
+int tprobe_resolve(struct tprobe *p, char *err, size_t errsz)
+{
+	int ret;
+
+	if (p->spec.type == PROBE_KFUNC && (ret = resolve_kfunc(p, err, errsz)))
+		return ret;
+	make_label(p);
+	return build_slots(p, err, errsz);
+}
+
+void tprobe_free(struct tprobe *p)
+{
+	for (size_t i = 0; i < p->nfuncs; i++)
+		free(p->funcs[i]);
+	free(p->funcs);
+	if (p->usdt_notes)
+		usdt_free(p->usdt_notes, p->nusdt_notes);
+	probe_spec_free(&p->spec);
+	free(p->text);
+	memset(p, 0, sizeof(*p));
+}
