@@ -66,7 +66,18 @@ tests/helpers/bin/%: tests/helpers/%.c
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -static -Wall -o $@ $<
 
-test-helpers: $(HELPER_BIN)
+# uprobe targets: a PIE linked to a shared library (found through
+# $ORIGIN), and the same code static and non-PIE.
+UPROBE_DIR := tests/helpers/uprobe
+tests/helpers/bin/libsondetarget.so: $(UPROBE_DIR)/lib.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -g -shared -fPIC -o $@ $<
+tests/helpers/bin/utarget_pie: $(UPROBE_DIR)/target.c tests/helpers/bin/libsondetarget.so
+	$(CC) -O2 -g -fPIE -pie -o $@ $< -Ltests/helpers/bin -lsondetarget '-Wl,-rpath,$$ORIGIN'
+tests/helpers/bin/utarget_static: $(UPROBE_DIR)/target.c $(UPROBE_DIR)/lib.c
+	$(CC) -O2 -g -static -no-pie -o $@ $^
+
+test-helpers: $(HELPER_BIN) tests/helpers/bin/utarget_pie tests/helpers/bin/utarget_static
 
 $(OUT)/unit-tests: $(UNIT_SRC) $(LIB_OBJ) $(wildcard tests/unit/*.h)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(STATIC) -Itests/unit -o $@ $(UNIT_SRC) \

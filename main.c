@@ -19,6 +19,7 @@
 #include "util.h"
 
 const struct command commands[] = {
+	{ "trace", cmd_trace, "one line per event at any probe; --syscalls: strace-like" },
 	{ "features", cmd_features, "report what this kernel offers and which mechanism each probe kind gets" },
 	{ "snoop", cmd_snoop, "ready-made event tools: exec, ..." },
 	{ "help", cmd_help, "show help for sonde or a command" },

@@ -4,6 +4,7 @@
 #define SONDE_CMDS_H
 
 int cmd_features(int argc, char **argv);
+int cmd_trace(int argc, char **argv);
 int cmd_snoop(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 

@@ -329,23 +329,80 @@ static int fetch_of(const struct tprobe *p, const struct expr *e, bool *string,
 	}
 }
 
+/*
+ * The declaration of a tracepoint's field from its format file
+ * ("const char * filename", "__data_loc char[] filename", "int pid"), or
+ * -ENOENT; on failure fields gets the list of field names.
+ */
+static int tracepoint_field(const struct tprobe *p, const char *field,
+			    char *decl, size_t size, char *fields, size_t fsize)
+{
+	char path[PATH_MAX], *text, *line, *save = NULL;
+	const char *root = features_tracefs_path();
+	size_t flen = 0;
+	int ret = -ENOENT;
+
+	snprintf(path, sizeof(path), "%s/events/%s/%s/format", root ? root : "",
+		 p->tp_sys, p->tp_name);
+	text = ksyms_read_file(path);
+	if (!text)
+		return -errno;
+	fields[0] = '\0';
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *f = strstr(line, "field:"), *semi, *name;
+
+		if (!f || !(semi = strchr(f, ';')))
+			continue;
+		*semi = '\0';
+		f += 6;
+		name = strrchr(f, ' ');
+		name = name ? name + 1 : f;
+		if (strchr(name, '['))
+			*strchr(name, '[') = '\0';
+		if (!strncmp(name, "common_", 7))
+			continue;
+		if (!strcmp(name, field)) {
+			snprintf(decl, size, "%s", f);
+			ret = 0;
+			break;
+		}
+		flen += snprintf(fields + flen, fsize > flen ? fsize - flen : 0,
+				 "%s%s", flen ? ", " : "", name);
+	}
+	free(text);
+	return ret;
+}
+
 /* A tracepoint field read from the record (or through an event probe). */
 static int field_slot(struct tprobe *p, struct tslot *s, char *err, size_t errsz)
 {
 	const struct expr *e = s->e;
+	char decl[256], fields[1024];
+	bool pointer;
 
 	if (e->kind == EXPR_CALL && !strcmp(e->name, "str") && e->left)
 		e = e->left;
 	if (e->kind != EXPR_FIELD)
-		return fail(err, errsz, EXIT_USAGE, "'%s': tracepoints have fields (args->NAME), not %s",
-			    expr_str(s->e), expr_str(e));
+		return fail(err, errsz, EXIT_USAGE, "'%s': tracepoints have fields (args->NAME), not that",
+			    expr_str(s->e));
+	if (tracepoint_field(p, e->name, decl, sizeof(decl), fields, sizeof(fields)))
+		return fail(err, errsz, EXIT_USAGE, "tracepoint %s:%s has no field '%s' (it has: %s)",
+			    p->tp_sys, p->tp_name, e->name, fields);
 	snprintf(s->field, sizeof(s->field), "%s", e->name);
 	s->from_field = true;
-	/* a string wanted from a pointer field needs an event probe */
-	if (s->string)
+	/* char arrays and __data_loc strings are in the record; a string
+	 * behind a pointer field must be fetched by an event probe */
+	pointer = strchr(decl, '*') && !strstr(decl, "__data_loc");
+	if (!pointer && (strstr(decl, "char[") || strstr(decl, "char ") ||
+			 strstr(decl, "__data_loc")) && strchr(decl, '['))
+		s->string = true;
+	if (s->string && pointer) {
 		snprintf(s->fetch, sizeof(s->fetch), "+0($%s):ustring", e->name);
-	else
+		p->needs_eprobe = true;
+	} else {
+		s->string = s->string && !pointer;
 		snprintf(s->fetch, sizeof(s->fetch), "$%s", e->name);
+	}
 	return 0;
 }
 
@@ -414,9 +471,6 @@ static int build_slots(struct tprobe *p, char *err, size_t errsz)
 			return ret;
 	if ((ret = collect_slots(p, s->filter, false, err, errsz)))
 		return ret;
-	for (int i = 0; i < p->nslots; i++)
-		if (p->kind == TPK_TRACEPOINT && p->slots[i].string)
-			p->needs_eprobe = true;	/* decided finally by the backend */
 	return 0;
 }
 

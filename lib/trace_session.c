@@ -86,6 +86,10 @@ static int add_event(struct session *s, struct tprobe *p, const char *sys,
 	b->probe = p;
 	b->func = func;
 	b->plain = plain;
+	/* two probes on one tracepoint share its records */
+	for (int i = 0; i < s->nbound - 1; i++)
+		if (!strcmp(s->bound[i].sys, sys) && !strcmp(s->bound[i].name, name))
+			return 0;
 	return evstream_add(s->stream, sys, name, NULL, err, errsz);
 }
 
@@ -231,20 +235,12 @@ static void print_event(struct session *s, const struct tprobe_event *e,
 	printf("%-7d %-7d %-15.15s %-16s %s\n", e->pid, e->tid, e->comm, func, msg);
 }
 
-static void on_record(void *ctx, struct tep_event *ev, struct tep_record *rec, int cpu)
+static void deliver(struct session *s, struct bound_event *b,
+		    struct tep_event *ev, struct tep_record *rec, int cpu)
 {
-	struct session *s = ctx;
-	struct bound_event *b = NULL;
 	struct tprobe_event e = { 0 };
 	char strs[TPROBE_MAX_SLOTS][512], comm[32] = "", msg[4096], name[16];
 
-	for (int i = 0; i < s->nbound; i++)
-		if (s->bound[i].ev == ev) {
-			b = &s->bound[i];
-			break;
-		}
-	if (!b || s->done)
-		return;
 	e.probe = b->probe;
 	e.tid = ev_record_pid(ev, rec);
 	e.pid = tgid_of(e.tid);
@@ -255,16 +251,22 @@ static void on_record(void *ctx, struct tep_event *ev, struct tep_record *rec, i
 		return;
 	if (s->o->tid && e.tid != s->o->tid)
 		return;
-	if (!ev_field_str(ev, rec, "comm", comm, sizeof(comm)))
-		ppid_comm(e.tid, comm, sizeof(comm));
+	/* dynamic events fetch $comm; tracepoint records have none */
+	if (!ev_field_str(ev, rec, "comm", comm, sizeof(comm)) &&
+	    !ppid_comm(e.tid, comm, sizeof(comm)))
+		snprintf(comm, sizeof(comm), "?");
 	e.comm = comm;
 	if (s->o->comm && strcmp(comm, s->o->comm))
 		return;
 	for (int i = 0; i < b->probe->nslots; i++) {
 		const struct tslot *sl = &b->probe->slots[i];
-		const char *field = b->plain ? sl->field : (snprintf(name, sizeof(name), "f%d", i), name);
+		const char *field = sl->field;
 		uint64_t v = 0;
 
+		if (!b->plain) {
+			snprintf(name, sizeof(name), "f%d", i);
+			field = name;
+		}
 		if (sl->string && ev_field_str(ev, rec, field, strs[i], sizeof(strs[i]))) {
 			e.vals[i] = (struct value){ .is_str = true, .s = strs[i] };
 		} else {
@@ -278,6 +280,15 @@ static void on_record(void *ctx, struct tep_event *ev, struct tep_record *rec, i
 	print_event(s, &e, b->func ? b->func : b->probe->label, msg);
 	if (s->o->max_events && ++s->printed >= s->o->max_events)
 		s->done = true;
+}
+
+static void on_record(void *ctx, struct tep_event *ev, struct tep_record *rec, int cpu)
+{
+	struct session *s = ctx;
+
+	for (int i = 0; i < s->nbound && !s->done; i++)
+		if (s->bound[i].ev == ev)
+			deliver(s, &s->bound[i], ev, rec, cpu);
 }
 
 static int poll_session(void *ctx, int timeout_ms)

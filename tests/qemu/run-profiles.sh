@@ -122,6 +122,11 @@ build_initramfs() {
 		cp "$root/tests/qemu/init.sh" "$stage/init" &&
 		cp -r "$root/tests/integration" "$stage/sonde/tests/" &&
 		cp "$HELPERS_DIR"/* "$stage/sonde/tests/helpers/bin/" || return 1
+	# The host's dynamic loader and C library, so that dynamically linked
+	# test programs (a PIE with a shared library) run in the guests too.
+	for f in /lib64/ld-linux-x86-64.so.2 /lib/x86_64-linux-gnu/libc.so.6; do
+		mkdir -p "$stage$(dirname "$f")" && cp -L "$f" "$stage$f" || return 1
+	done
 	[ -e "$SONDE_BIN" ] && { cp "$SONDE_BIN" "$stage/sonde/sonde" || return 1; }
 	for t in "${extra_tests[@]}"; do
 		cp "$t" "$stage/sonde/tests/integration/" || return 1

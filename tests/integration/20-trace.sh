@@ -1,0 +1,93 @@
+#!/bin/sh
+# 20-trace: `sonde trace` on what the test itself causes: a kernel function
+# with a string argument and its return value (or, where the kernel cannot
+# probe functions, the precise refusal), a tracepoint with fields and a
+# filter, uprobes and uretprobes in a PIE, a static non-PIE program and a
+# shared library, and a USDT probe — through every mechanism the profile
+# offers; nothing is left behind.
+. "$(dirname "$0")/lib.sh"
+
+mechs="tracefs perf"
+have() {	# FILE PATTERN...: every fixed-string pattern is in FILE
+	_f=$1
+	shift
+	for _p; do
+		grep -qF -- "$_p" "$_f" || { echo "missing '$_p' in:"; cat "$_f"; return 1; }
+	done
+}
+
+# 1. A kernel function with a string argument, and its return.
+f=$TMPDIR/sonde-open-$$.txt
+echo data >"$f"
+if [ "$PROFILE" = host ]; then
+	"$SONDE" trace 'do_sys_openat2 "%s", arg2' >"$TMPDIR/k.out" 2>"$TMPDIR/k.err"
+	rc=$?
+	[ $rc -eq 1 ] || fail "kernel function on host: exit $rc, want 1"
+	[ "$(wc -l <"$TMPDIR/k.err")" -eq 1 ] || fail "refusal is not one line: $(cat "$TMPDIR/k.err")"
+	have "$TMPDIR/k.err" "cannot probe kernel function entry 'do_sys_openat2'" \
+		"fentry" "EPERM" "kprobe_events" "function tracer" \
+		"try the tracepoint syscalls:sys_enter_openat" || fail "refusal lacks a reason"
+	tracefs_clean || fail "refusal left state behind"
+else
+	for mech in $mechs; do
+		out=$TMPDIR/k.$mech
+		start_sonde "$out" "$out.err" trace --via "$mech" \
+			'do_sys_openat2 "file=%s", arg2' 'r:do_sys_openat2 "ret=%d", retval' ||
+			fail "$mech: cannot start"
+		sh -c 'echo $$ >"$1.pid"; exec cat "$1" >/dev/null' sh "$f"
+		nap 1
+		stop_sonde || fail "$mech: exit status $?"
+		pid=$(cat "$f.pid")
+		grep "^$pid " "$out" | grep -qF "do_sys_openat2   file=$f" ||
+			fail "$mech: open of $f by $pid not traced: $(grep -F "$f" "$out")"
+		grep "^$pid " "$out" | grep -q "ret=3$" ||
+			fail "$mech: return value 3 of $pid not traced: $(grep "^$pid " "$out")"
+		tracefs_clean || fail "$mech: not clean"
+	done
+fi
+
+# 2. A tracepoint: a string field, a number, a filter that passes and one
+# that rejects.
+prog=$TMPDIR/sonde-exec-$$
+cp "$HELPERS/utarget_static" "$prog"
+for mech in $mechs; do
+	out=$TMPDIR/t.$mech
+	start_sonde "$out" "$out.err" trace --via "$mech" \
+		"t:sched:sched_process_exec (args->filename == \"$prog\") \"exec %s pid=%d\", args->filename, args->pid" \
+		't:sched:sched_process_exec (args->pid < 0) "never"' || fail "$mech: cannot start"
+	"$prog" tp 1 >/dev/null
+	/bin/true
+	nap 1
+	stop_sonde || fail "$mech: exit status $?"
+	[ "$(grep -c "exec $prog pid=" "$out")" -eq 1 ] || fail "$mech: want 1 exec of $prog: $(cat "$out")"
+	grep -q never "$out" && fail "$mech: a rejecting filter let events through"
+	grep -q "sched_process_exec exec /bin/true" "$out" && fail "$mech: string filter let /bin/true through"
+	tracefs_clean || fail "$mech: not clean"
+done
+
+# 3. uprobes and uretprobes: PIE + shared library, static non-PIE; USDT.
+lib=$HELPERS/libsondetarget.so
+for mech in $mechs; do
+	for bin in utarget_pie utarget_static; do
+		b=$HELPERS/$bin tag=tag$$$bin
+		libf=$lib
+		[ $bin = utarget_static ] && libf=$b
+		out=$TMPDIR/u.$mech.$bin
+		"$SONDE" trace --via "$mech" \
+			"u:$b:sonde_t_add (arg1 >= 1) \"a=%d b=%d\", arg1, arg2" \
+			"ur:$b:sonde_t_add \"ret=%d\", retval" \
+			"u:$b:sonde_t_greet \"name=%s\", arg1" \
+			"ur:$b:sonde_t_greet \"greeting=%s\", retval" \
+			"u:$libf:sonde_lib_mul \"mul %d*%d\", arg1, arg2" \
+			"ur:$libf:sonde_lib_mul \"product=%d\", retval" \
+			"U:$b:sonde:tick \"tick %d %s\", arg1, arg2" \
+			-- "$b" "$tag" 3 >"$out" 2>"$out.err" || fail "$mech $bin: exit $?: $(cat "$out.err")"
+		have "$out" "a=1 b=40" "a=2 b=40" "ret=40" "ret=41" "ret=42" \
+			"name=$tag" "greeting=hello $tag" "mul 2*3" "product=6" \
+			"tick 0 $tag" "tick 2 $tag" || fail "$mech $bin: uprobe values wrong"
+		grep -q "a=0 b=40" "$out" && fail "$mech $bin: filter arg1 >= 1 let a=0 through"
+		[ "$(grep -c "tick [0-9] $tag" "$out")" -eq 3 ] || fail "$mech $bin: want 3 USDT ticks"
+		tracefs_clean || fail "$mech $bin: not clean"
+	done
+done
+echo "kernel function, tracepoint, uprobe, uretprobe, shared library and USDT traced via $mechs"
