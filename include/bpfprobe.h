@@ -1,0 +1,404 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * bpfprobe: probes with arbitrary arguments, dereferences, strings and
+ * filters served in the kernel by BPF, with no compiler at run time.
+ *
+ * A spec compiler turns a parsed probe (include/probe_spec.h) plus what it
+ * resolved (symbols, BTF/DWARF offsets, tracepoint formats, USDT argument
+ * locations) into a struct bpfprobe_spec: where to attach, what to fetch,
+ * which events to keep, what to do with them. lib/bpfprobe.c generates the
+ * BPF instructions for each spec, chooses the program type from the kernel
+ * facts, loads, attaches and decodes the events (see its top comment for
+ * why the code is generated rather than interpreted).
+ *
+ * Every string in a spec is copied by bpfprobe_session__add(); the caller
+ * may free its spec afterwards.
+ */
+#ifndef SONDE_BPFPROBE_H
+#define SONDE_BPFPROBE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define BPFPROBE_MAX_VALUES	16	/* fetched values per event */
+#define BPFPROBE_MAX_DEREF	8	/* dereferences in one fetch */
+#define BPFPROBE_MAX_EXPR	64	/* expression nodes per spec */
+#define BPFPROBE_MAX_STR	1024	/* STR/BYTES buffer size */
+#define BPFPROBE_MAX_CONSTSTR	64	/* string constants in filters */
+#define BPFPROBE_MAX_ARGS	6	/* x86-64 register arguments */
+#define BPFPROBE_MAX_SCRATCH	32768	/* per-CPU scratch (the per-CPU
+					 * allocator's unit limit) */
+
+/* ---- where ---- */
+
+enum bpfprobe_kind {
+	BPK_KFUNC,		/* kernel function entry: fentry or kprobe */
+	BPK_KRETFUNC,		/* kernel function return: fexit or kretprobe */
+	BPK_UFUNC,		/* user function entry: uprobe */
+	BPK_URETFUNC,		/* user function return: uretprobe */
+	BPK_USDT,		/* USDT location: uprobe + semaphore */
+	BPK_TRACEPOINT,		/* tracepoint: format fields, or raw args */
+	BPK__COUNT,
+};
+
+/*
+ * Program type. A spec says BPP_AUTO and the loader chooses from the
+ * facts (session__start); anything else forces that one. For kernel
+ * functions BPP_FENTRY means fexit on returns and BPP_KPROBE kretprobe.
+ */
+enum bpfprobe_prog {
+	BPP_AUTO,
+	BPP_FENTRY,		/* fentry/fexit: one program per function */
+	BPP_KPROBE,		/* kprobe/kretprobe: one link per point */
+	BPP_KPROBE_MULTI,	/* one kprobe_multi link for every point */
+	BPP_UPROBE,		/* uprobe/uretprobe (USDT too) */
+	BPP_TRACEPOINT,		/* classic tracepoint: the format-file record */
+	BPP_RAW_TP,		/* raw tracepoint: u64 args */
+	BPP_TP_BTF,		/* BTF-typed raw tracepoint: u64 args */
+	BPP__COUNT,
+};
+
+/*
+ * One attach point. Several points share one spec (wildcards): the event
+ * says which fired (bpfprobe_event.point = index in points[]).
+ */
+struct bpfprobe_point {
+	/* kernel function: symbol (NULL: offset is an address);
+	 * tracepoint: "category:name" (raw_tp, tp_btf: the name after ':');
+	 * user function, USDT: a name for messages only */
+	const char *name;
+	/* kprobe: offset into the symbol, or address; uprobe/USDT: file
+	 * offset of the instruction in path */
+	uint64_t offset;
+	const char *path;	/* user: binary or library */
+	uint64_t sem_offset;	/* USDT: file offset of the semaphore, 0 none */
+	int pid;		/* user: only this process; 0 or -1: all */
+};
+
+/* ---- what: fetches ---- */
+
+enum bpfprobe_src {
+	BPS_NONE,
+	BPS_ARG,	/* argument idx (0 = first): pt_regs per the x86-64
+			 * ABI (di si dx cx r8 r9) for kprobe/uprobe, the u64
+			 * args for fentry/fexit/raw_tp/tp_btf. In return
+			 * probes: the value at entry (fexit has it, kretprobe
+			 * and uretprobe get it saved by an entry program) */
+	BPS_RETVAL,	/* return value (return probes) */
+	BPS_REG,	/* pt_regs register idx (enum bpfprobe_reg) */
+	BPS_STACK,	/* u64 at stack pointer + imm (user memory in uprobes) */
+	BPS_FIELD,	/* tracepoint record field at imm, src_size bytes,
+			 * src_signed: the field's value */
+	BPS_FIELD_ADDR,	/* address of the field at imm (inline char arrays:
+			 * read it as STR/BYTES) */
+	BPS_DATALOC,	/* __data_loc field at imm: address of its data */
+	BPS_PID,	/* thread group id */
+	BPS_TID,
+	BPS_UID,
+	BPS_GID,
+	BPS_CPU,
+	BPS_KTIME,	/* bpf_ktime_get_ns(): CLOCK_MONOTONIC ns */
+	BPS_COMM,	/* current comm: type must be STR (16 bytes) */
+	BPS_TASK,	/* current task_struct pointer (deref in kernel) */
+	BPS_CONST,	/* imm */
+	BPS_EXPR,	/* value of expression node imm (values < this one) */
+	BPS_ENTRY_DELTA, /* return probes: ns since this call's entry */
+	BPS_KSTACK,	/* kernel stack id (bpfprobe_session__stack) */
+	BPS_USTACK,	/* user stack id */
+	BPS__COUNT,
+};
+
+/* pt_regs registers, in x86-64 struct pt_regs order. */
+enum bpfprobe_reg {
+	BPR_R15, BPR_R14, BPR_R13, BPR_R12, BPR_BP, BPR_BX, BPR_R11, BPR_R10,
+	BPR_R9, BPR_R8, BPR_AX, BPR_CX, BPR_DX, BPR_SI, BPR_DI, BPR_ORIG_AX,
+	BPR_IP, BPR_CS, BPR_FLAGS, BPR_SP, BPR_SS,
+	BPR__COUNT,
+};
+
+enum bpfprobe_vtype {
+	BPV_NONE,	/* (decoded events: a hidden value) */
+	BPV_INT,	/* size 1/2/4/8 bytes, is_signed */
+	BPV_STR,	/* NUL-terminated, buffer of maxlen bytes (with NUL) */
+	BPV_BYTES,	/* exactly maxlen bytes */
+};
+
+/* One dereference: v = *(v + off), from user or kernel memory. */
+struct bpfprobe_deref {
+	int32_t off;
+	bool user;
+};
+
+/* bpfprobe_fetch.flags */
+#define BPF_FETCH_HIDDEN	(1u << 0) /* for the filter/expressions only:
+					   * fetched, never sent */
+
+/*
+ * One value: v = source; then for each deref, v = read(v + off) (8 bytes,
+ * the last one `size` bytes for an INT); then v += add; then
+ *   INT:   truncated to size bytes, sign-extended if is_signed;
+ *   STR:   the string at address v (user or kernel memory, per .user),
+ *          at most maxlen bytes with its NUL;
+ *   BYTES: maxlen bytes at address v.
+ * ftrace's "+8(+0(%di)):string" is src ARG 0, deref {0}, add 8, STR;
+ * "arg1->name" with name a char * at offset 16: ARG 0, deref {16}, STR.
+ * A read that faults gives 0 (or "") and sets bpfprobe_value.failed.
+ */
+struct bpfprobe_fetch {
+	uint8_t src;		/* enum bpfprobe_src */
+	uint8_t idx;		/* ARG number, REG register */
+	uint8_t src_size;	/* FIELD: 1 2 4 8 */
+	bool src_signed;	/* FIELD */
+	uint8_t type;		/* enum bpfprobe_vtype */
+	uint8_t size;		/* INT: 1 2 4 8 */
+	bool is_signed;		/* INT */
+	bool user;		/* STR/BYTES: read from user memory */
+	uint16_t maxlen;	/* STR/BYTES */
+	uint8_t flags;		/* BPF_FETCH_* */
+	uint8_t nderef;
+	struct bpfprobe_deref deref[BPFPROBE_MAX_DEREF];
+	int64_t imm;		/* FIELD*, DATALOC, STACK: offset; CONST: value;
+				 * EXPR: node */
+	int64_t add;
+	const char *name;	/* for messages and output; may be NULL */
+};
+
+/* ---- filters and computed values ---- */
+
+enum bpfprobe_op {
+	BPO_VALUE,	/* integer value number a */
+	BPO_CONST,	/* imm */
+	/* integer operators on nodes a, b (NEG, BITNOT: a only) */
+	BPO_ADD, BPO_SUB, BPO_MUL, BPO_DIV, BPO_MOD,	/* DIV, MOD unsigned */
+	BPO_BAND, BPO_BOR, BPO_BXOR, BPO_SHL, BPO_SHR,	/* SHR: arithmetic
+							 * when is_signed */
+	BPO_NEG, BPO_BITNOT,
+	/* comparisons of nodes a, b: 1 or 0; is_signed picks the order */
+	BPO_EQ, BPO_NE, BPO_LT, BPO_LE, BPO_GT, BPO_GE,
+	/* logic on nodes (an integer node is true when non-zero) */
+	BPO_LAND, BPO_LOR, BPO_LNOT,
+	/* string value number a against the constant str */
+	BPO_STREQ, BPO_STRPREFIX,
+	BPO__COUNT,
+};
+
+/*
+ * A node of an expression DAG: operands are nodes with smaller indices, so
+ * the array is in evaluation order. Used by the filter (spec.filter: the
+ * root node, -1 none) and by BPS_EXPR values.
+ */
+struct bpfprobe_expr {
+	uint8_t op;		/* enum bpfprobe_op */
+	bool is_signed;
+	int16_t a, b;
+	int64_t imm;		/* CONST */
+	const char *str;	/* STREQ, STRPREFIX: at most MAX_CONSTSTR */
+};
+
+/* ---- what to do with an event that passes the filter ---- */
+
+enum bpfprobe_action {
+	BPA_EMIT,	/* send the values to user space */
+	/* room for in-kernel aggregation keyed by values (not yet) */
+	BPA_COUNT,
+	BPA_HIST_LOG2,
+	BPA_HIST_LINEAR,
+	BPA__COUNT,
+};
+
+struct bpfprobe_spec {
+	uint8_t kind;		/* enum bpfprobe_kind */
+	uint8_t prog;		/* enum bpfprobe_prog: BPP_AUTO or forced */
+	uint8_t action;		/* enum bpfprobe_action */
+	const char *name;	/* for messages: "do_sys_openat2" */
+	const struct bpfprobe_point *points;
+	int npoints;
+	/*
+	 * USDT locations of one probe may keep their arguments in different
+	 * places: one spec per distinct argument layout.
+	 */
+	int nfetch;
+	struct bpfprobe_fetch fetch[BPFPROBE_MAX_VALUES];
+	int nexpr;
+	struct bpfprobe_expr expr[BPFPROBE_MAX_EXPR];
+	int filter;		/* root node of the filter, -1: none */
+	uint32_t entry_max;	/* entry->return map entries, 0: 16384 */
+};
+
+void bpfprobe_spec_init(struct bpfprobe_spec *spec, enum bpfprobe_kind kind);
+
+/* Check a spec on its own (no kernel needed); 0 or -EINVAL with err. */
+int bpfprobe_spec_check(const struct bpfprobe_spec *spec, char *err,
+			size_t errsz);
+
+const char *bpfprobe_kind_name(enum bpfprobe_kind k);	/* "kprobe-like" */
+const char *bpfprobe_prog_name(enum bpfprobe_prog p);	/* "kprobe_multi" */
+
+/* ---- events ---- */
+
+struct bpfprobe_value {
+	uint8_t type;		/* enum bpfprobe_vtype; BPV_NONE: hidden */
+	bool is_signed;
+	bool failed;		/* a read faulted: 0 or "" */
+	uint32_t len;		/* STR: bytes before the NUL; BYTES: bytes */
+	union {
+		uint64_t u;
+		int64_t s;
+	};
+	const char *str;	/* STR, BYTES: NUL-terminated copy, valid
+				 * during the callback */
+};
+
+struct bpfprobe_event {
+	int probe;		/* spec index in the session */
+	int point;		/* index in the spec's points[] */
+	uint64_t ts;		/* CLOCK_MONOTONIC ns */
+	uint32_t pid, tid;
+	int cpu;
+	int nvalues;
+	struct bpfprobe_value v[BPFPROBE_MAX_VALUES];
+};
+
+/* Return non-zero to stop the current poll (poll returns it). */
+typedef int (*bpfprobe_event_fn)(void *ctx, const struct bpfprobe_event *ev);
+
+/* ---- sessions ---- */
+
+enum bpfprobe_transport {
+	BPT_AUTO,	/* ring buffer when the kernel has one */
+	BPT_RINGBUF,
+	BPT_PERFBUF,
+};
+
+struct bpfprobe_opts {
+	bpfprobe_event_fn on_event;
+	void *ctx;
+	uint8_t transport;	/* enum bpfprobe_transport */
+	uint32_t ringbuf_bytes;	/* 0: 4 MiB */
+	uint32_t perfbuf_pages;	/* per CPU, 0: 64 */
+	uint32_t stack_entries;	/* stack map size, 0: 16384 */
+};
+
+/* One attach point that failed: "attach kprobe to 'foo': ENOENT". */
+struct bpfprobe_failure {
+	int probe, point;
+	int err;		/* errno */
+	char msg[256];
+};
+
+struct bpfprobe_stats {
+	uint64_t lost;		/* events the transport dropped (ring full,
+				 * perf buffer overwritten) */
+	uint64_t entry_dropped;	/* entry records the map had no room for */
+	uint64_t entry_missed;	/* returns without a recorded entry */
+};
+
+struct bpfprobe_session;
+
+struct bpfprobe_session *bpfprobe_session__new(const struct bpfprobe_opts *opts);
+/* Add a spec; returns its probe index, or -1 with err. */
+int bpfprobe_session__add(struct bpfprobe_session *s,
+			  const struct bpfprobe_spec *spec,
+			  char *err, size_t errsz);
+/*
+ * Choose programs, load and attach everything. Returns 0 when every spec
+ * attached at least one point (failures of other points are listed by
+ * session__failures), else -errno with the reason in err.
+ */
+int bpfprobe_session__start(struct bpfprobe_session *s, char *err, size_t errsz);
+/* Deliver events; returns how many, or -errno (-EINTR on a signal). */
+int bpfprobe_session__poll(struct bpfprobe_session *s, int timeout_ms);
+/* Deliver everything buffered now, without waiting. */
+int bpfprobe_session__consume(struct bpfprobe_session *s);
+int bpfprobe_session__epoll_fd(const struct bpfprobe_session *s);
+void bpfprobe_session__stats(const struct bpfprobe_session *s,
+			     struct bpfprobe_stats *st);
+int bpfprobe_session__failures(const struct bpfprobe_session *s,
+			       const struct bpfprobe_failure **f);
+/* "BPF kprobe_multi (3 functions), ring buffer" */
+const char *bpfprobe_session__describe(const struct bpfprobe_session *s,
+				       int probe);
+/* The program type a started spec uses. */
+enum bpfprobe_prog bpfprobe_session__prog(const struct bpfprobe_session *s,
+					  int probe);
+/* Frames of a stack id from a KSTACK/USTACK value; count or -errno. */
+int bpfprobe_session__stack(const struct bpfprobe_session *s, int64_t id,
+			    uint64_t *ips, int max);
+/* Detach and close everything; idempotent. */
+void bpfprobe_session__stop(struct bpfprobe_session *s);
+void bpfprobe_session__free(struct bpfprobe_session *s);
+
+/* ---- internals, exposed for the unit tests ---- */
+
+/* The record a program sends: this header, an 8-byte slot per sent
+ * value (INT: the value; STR/BYTES: u16 offset, u16 length), then the
+ * string bytes. */
+struct bpfprobe_rec {
+	uint64_t ts;
+	uint32_t tid;		/* bpf_get_current_pid_tgid(), little-endian */
+	uint32_t pid;
+	uint32_t point;
+	uint16_t probe;
+	uint16_t cpu;
+	uint32_t failed;	/* bit i: value i faulted */
+	uint32_t reserved;
+};
+
+struct bpfprobe_layout {
+	uint16_t slot[BPFPROBE_MAX_VALUES];	/* offset of value i's slot */
+	uint16_t fixed[BPFPROBE_MAX_VALUES];	/* hidden STR/BYTES: data */
+	uint32_t tail;		/* string bytes of sent values start here */
+	uint32_t out_max;	/* largest record sent */
+	uint32_t expr;		/* expression node values, 8 bytes each */
+	uint32_t ctx_slot;	/* where the program launders its ctx (and,
+				 * at ctx_slot + 8, typed pointers) */
+	uint32_t size;		/* per-CPU scratch bytes */
+};
+
+int bpfprobe_layout(const struct bpfprobe_spec *spec,
+		    struct bpfprobe_layout *lay);
+
+/* Decode one record; strings are copied into buf. 0 or -EINVAL. */
+int bpfprobe_decode(const struct bpfprobe_spec *spec,
+		    const struct bpfprobe_layout *lay, const void *rec,
+		    size_t size, struct bpfprobe_event *ev, char *buf,
+		    size_t bufsz);
+
+/* The filter evaluated in user space on decoded values (hidden ones
+ * included): for mechanisms that cannot filter in the kernel. */
+bool bpfprobe_filter_eval(const struct bpfprobe_spec *spec,
+			  const struct bpfprobe_value *v);
+
+/* Counters in the per-CPU counter map. */
+enum bpfprobe_counter {
+	BPC_LOST,
+	BPC_ENTRY_DROPPED,
+	BPC_ENTRY_MISSED,
+	BPC__COUNT,
+};
+
+/* What code generation needs to know beyond the spec. */
+struct bpfprobe_gen_env {
+	uint8_t prog;		/* enum bpfprobe_prog, chosen */
+	bool ringbuf;		/* else perf buffer */
+	bool cookie;		/* point from bpf_get_attach_cookie() */
+	bool legacy_read;	/* bpf_probe_read(_str) only (before 5.5) */
+	bool entry_role;	/* the entry program of a return spec */
+	int nargs;		/* fentry/fexit/tp_btf: the function's args */
+	uint32_t probe, point;	/* point: when !cookie */
+	int events_fd, scratch_fd, counters_fd, stacks_fd, entry_fd;
+};
+
+struct bpf_insn;
+
+/* Generate a program; *insns is malloc'ed. 0 or -EINVAL with err. */
+int bpfprobe_gen(const struct bpfprobe_spec *spec,
+		 const struct bpfprobe_gen_env *env, struct bpf_insn **insns,
+		 int *cnt, char *err, size_t errsz);
+
+/* Does a return spec need an entry program (saved args, timestamps)? */
+bool bpfprobe_needs_entry(const struct bpfprobe_spec *spec,
+			  enum bpfprobe_prog prog);
+
+#endif
