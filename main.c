@@ -22,6 +22,7 @@ const struct command commands[] = {
 	{ "trace", cmd_trace, "one line per event at any probe; --syscalls: strace-like" },
 	{ "features", cmd_features, "report what this kernel offers and which mechanism each probe kind gets" },
 	{ "snoop", cmd_snoop, "ready-made event tools: exec, ..." },
+	{ "probe", cmd_probe, "list probe points, show arguments, add and delete persistent events (perf probe)" },
 	{ "help", cmd_help, "show help for sonde or a command" },
 	{ NULL },
 };
