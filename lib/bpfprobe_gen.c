@@ -452,7 +452,7 @@ int bpfprobe_layout(const struct bpfprobe_spec *spec,
 struct gen {
 	struct bpf_insn *in;
 	int n, cap;
-	int *lab;
+	int *lab, *labuse;
 	int nlab, labcap;
 	struct { int at, lab; } *fix;
 	int nfix, fixcap;
@@ -509,16 +509,27 @@ static int label(struct gen *g)
 	if (g->nlab == g->labcap) {
 		int cap = g->labcap ? g->labcap * 2 : 64;
 		int *p = realloc(g->lab, cap * sizeof(*p));
+		int *u = p ? realloc(g->labuse, cap * sizeof(*u)) : NULL;
 
-		if (!p) {
+		if (p)
+			g->lab = p;
+		if (!u) {
 			g->oom = true;
 			return 0;
 		}
-		g->lab = p;
+		g->labuse = u;
 		g->labcap = cap;
 	}
 	g->lab[g->nlab] = -1;
+	g->labuse[g->nlab] = 0;
 	return g->nlab++;
+}
+
+/* Is anything jumping to label l (so far)? The verifier refuses
+ * unreachable code. */
+static bool used(struct gen *g, int l)
+{
+	return l < g->nlab && g->labuse[l] > 0;
 }
 
 static void place(struct gen *g, int l)
@@ -544,6 +555,8 @@ static void jump(struct gen *g, struct bpf_insn i, int l)
 	g->fix[g->nfix].at = g->n;
 	g->fix[g->nfix].lab = l;
 	g->nfix++;
+	if (l < g->nlab)
+		g->labuse[l]++;
 	emit(g, i);
 }
 
@@ -896,10 +909,12 @@ static void emit_fetch(struct gen *g, int i, bool packed)
 	if (f->type == BPV_INT) {
 		emit_trunc(g, R7, f->size, f->is_signed);
 		emit(g, STX(BPF_DW, R9, R7, slot));
-		JA(g, l_done);
-		place(g, l_fail);
-		emit(g, ST(BPF_DW, R9, slot, 0));
-		emit_set_failed(g, i);
+		if (used(g, l_fail)) {
+			JA(g, l_done);
+			place(g, l_fail);
+			emit(g, ST(BPF_DW, R9, slot, 0));
+			emit_set_failed(g, i);
+		}
 		place(g, l_done);
 		return;
 	}
@@ -1253,6 +1268,7 @@ int bpfprobe_gen(const struct bpfprobe_spec *spec,
 		g.in[at].off = to - at - 1;
 	}
 	free(g.lab);
+	free(g.labuse);
 	free(g.fix);
 	if (g.error) {
 		free(g.in);
