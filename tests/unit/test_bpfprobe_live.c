@@ -280,11 +280,13 @@ static const char target_src[] =
 	"__attribute__((noinline)) int target(int a, long b, const char *s,\n"
 	"                                    struct outer *o)\n"
 	"{ __asm__ volatile(\"\" ::: \"memory\"); return a + (int)b + s[0] + o->x; }\n"
+	"__attribute__((noinline)) int second(int x)\n"
+	"{ __asm__ volatile(\"\" ::: \"memory\"); return x * 2; }\n"
 	"int main(int argc, char **argv)\n"
 	"{ char msg[] = \"hello uprobe\", deep[] = \"deepname\";\n"
 	"  struct inner in = { 0, deep }; struct outer o = { 7, &in };\n"
 	"  getchar();\n"
-	"  printf(\"%d\\n\", target(atoi(argv[1]), -5, msg, &o));\n"
+	"  printf(\"%d\\n\", second(target(atoi(argv[1]), -5, msg, &o)));\n"
 	"  return 0; }\n";
 
 /* Build the target into dir; false (after saying SKIP) when no cc. The
@@ -314,12 +316,12 @@ static bool build_target(const char *dir, char *bin, size_t binsz)
 TEST(bpfprobe_live_uprobe)
 {
 	char dir[] = "/tmp/sonde-bpfprobe-XXXXXX", bin[300], err[512];
-	struct bpfprobe_point pt = { .name = "target" };
+	struct bpfprobe_point pt = { .name = "target" }, two[2];
 	struct bpfprobe_opts o = { .on_event = collect };
 	struct bpfprobe_session *s = NULL;
 	struct bpfprobe_spec sp;
 	struct bpfprobe_fetch *f;
-	struct usym_target tgt;
+	struct usym_target tgt, sec;
 	struct uelf *e;
 	static struct seen seen;
 	int in[2] = { -1, -1 }, pid = -1, st, ent = -1, ret = -1, n;
@@ -335,6 +337,8 @@ TEST(bpfprobe_live_uprobe)
 	if (!e)
 		goto out;
 	n = uelf__resolve(e, "target", &tgt, err, sizeof(err));
+	if (!n)
+		n = uelf__resolve(e, "second", &sec, err, sizeof(err));
 	uelf__close(e);
 	CHECK_INT(n, 0);
 	if (n)
@@ -389,6 +393,20 @@ TEST(bpfprobe_live_uprobe)
 	f->size = 4;
 	CHECK_INT(bpfprobe_session__add(s, &sp, err, sizeof(err)), 1);
 
+	/* one spec, two points (one program reading the attach cookie where
+	 * the kernel has BPF_PERF_EVENT links): first arg of each */
+	two[0] = pt;
+	two[1] = pt;
+	two[1].name = "second";
+	two[1].offset = sec.offset;
+	bpfprobe_spec_init(&sp, BPK_UFUNC);
+	sp.points = two;
+	sp.npoints = 2;
+	f = add_fetch(&sp, BPS_ARG, BPV_INT);
+	f->idx = 0;
+	f->size = 4;
+	CHECK_INT(bpfprobe_session__add(s, &sp, err, sizeof(err)), 2);
+
 	n = bpfprobe_session__start(s, err, sizeof(err));
 	if (n)
 		fprintf(stderr, "  start: %s\n", err);
@@ -396,19 +414,24 @@ TEST(bpfprobe_live_uprobe)
 	if (n)
 		goto out;
 	CHECK(strstr(bpfprobe_session__describe(s, 1), "uretprobe"));
+	CHECK(strstr(bpfprobe_session__describe(s, 2), "2 of 2 points"));
 	CHECK_INT(write(in[1], "\n", 1), 1);
 	close(in[1]);
 	in[1] = -1;
 	waitpid(pid, &st, 0);
 	pid = -1;
-	poll_until(s, &seen, 2, 2000);
+	poll_until(s, &seen, 4, 2000);
 	for (int i = 0; i < seen.n; i++) {
 		if (seen.ev[i].probe == 0)
 			ent = i;
 		else if (seen.ev[i].probe == 1)
 			ret = i;
+		else if (seen.ev[i].point == 0)
+			CHECK_INT(seen.ev[i].v[0].s, 10);
+		else
+			CHECK_INT(seen.ev[i].v[0].s, 10 - 5 + 'h' + 7);
 	}
-	CHECK_INT(seen.n, 2);
+	CHECK_INT(seen.n, 4);
 	CHECK(ent >= 0 && ret >= 0);
 	if (ent >= 0) {
 		CHECK_INT(seen.ev[ent].v[0].s, 10);
@@ -553,6 +576,57 @@ TEST(bpfprobe_live_perfbuf)
 		CHECK_INT(seen.n, 3);
 		if (seen.n)
 			CHECK_INT(seen.ev[0].v[0].u, getpid());
+	}
+	bpfprobe_session__free(s);
+	check_no_leftovers();
+}
+
+/* kprobe_multi: two functions in one link; the cookie names the point. */
+TEST(bpfprobe_live_kprobe_multi)
+{
+	static const struct bpfprobe_point pts[2] = {
+		{ .name = "do_sys_openat2" }, { .name = "vfs_read" },
+	};
+	struct bpfprobe_opts o = { .on_event = collect };
+	struct bpfprobe_session *s;
+	struct bpfprobe_spec sp;
+	struct bpfprobe_fetch *f;
+	static struct seen seen;
+	char err[512], buf[8];
+	int a, b, n, fd, got[2] = { 0, 0 };
+
+	if (skip("bpfprobe_live_kprobe_multi", FACT_ID_kprobe_multi))
+		return;
+	memset(&seen, 0, sizeof(seen));
+	o.ctx = &seen;
+	s = bpfprobe_session__new(&o);
+	bpfprobe_spec_init(&sp, BPK_KFUNC);
+	sp.prog = BPP_KPROBE_MULTI;
+	sp.points = pts;
+	sp.npoints = 2;
+	f = add_fetch(&sp, BPS_PID, BPV_INT);
+	f->flags = BPF_FETCH_HIDDEN;
+	a = add_node(&sp, BPO_VALUE, 0, 0, 0, NULL);
+	b = add_node(&sp, BPO_CONST, 0, 0, getpid(), NULL);
+	sp.filter = add_node(&sp, BPO_EQ, a, b, 0, NULL);
+	CHECK_INT(bpfprobe_session__add(s, &sp, err, sizeof(err)), 0);
+	n = bpfprobe_session__start(s, err, sizeof(err));
+	if (n)
+		fprintf(stderr, "  kprobe_multi start: %s\n", err);
+	CHECK_INT(n, 0);
+	if (!n) {
+		CHECK(strstr(bpfprobe_session__describe(s, 0), "kprobe_multi"));
+		fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			CHECK(read(fd, buf, sizeof(buf)) > 0);
+			close(fd);
+		}
+		poll_until(s, &seen, 2, 3000);
+		for (int i = 0; i < seen.n; i++)
+			if (seen.ev[i].point >= 0 && seen.ev[i].point < 2)
+				got[seen.ev[i].point]++;
+		CHECK(got[0] >= 1);
+		CHECK(got[1] >= 1);
 	}
 	bpfprobe_session__free(s);
 	check_no_leftovers();
