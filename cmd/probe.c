@@ -447,16 +447,16 @@ static const enum rung add_rungs[] = {
 	RUNG_TRACEFS_KPROBE, RUNG_TRACEFS_KRETPROBE, RUNG_TRACEFS_UPROBE, RUNG_NONE,
 };
 
-/* The refusal trace gives: every rung tried and why, and the nearest
- * tracepoint for a kernel function. */
-static int refuse(const struct tprobe *p)
+/* The refusal trace gives: why the tracefs probe files cannot serve, and
+ * the nearest tracepoint for a kernel function. (A persistent event must
+ * outlive sonde, so BPF, whose probes die with their process, is no
+ * alternative here.) */
+static int refuse(const struct tprobe *p, const struct plan *pl)
 {
 	char why[900], sugg[4][96], tail[256] = "";
-	struct plan pl;
 	int n = 0;
 
-	plan_select(p->pkind, features_get(), MECH_AUTO, &pl);
-	plan_reason_line(&pl, why, sizeof(why));
+	plan_reason_line(pl, why, sizeof(why));
 	if (p->spec.type == PROBE_KFUNC && p->spec.func)
 		n = ksyms_suggest_tracepoints_live(p->spec.func,
 						   p->spec.flags & PS_RETURN, sugg, 4);
@@ -572,7 +572,7 @@ static int add_one(struct tfs *tfs, const char *text, const char *binary,
 		struct plan pl;
 
 		if (plan_select_among(p.pkind, features_get(), MECH_TRACEFS, add_rungs, &pl)) {
-			status = refuse(&p);
+			status = refuse(&p, &pl);
 			tprobe_free(&p);
 			return status;
 		}
