@@ -13,6 +13,41 @@
  *
  * Every string in a spec is copied by bpfprobe_session__add(); the caller
  * may free its spec afterwards.
+ *
+ * Implemented in lib/bpfprobe_gen.c (IR -> instructions, layout, decode,
+ * user-space filter) and lib/bpfprobe_load.c (sessions). Not implemented
+ * yet, refused with a message: BPS_ENTRY_DELTA and BPS_ARG in kretprobes
+ * and uretprobes (they need the entry program; fexit has the arguments),
+ * actions other than BPA_EMIT, and attaching through tracefs
+ * kprobe_events/uprobe_events on kernels without the kprobe/uprobe PMU
+ * (before 4.17).
+ *
+ * Example, a tracepoint with a field filter and a string:
+ *
+ *	struct bpfprobe_point pt = { .name = "syscalls:sys_enter_openat" };
+ *	struct bpfprobe_spec sp;
+ *	bpfprobe_spec_init(&sp, BPK_TRACEPOINT);
+ *	sp.points = &pt; sp.npoints = 1;
+ *	sp.fetch[0] = (struct bpfprobe_fetch){ .src = BPS_FIELD, .imm = 24,
+ *		.src_size = 8, .type = BPV_STR, .maxlen = 256 };	// filename
+ *	sp.fetch[1] = (struct bpfprobe_fetch){ .src = BPS_FIELD, .imm = 32,
+ *		.src_size = 8, .type = BPV_INT, .size = 4 };		// flags
+ *	sp.nfetch = 2;
+ *	sp.expr[0] = (struct bpfprobe_expr){ .op = BPO_VALUE, .a = 1 };
+ *	sp.expr[1] = (struct bpfprobe_expr){ .op = BPO_CONST, .imm = O_CREAT };
+ *	sp.expr[2] = (struct bpfprobe_expr){ .op = BPO_BAND, .a = 0, .b = 1 };
+ *	sp.nexpr = 3; sp.filter = 2;			// flags & O_CREAT
+ *	s = bpfprobe_session__new(&(struct bpfprobe_opts){ .on_event = fn });
+ *	bpfprobe_session__add(s, &sp, err, sizeof(err));
+ *	bpfprobe_session__start(s, err, sizeof(err));
+ *	while (!done) bpfprobe_session__poll(s, 100);	// fn(ctx, ev) per event
+ *	bpfprobe_session__free(s);
+ *
+ * A uprobe: kind BPK_UFUNC, point { .path, .offset = file offset }, fetch
+ * { .src = BPS_ARG, .idx = 0 } (first argument, from pt_regs), strings
+ * with .user = true. A kprobe with a string argument: kind BPK_KFUNC,
+ * point { .name = "do_sys_openat2" }, fetch { BPS_ARG, .idx = 1, BPV_STR }
+ * (the loader picks fentry, kprobe_multi or kprobe from the facts).
  */
 #ifndef SONDE_BPFPROBE_H
 #define SONDE_BPFPROBE_H
@@ -124,7 +159,10 @@ enum bpfprobe_vtype {
 	BPV_BYTES,	/* exactly maxlen bytes */
 };
 
-/* One dereference: v = *(v + off), from user or kernel memory. */
+/* One dereference: v = *(v + off). user: user memory; !user: decided
+ * at run time, addresses below 0x800000000000 are read as user memory,
+ * the rest as kernel memory (so a `__user` pointer met in a tracepoint or
+ * kprobe reads right either way). */
 struct bpfprobe_deref {
 	int32_t off;
 	bool user;
@@ -138,8 +176,9 @@ struct bpfprobe_deref {
  * One value: v = source; then for each deref, v = read(v + off) (8 bytes,
  * the last one `size` bytes for an INT); then v += add; then
  *   INT:   truncated to size bytes, sign-extended if is_signed;
- *   STR:   the string at address v (user or kernel memory, per .user),
- *          at most maxlen bytes with its NUL;
+ *   STR:   the string at address v (user memory when .user, else
+ *          decided at run time as for derefs), at most maxlen bytes with
+ *          its NUL;
  *   BYTES: maxlen bytes at address v.
  * ftrace's "+8(+0(%di)):string" is src ARG 0, deref {0}, add 8, STR;
  * "arg1->name" with name a char * at offset 16: ARG 0, deref {16}, STR.
@@ -332,8 +371,10 @@ void bpfprobe_session__free(struct bpfprobe_session *s);
 /* ---- internals, exposed for the unit tests ---- */
 
 /* The record a program sends: this header, an 8-byte slot per sent
- * value (INT: the value; STR/BYTES: u16 offset, u16 length), then the
- * string bytes. */
+ * value (INT: the value; STR/BYTES: u16 offset, u16 length — for STR the
+ * bytes written with the NUL), then the string bytes: first those at
+ * fixed places (BYTES, comm, strings a filter compares), from `tail` the
+ * other strings packed one after the other. */
 struct bpfprobe_rec {
 	uint64_t ts;
 	uint32_t tid;		/* bpf_get_current_pid_tgid(), little-endian */
@@ -347,8 +388,8 @@ struct bpfprobe_rec {
 
 struct bpfprobe_layout {
 	uint16_t slot[BPFPROBE_MAX_VALUES];	/* offset of value i's slot */
-	uint16_t fixed[BPFPROBE_MAX_VALUES];	/* hidden STR/BYTES: data */
-	uint32_t tail;		/* string bytes of sent values start here */
+	uint16_t fixed[BPFPROBE_MAX_VALUES];	/* STR/BYTES at a fixed place */
+	uint32_t tail;		/* packed strings start here */
 	uint32_t out_max;	/* largest record sent */
 	uint32_t expr;		/* expression node values, 8 bytes each */
 	uint32_t ctx_slot;	/* where the program launders its ctx (and,
