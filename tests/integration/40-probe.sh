@@ -39,6 +39,13 @@ no_sonde_events() {
 }
 
 no_sonde_events || fail "sonde events exist before the test; remove them first"
+# On failure too, remove what this test adds (profiles share a guest's boot).
+cleanup() {
+	for _e in 'do_sys_openat2*' sonde_dfd sonde_t_greet__return sonde_lib_mul; do
+		"$SONDE" probe --del "$_e" >/dev/null 2>&1
+	done
+}
+trap cleanup EXIT
 
 # 1. Kernel function: add with a string argument, see it listed, fire it,
 # refuse deleting it in use, delete it.
@@ -71,12 +78,12 @@ else
 	grep "^$pid " "$out" | grep -qF "open $f" ||
 		fail "open of $f by $pid not seen through sonde:do_sys_openat2: $(cat "$out")"
 	# a return probe with perf's default name, and perf-style arguments
-	status 0 --add 'do_sys_openat2%return' --add 'sonde_dfd=do_sys_openat2 dfd=%di flags:x32'
+	status 0 --add 'do_sys_openat2%return' --add 'sonde_dfd=do_sys_openat2 dfd=%di how:x64'
 	have "$TMPDIR/st.out" "sonde:do_sys_openat2__return" "sonde:sonde_dfd" || fail "two adds"
 	grep -q '^r.*:sonde/do_sys_openat2__return do_sys_openat2' "$T/dynamic_events" ||
 		fail "no kretprobe sonde/do_sys_openat2__return: $(cat "$T/dynamic_events")"
-	grep -q 'sonde/sonde_dfd do_sys_openat2 dfd=%di flags=.*:x32' "$T/dynamic_events" ||
-		fail "flags:x32 not kept: $(grep sonde_dfd "$T/dynamic_events")"
+	grep -q 'sonde/sonde_dfd do_sys_openat2 dfd=%di:s64 how=.*:x64' "$T/dynamic_events" ||
+		fail "how:x64 not kept: $(grep sonde_dfd "$T/dynamic_events")"
 	status 0 --del 'do_sys_openat2*' --del sonde:sonde_dfd
 	have "$TMPDIR/st.out" "Removed event: sonde:do_sys_openat2" \
 		"Removed event: sonde:do_sys_openat2__return" "Removed event: sonde:sonde_dfd" ||
