@@ -280,12 +280,16 @@ static const char target_src[] =
 	"__attribute__((noinline)) int target(int a, long b, const char *s,\n"
 	"                                    struct outer *o)\n"
 	"{ __asm__ volatile(\"\" ::: \"memory\"); return a + (int)b + s[0] + o->x; }\n"
+	"__attribute__((section(\".probes\"), used)) unsigned short sonde_sem;\n"
+	"__attribute__((noinline)) int gated(int x)\n"
+	"{ __asm__ volatile(\"\" ::: \"memory\"); return x + 1; }\n"
 	"__attribute__((noinline)) int second(int x)\n"
 	"{ __asm__ volatile(\"\" ::: \"memory\"); return x * 2; }\n"
 	"int main(int argc, char **argv)\n"
 	"{ char msg[] = \"hello uprobe\", deep[] = \"deepname\";\n"
 	"  struct inner in = { 0, deep }; struct outer o = { 7, &in };\n"
 	"  getchar();\n"
+	"  if (sonde_sem) gated(5);\n"
 	"  printf(\"%d\\n\", second(target(atoi(argv[1]), -5, msg, &o)));\n"
 	"  return 0; }\n";
 
@@ -330,7 +334,10 @@ TEST(bpfprobe_live_uprobe)
 	struct bpfprobe_session *s = NULL;
 	struct bpfprobe_spec sp;
 	struct bpfprobe_fetch *f;
-	struct usym_target tgt, sec;
+	struct usym_target tgt, sec, gat;
+	const struct usym *sem = NULL;
+	uint64_t sem_off = 0;
+	struct bpfprobe_point usdt;
 	struct uelf *e;
 	static struct seen seen;
 	int in[2] = { -1, -1 }, pid = -1, st, ent = -1, ret = -1, n;
@@ -348,6 +355,13 @@ TEST(bpfprobe_live_uprobe)
 	n = uelf__resolve(e, "target", &tgt, err, sizeof(err));
 	if (!n)
 		n = uelf__resolve(e, "second", &sec, err, sizeof(err));
+	if (!n)
+		n = uelf__resolve(e, "gated", &gat, err, sizeof(err));
+	if (!n && uelf__lookup(e, "sonde_sem", &sem, 1) != 1)
+		n = -ENOENT;
+	if (sem)
+		sem_off = sem->offset;
+	CHECK(!sem || sem_off);
 	uelf__close(e);
 	CHECK_INT(n, 0);
 	if (n)
@@ -420,6 +434,20 @@ TEST(bpfprobe_live_uprobe)
 	f->size = 4;
 	CHECK_INT(bpfprobe_session__add(s, &sp, err, sizeof(err)), 2);
 
+	/* USDT-style: gated() runs only while the kernel counts the probe in
+	 * the semaphore (ref_ctr_offset) */
+	usdt = pt;
+	usdt.name = "gated";
+	usdt.offset = gat.offset;
+	usdt.sem_offset = sem_off;
+	bpfprobe_spec_init(&sp, BPK_USDT);
+	sp.points = &usdt;
+	sp.npoints = 1;
+	f = add_fetch(&sp, BPS_REG, BPV_INT);
+	f->idx = BPR_DI;
+	f->size = 4;
+	CHECK_INT(bpfprobe_session__add(s, &sp, err, sizeof(err)), 3);
+
 	n = bpfprobe_session__start(s, err, sizeof(err));
 	if (n)
 		fprintf(stderr, "  start: %s\n", err);
@@ -433,18 +461,20 @@ TEST(bpfprobe_live_uprobe)
 	in[1] = -1;
 	waitpid(pid, &st, 0);
 	pid = -1;
-	poll_until(s, &seen, 4, 2000);
+	poll_until(s, &seen, 5, 2000);
 	for (int i = 0; i < seen.n; i++) {
 		if (seen.ev[i].probe == 0)
 			ent = i;
 		else if (seen.ev[i].probe == 1)
 			ret = i;
+		else if (seen.ev[i].probe == 3)
+			CHECK_INT(seen.ev[i].v[0].s, 5);
 		else if (seen.ev[i].point == 0)
 			CHECK_INT(seen.ev[i].v[0].s, 10);
 		else
 			CHECK_INT(seen.ev[i].v[0].s, 10 - 5 + 'h' + 7);
 	}
-	CHECK_INT(seen.n, 4);
+	CHECK_INT(seen.n, 5);
 	CHECK(ent >= 0 && ret >= 0);
 	if (ent >= 0) {
 		CHECK_INT(seen.ev[ent].v[0].s, 10);
