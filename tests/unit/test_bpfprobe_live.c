@@ -683,3 +683,60 @@ TEST(bpfprobe_live_kprobe_multi)
 	bpfprobe_session__free(s);
 	check_no_leftovers();
 }
+
+/* A full ring buffer: what does not fit is counted, never silent; a
+ * string at a bad address reads as "" with its failed bit. */
+TEST(bpfprobe_live_lost_and_faults)
+{
+	static const struct bpfprobe_point pt = { .name = "syscalls:sys_enter_getppid" };
+	struct bpfprobe_opts o = { .on_event = collect, .ringbuf_bytes = 4096 };
+	struct bpfprobe_session *s;
+	struct bpfprobe_spec sp;
+	struct bpfprobe_fetch *f;
+	struct bpfprobe_stats st;
+	static struct seen seen;
+	char err[512];
+	int a, b, n, total = 0;
+
+	if (skip("bpfprobe_live_lost_and_faults", FACT_ID_ringbuf))
+		return;
+	memset(&seen, 0, sizeof(seen));
+	fd_mark = lowest_fd();
+	o.ctx = &seen;
+	s = bpfprobe_session__new(&o);
+	bpfprobe_spec_init(&sp, BPK_TRACEPOINT);
+	sp.points = &pt;
+	sp.npoints = 1;
+	f = add_fetch(&sp, BPS_PID, BPV_INT);
+	f = add_fetch(&sp, BPS_CONST, BPV_STR);	/* string at address 16 */
+	f->imm = 16;
+	f = add_fetch(&sp, BPS_CONST, BPV_BYTES);	/* 256 bytes of padding */
+	f->imm = 16;
+	f->maxlen = 256;
+	a = add_node(&sp, BPO_VALUE, 0, 0, 0, NULL);
+	b = add_node(&sp, BPO_CONST, 0, 0, getpid(), NULL);
+	sp.filter = add_node(&sp, BPO_EQ, a, b, 0, NULL);
+	CHECK_INT(bpfprobe_session__add(s, &sp, err, sizeof(err)), 0);
+	n = bpfprobe_session__start(s, err, sizeof(err));
+	if (n)
+		fprintf(stderr, "  start: %s\n", err);
+	CHECK_INT(n, 0);
+	if (!n) {
+		for (int i = 0; i < 100; i++)
+			getppid();
+		while ((n = bpfprobe_session__poll(s, 100)) > 0)
+			total += n;
+		bpfprobe_session__stats(s, &st);
+		CHECK(total > 0 && total < 100);
+		CHECK_INT(st.lost + total, 100);
+		CHECK(seen.n > 0);
+		if (seen.n) {
+			CHECK(seen.ev[0].v[1].failed);
+			CHECK_STR(seen.ev[0].str[1], "");
+			CHECK(seen.ev[0].v[2].failed);
+			CHECK_INT(seen.ev[0].v[2].len, 256);
+		}
+	}
+	bpfprobe_session__free(s);
+	check_no_leftovers();
+}
