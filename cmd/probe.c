@@ -883,7 +883,7 @@ int cmd_probe(int argc, char **argv)
 	const char *adds[MAX_SPECS], *dels[MAX_SPECS];
 	int nadd = 0, ndel = 0, nact;
 	const struct option opts[] = {
-		{ OPT_BOOL, 'l', "list", &list, NULL, "list probe points (kernel functions, tracepoints, dynamic events; with -x the binary's functions and USDT probes) matching GLOB" },
+		{ OPT_BOOL, 'l', "list", &list, NULL, "list probe points matching GLOB (with -x: the binary's functions and USDT probes)" },
 		{ OPT_BOOL, 0, "funcs", &funcs, NULL, "list the functions of -x BINARY matching GLOB" },
 		{ OPT_STRING, 'V', "vars", &vars, "FUNC", "show FUNC's parameters and variables (kernel: BTF; -x: DWARF)" },
 		{ OPT_STRING, 'a', "add", &dummy, "SPEC", "add a persistent event ([[GROUP:]NAME=]SPEC [ARG...]); repeatable" },
