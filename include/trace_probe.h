@@ -35,6 +35,9 @@ struct tslot {
 	char fetch[768];
 	bool from_field;
 	char field[64];
+	/* the field's layout from the format file (BPF reads the record) */
+	int field_offset, field_size;
+	bool field_signed, field_pointer, field_dataloc, field_array;
 };
 
 struct tprobe {

@@ -335,7 +335,8 @@ static int fetch_of(const struct tprobe *p, const struct expr *e, bool *string,
  * -ENOENT; on failure fields gets the list of field names.
  */
 static int tracepoint_field(const struct tprobe *p, const char *field,
-			    char *decl, size_t size, char *fields, size_t fsize)
+			    char *decl, size_t size, struct tslot *slot,
+			    char *fields, size_t fsize)
 {
 	char path[PATH_MAX], *text, *line, *save = NULL;
 	const char *root = features_tracefs_path();
@@ -362,7 +363,13 @@ static int tracepoint_field(const struct tprobe *p, const char *field,
 		if (!strncmp(name, "common_", 7))
 			continue;
 		if (!strcmp(name, field)) {
+			char *o = strstr(semi + 1, "offset:"), *z = strstr(semi + 1, "size:"),
+			     *g = strstr(semi + 1, "signed:");
+
 			snprintf(decl, size, "%s", f);
+			slot->field_offset = o ? atoi(o + 7) : 0;
+			slot->field_size = z ? atoi(z + 5) : 0;
+			slot->field_signed = g && atoi(g + 7);
 			ret = 0;
 			break;
 		}
@@ -385,7 +392,7 @@ static int field_slot(struct tprobe *p, struct tslot *s, char *err, size_t errsz
 	if (e->kind != EXPR_FIELD)
 		return fail(err, errsz, EXIT_USAGE, "'%s': tracepoints have fields (args->NAME), not that",
 			    expr_str(s->e));
-	if (tracepoint_field(p, e->name, decl, sizeof(decl), fields, sizeof(fields)))
+	if (tracepoint_field(p, e->name, decl, sizeof(decl), s, fields, sizeof(fields)))
 		return fail(err, errsz, EXIT_USAGE, "tracepoint %s:%s has no field '%s' (it has: %s)",
 			    p->tp_sys, p->tp_name, e->name, fields);
 	snprintf(s->field, sizeof(s->field), "%s", e->name);
@@ -393,6 +400,9 @@ static int field_slot(struct tprobe *p, struct tslot *s, char *err, size_t errsz
 	/* char arrays and __data_loc strings are in the record; a string
 	 * behind a pointer field must be fetched by an event probe */
 	pointer = strchr(decl, '*') && !strstr(decl, "__data_loc");
+	s->field_pointer = pointer;
+	s->field_dataloc = strstr(decl, "__data_loc") != NULL;
+	s->field_array = !s->field_dataloc && strchr(decl, '[') != NULL;
 	if (!pointer && (strstr(decl, "char[") || strstr(decl, "char ") ||
 			 strstr(decl, "__data_loc")) && strchr(decl, '['))
 		s->string = true;

@@ -7,7 +7,7 @@
 # offers; nothing is left behind.
 . "$(dirname "$0")/lib.sh"
 
-mechs="tracefs perf"
+mechs=$(profile_mechs)
 have() {	# FILE PATTERN...: every fixed-string pattern is in FILE
 	_f=$1
 	shift

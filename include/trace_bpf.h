@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Trace probes compiled for the BPF probe engine (lib/bpfprobe_*). */
+#ifndef SONDE_TRACE_BPF_H
+#define SONDE_TRACE_BPF_H
+
+#include "bpfprobe.h"
+#include "trace_probe.h"
+
+/*
+ * Fill spec (and its points, which must hold p->nfuncs or p->nsites
+ * entries) for probe p: one value per slot, in slot order, then the
+ * task's comm. pid > 0 limits user probes to that process. 0, or -EINVAL
+ * with one line in err.
+ */
+int trace_bpf_spec(const struct tprobe *p, int pid, struct bpfprobe_spec *spec,
+		   struct bpfprobe_point *points, char *err, size_t errsz);
+
+#endif

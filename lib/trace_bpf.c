@@ -1,0 +1,379 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A resolved probe (include/trace_probe.h) as a bpfprobe spec: each slot's
+ * expression becomes a fetch (source, dereferences, final read), with
+ * ftrace's meaning kept: for a string, the outermost +OFF(...) gives the
+ * address of the string rather than a load.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "btf_args.h"
+#include "sonde.h"
+#include "trace_backend.h"
+#include "trace_bpf.h"
+#include "usdt.h"
+
+/* pt_regs order, as enum bpfprobe_reg */
+static const char *const regs[BPR__COUNT] = {
+	"r15", "r14", "r13", "r12", "bp", "bx", "r11", "r10", "r9", "r8",
+	"ax", "cx", "dx", "si", "di", "orig_ax", "ip", "cs", "flags", "sp", "ss",
+};
+
+static int reg_index(const char *name)
+{
+	for (int i = 0; i < BPR__COUNT; i++)
+		if (!strcmp(regs[i], name))
+			return i;
+	return -1;
+}
+
+static int push_deref(struct bpfprobe_fetch *f, int64_t off, bool user,
+		      char *err, size_t errsz)
+{
+	if (f->nderef == BPFPROBE_MAX_DEREF) {
+		snprintf(err, errsz, "more than %d dereferences", BPFPROBE_MAX_DEREF);
+		return -EINVAL;
+	}
+	f->deref[f->nderef++] = (struct bpfprobe_deref){ .off = off, .user = user };
+	return 0;
+}
+
+static int usdt_source(const struct tprobe *p, int idx, struct bpfprobe_fetch *f,
+		       char *err, size_t errsz)
+{
+	const struct usdt_arg *a;
+
+	if (!p->usdt || idx >= p->usdt->nargs) {
+		snprintf(err, errsz, "USDT probe '%s' has no argument %d", p->spec.name, idx + 1);
+		return -EINVAL;
+	}
+	a = &p->usdt->args[idx];
+	switch (a->kind) {
+	case USDT_ARG_CONST:
+		f->src = BPS_CONST;
+		f->imm = a->val;
+		return 0;
+	case USDT_ARG_REG:
+		f->src = BPS_REG;
+		f->idx = a->reg_off / 8;
+		return 0;
+	default:
+		if (a->index_reg[0]) {
+			snprintf(err, errsz, "USDT argument '%s' uses an index register", a->spec);
+			return -EINVAL;
+		}
+		f->src = BPS_REG;
+		f->idx = a->reg_off / 8;
+		return push_deref(f, a->val, true, err, errsz);
+	}
+}
+
+/* Members and parameter names of a kernel function, from BTF. */
+static int btf_source(const struct tprobe *p, const struct expr *e,
+		      struct bpfprobe_fetch *f, bool *string, char *err, size_t errsz)
+{
+	struct btf_access a;
+	char *text = expr_str(e);
+	int ret;
+
+	ret = btf_args_access(NULL, p->funcs[0], text ? text : "", &a, err, errsz);
+	free(text);
+	if (ret)
+		return -EINVAL;
+	f->src = a.param < 0 ? BPS_RETVAL : BPS_ARG;
+	f->idx = a.param < 0 ? 0 : a.param;
+	for (int i = 0; i < a.nloads; i++) {
+		if (a.loads[i].size == 0) {	/* address of an array member */
+			f->add = a.loads[i].offset;
+			break;
+		}
+		if ((ret = push_deref(f, a.loads[i].offset, false, err, errsz)))
+			return ret;
+		if (i == a.nloads - 1 && !a.result.is_string)
+			f->size = a.loads[i].size;
+	}
+	if (a.result.is_string)
+		*string = true;
+	return 0;
+}
+
+static int field_source(const struct tslot *s, struct bpfprobe_fetch *f)
+{
+	f->imm = s->field_offset;
+	if (s->string && s->field_dataloc)
+		f->src = BPS_DATALOC;
+	else if (s->string && s->field_array)
+		f->src = BPS_FIELD_ADDR;
+	else {
+		f->src = BPS_FIELD;
+		f->src_size = s->field_size > 8 ? 8 : s->field_size;
+		f->src_signed = s->field_signed;
+	}
+	return 0;
+}
+
+/* The source and dereferences of e; *top_deref tells whether the last
+ * dereference came from e itself (a string then takes its address). */
+static int source(const struct tprobe *p, const struct expr *e,
+		  struct bpfprobe_fetch *f, bool *string, bool *top_deref,
+		  char *err, size_t errsz)
+{
+	bool inner_top;
+	int r;
+
+	*top_deref = false;
+	switch (e->kind) {
+	case EXPR_ARG:
+		if (p->kind == TPK_USDT)
+			return usdt_source(p, e->value - 1, f, err, errsz);
+		f->src = BPS_ARG;
+		f->idx = e->value - 1;
+		return 0;
+	case EXPR_RETVAL:
+		f->src = BPS_RETVAL;
+		return 0;
+	case EXPR_REG:
+		if ((r = reg_index(e->name)) < 0) {
+			snprintf(err, errsz, "unknown register '%%%s'", e->name);
+			return -EINVAL;
+		}
+		f->src = BPS_REG;
+		f->idx = r;
+		return 0;
+	case EXPR_STACK:
+		f->src = e->value < 0 ? BPS_REG : BPS_STACK;
+		f->idx = BPR_SP;
+		f->imm = e->value < 0 ? 0 : e->value * 8;
+		return 0;
+	case EXPR_DEREF:
+		if ((r = source(p, e->left, f, string, &inner_top, err, errsz)))
+			return r;
+		*top_deref = true;
+		return push_deref(f, e->value, e->user, err, errsz);
+	case EXPR_CAST:
+		return source(p, e->left, f, string, top_deref, err, errsz);
+	case EXPR_CALL:
+		if (strcmp(e->name, "str"))
+			break;
+		*string = true;
+		return source(p, e->left, f, string, top_deref, err, errsz);
+	case EXPR_FIELD:
+	case EXPR_MEMBER:
+	case EXPR_INDEX:
+		if (p->kind == TPK_KPROBE || p->kind == TPK_KRETPROBE)
+			return btf_source(p, e, f, string, err, errsz);
+		break;
+	default:
+		break;
+	}
+	snprintf(err, errsz, "cannot fetch '%s' with BPF", expr_str(e));
+	return -EINVAL;
+}
+
+static int slot_fetch(const struct tprobe *p, const struct tslot *s,
+		      struct bpfprobe_fetch *f, char *err, size_t errsz)
+{
+	bool string = s->string, top_deref = false;
+	int ret;
+
+	memset(f, 0, sizeof(*f));
+	f->size = 8;
+	f->is_signed = true;
+	if (p->kind == TPK_TRACEPOINT)
+		ret = field_source(s, f);
+	else
+		ret = source(p, s->e, f, &string, &top_deref, err, errsz);
+	if (ret)
+		return ret;
+	if (string) {
+		/* ftrace: "+8(X):string" is the string at X + 8 */
+		if (top_deref) {
+			f->add = f->deref[--f->nderef].off;
+			f->user = f->deref[f->nderef].user;
+		}
+		f->type = BPV_STR;
+		f->maxlen = 256;
+		f->user = f->user || p->kind == TPK_UPROBE ||
+			  p->kind == TPK_URETPROBE || p->kind == TPK_USDT;
+	} else {
+		f->type = BPV_INT;
+	}
+	return 0;
+}
+
+static const uint8_t kinds[] = {
+	[TPK_KPROBE] = BPK_KFUNC, [TPK_KRETPROBE] = BPK_KRETFUNC,
+	[TPK_TRACEPOINT] = BPK_TRACEPOINT, [TPK_UPROBE] = BPK_UFUNC,
+	[TPK_URETPROBE] = BPK_URETFUNC, [TPK_USDT] = BPK_USDT,
+};
+
+int trace_bpf_spec(const struct tprobe *p, int pid, struct bpfprobe_spec *spec,
+		   struct bpfprobe_point *points, char *err, size_t errsz)
+{
+	char tpname[200];
+	int ret;
+
+	bpfprobe_spec_init(spec, kinds[p->kind]);
+	spec->name = p->label;
+	spec->points = points;
+	switch (p->kind) {
+	case TPK_TRACEPOINT:
+		snprintf(tpname, sizeof(tpname), "%s:%s", p->tp_sys, p->tp_name);
+		points[0] = (struct bpfprobe_point){ .name = strdup(tpname) };
+		spec->npoints = 1;
+		break;
+	case TPK_KPROBE:
+	case TPK_KRETPROBE:
+		for (size_t i = 0; i < p->nfuncs; i++)
+			points[i] = (struct bpfprobe_point){ .name = p->funcs[i],
+							     .offset = p->spec.offset };
+		spec->npoints = p->nfuncs;
+		break;
+	default:
+		for (int i = 0; i < p->nsites; i++)
+			points[i] = (struct bpfprobe_point){
+				.name = p->label, .path = p->binary,
+				.offset = p->uoffsets[i], .pid = pid,
+				.sem_offset = p->kind == TPK_USDT ? p->ref_ctr : 0,
+			};
+		spec->npoints = p->nsites;
+	}
+	for (int i = 0; i < p->nslots; i++)
+		if ((ret = slot_fetch(p, &p->slots[i], &spec->fetch[spec->nfetch++], err, errsz)))
+			return ret;
+	spec->fetch[spec->nfetch++] = (struct bpfprobe_fetch){
+		.src = BPS_COMM, .type = BPV_STR, .maxlen = 16, .name = "comm",
+	};
+	return bpfprobe_spec_check(spec, err, errsz);
+}
+
+/* ---- the trace backend ---- */
+
+struct bpf_state {
+	struct bpfprobe_session *bs;
+	struct bpfprobe_point *points;
+	char what[256];
+};
+
+#define BSTATE(s) ((struct bpf_state *)(s)->priv)
+
+static int on_event(void *ctx, const struct bpfprobe_event *ev)
+{
+	struct session *s = ctx;
+	const struct tprobe *p = &s->probes[ev->probe];
+	struct tprobe_event e = { 0 };
+	const struct bpfprobe_value *comm = &ev->v[p->nslots];
+
+	e.probe = p;
+	e.pid = ev->pid;
+	e.tid = ev->tid;
+	e.cpu = ev->cpu;
+	e.ts = ev->ts;
+	e.uid = (uint32_t)-1;
+	e.comm = comm->str ? comm->str : "?";
+	if (s->o->pid && e.pid != s->o->pid && !s->o->launch)
+		return 0;
+	if (s->o->launch && e.pid != s->o->launch->pid)
+		return 0;
+	if (s->o->tid && e.tid != s->o->tid)
+		return 0;
+	if (s->o->comm && strcmp(e.comm, s->o->comm))
+		return 0;
+	for (int i = 0; i < p->nslots; i++) {
+		const struct bpfprobe_value *v = &ev->v[i];
+
+		if (v->type == BPV_STR)
+			e.vals[i] = (struct value){ .is_str = true, .s = v->str ? v->str : "" };
+		else
+			e.vals[i] = (struct value){ .i = v->s };
+	}
+	trace_emit(s, &e, (p->kind == TPK_KPROBE || p->kind == TPK_KRETPROBE) &&
+		   p->nfuncs > 1 ? p->funcs[ev->point] : NULL);
+	return 0;
+}
+
+static int bpf_start(struct session *s, char *err, size_t errsz)
+{
+	struct bpf_state *b = calloc(1, sizeof(*b));
+	struct bpfprobe_opts opts = { .on_event = on_event, .ctx = s };
+	const struct bpfprobe_failure *fails;
+	int pid = s->o->launch ? s->o->launch->pid : s->o->pid;
+	size_t n = 0;
+
+	s->priv = b;
+	for (int i = 0; i < s->nprobes; i++)
+		n += s->probes[i].nfuncs + TPROBE_MAX_SITES + 1;
+	b->points = calloc(n, sizeof(*b->points));
+	b->bs = bpfprobe_session__new(&opts);
+	if (!b->bs) {
+		snprintf(err, errsz, "cannot set up BPF: %s", strerror(errno));
+		return -1;
+	}
+	n = 0;
+	for (int i = 0; i < s->nprobes; i++) {
+		const struct tprobe *p = &s->probes[i];
+		struct bpfprobe_spec spec;
+
+		if (trace_bpf_spec(p, pid, &spec, b->points + n, err, errsz) ||
+		    bpfprobe_session__add(b->bs, &spec, err, errsz) < 0)
+			return -1;
+		n += spec.npoints;
+	}
+	if (bpfprobe_session__start(b->bs, err, errsz))
+		return -1;
+	for (int i = 0, nf = bpfprobe_session__failures(b->bs, &fails); i < nf; i++)
+		warning("%s", fails[i].msg);
+	snprintf(b->what, sizeof(b->what), "%s", bpfprobe_session__describe(b->bs, 0));
+	return 0;
+}
+
+static int bpf_poll(struct session *s, int timeout_ms)
+{
+	return bpfprobe_session__poll(BSTATE(s)->bs, timeout_ms);
+}
+
+static void bpf_finish(struct session *s)
+{
+	bpfprobe_session__consume(BSTATE(s)->bs);
+}
+
+static uint64_t bpf_lost(struct session *s)
+{
+	struct bpfprobe_stats st;
+
+	bpfprobe_session__stats(BSTATE(s)->bs, &st);
+	return st.lost;
+}
+
+static void bpf_free(struct session *s)
+{
+	struct bpf_state *b = BSTATE(s);
+
+	if (!b)
+		return;
+	if (b->bs) {
+		bpfprobe_session__stop(b->bs);
+		bpfprobe_session__free(b->bs);
+	}
+	free(b->points);
+	free(b);
+	s->priv = NULL;
+}
+
+static const char *bpf_what(struct session *s)
+{
+	return BSTATE(s)->what;
+}
+
+const struct trace_backend trace_bpf_backend = {
+	.name = "bpf",
+	.start = bpf_start,
+	.poll = bpf_poll,
+	.finish = bpf_finish,
+	.lost = bpf_lost,
+	.free = bpf_free,
+	.what = bpf_what,
+};

@@ -1,0 +1,287 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * trace over tracefs or perf_event_open: each probe becomes tracefs
+ * dynamic events in sonde's group (kprobes, uprobes, event probes on
+ * tracepoints whose pointer fields are read as strings) or a tracepoint
+ * read as it is; the events stream through lib/evstream.c.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <traceevent/event-parse.h>
+
+#include "evstream.h"
+#include "exec_source.h"
+#include "kernel_facts.h"
+#include "sonde.h"
+#include "tfs.h"
+#include "trace_backend.h"
+#include "util.h"
+
+#define MAX_EVENTS 4096
+
+struct bound_event {
+	char sys[64], name[64];
+	struct tep_event *ev;
+	struct tprobe *probe;
+	const char *func;	/* function hit, for wildcards */
+	bool plain;		/* a tracepoint read as it is: slots are fields */
+};
+
+struct tracefs_state {
+	struct evstream *stream;
+	struct bound_event *bound;
+	int nbound;
+};
+
+#define STATE(s) ((struct tracefs_state *)(s)->priv)
+
+static int add_event(struct session *s, struct tprobe *p, const char *sys,
+		     const char *name, const char *func, bool plain, char *err,
+		     size_t errsz)
+{
+	struct tracefs_state *t = STATE(s);
+	struct bound_event *b;
+
+	if (t->nbound == MAX_EVENTS) {
+		snprintf(err, errsz, "more than %d events", MAX_EVENTS);
+		return -E2BIG;
+	}
+	b = &t->bound[t->nbound++];
+	snprintf(b->sys, sizeof(b->sys), "%s", sys);
+	snprintf(b->name, sizeof(b->name), "%s", name);
+	b->probe = p;
+	b->func = func;
+	b->plain = plain;
+	/* two probes on one tracepoint share its records */
+	for (int i = 0; i < t->nbound - 1; i++)
+		if (!strcmp(t->bound[i].sys, sys) && !strcmp(t->bound[i].name, name))
+			return 0;
+	return evstream_add(t->stream, sys, name, NULL, err, errsz);
+}
+
+/* " comm=$comm:string f0=FETCH f1=FETCH ..." */
+static void fetch_args(const struct tprobe *p, bool with_comm, char *buf, size_t size)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	if (with_comm)
+		n += snprintf(buf + n, size - n, " comm=$comm:string");
+	for (int i = 0; i < p->nslots && n < size; i++)
+		n += snprintf(buf + n, size - n, " f%d=%s", i, p->slots[i].fetch);
+}
+
+static int define_probe(struct session *s, struct tfs *tfs, int idx, char *err,
+			size_t errsz)
+{
+	struct tprobe *p = &s->probes[idx];
+	const char *group = tfs_group(tfs);
+	bool ret = p->kind == TPK_KRETPROBE || p->kind == TPK_URETPROBE;
+	size_t size = 256 + TPROBE_MAX_SLOTS * 800;
+	char *def = malloc(size), args[TPROBE_MAX_SLOTS * 800 + 32], name[64];
+	int rc = 0;
+
+	fetch_args(p, p->kind != TPK_TRACEPOINT, args, sizeof(args));
+	switch (p->kind) {
+	case TPK_TRACEPOINT:
+		if (!p->needs_eprobe) {
+			rc = add_event(s, p, p->tp_sys, p->tp_name, NULL, true, err, errsz);
+			break;
+		}
+		if (features_get()->eprobes.state != FACT_YES) {
+			warning("'%s': reading a tracepoint's pointer field as a string needs BPF or event probes; printing the address",
+				p->text);
+			for (int i = 0; i < p->nslots; i++)
+				p->slots[i].string = false;
+			rc = add_event(s, p, p->tp_sys, p->tp_name, NULL, true, err, errsz);
+			break;
+		}
+		snprintf(name, sizeof(name), "t%d", idx);
+		snprintf(def, size, "e:%s/%s %s.%s%s", group, name, p->tp_sys,
+			 p->tp_name, args);
+		rc = tfs_dynevent_add(tfs, def, err, errsz);
+		if (!rc)
+			rc = add_event(s, p, group, name, NULL, false, err, errsz);
+		break;
+	case TPK_KPROBE:
+	case TPK_KRETPROBE:
+		for (size_t i = 0; i < p->nfuncs && !rc; i++) {
+			snprintf(name, sizeof(name), "t%d_%zu", idx, i);
+			if (p->spec.offset)
+				snprintf(def, size, "p:%s/%s %s+%llu%s", group, name,
+					 p->funcs[i], (unsigned long long)p->spec.offset, args);
+			else
+				snprintf(def, size, "%c:%s/%s %s%s", ret ? 'r' : 'p',
+					 group, name, p->funcs[i], args);
+			rc = tfs_dynevent_add(tfs, def, err, errsz);
+			if (rc && p->nfuncs > 1) {
+				vinfo("skipping %s: %s", p->funcs[i], err);
+				rc = 0;
+				continue;
+			}
+			if (!rc)
+				rc = add_event(s, p, group, name, p->funcs[i], false, err, errsz);
+		}
+		break;
+	default:	/* uprobes and USDT sites */
+		for (int i = 0; i < p->nsites && !rc; i++) {
+			char ref[32] = "";
+
+			if (p->kind == TPK_USDT && p->ref_ctr)
+				snprintf(ref, sizeof(ref), "(0x%llx)",
+					 (unsigned long long)p->ref_ctr);
+			snprintf(name, sizeof(name), "t%d_%d", idx, i);
+			snprintf(def, size, "%c:%s/%s %s:0x%llx%s%s", ret ? 'r' : 'p',
+				 group, name, p->binary,
+				 (unsigned long long)p->uoffsets[i], ref, args);
+			rc = tfs_dynevent_add(tfs, def, err, errsz);
+			if (!rc)
+				rc = add_event(s, p, group, name, NULL, false, err, errsz);
+		}
+	}
+	free(def);
+	return rc;
+}
+
+/* The thread group of a thread (tracefs records carry only the tid). */
+static int tgid_of(int tid)
+{
+	static int last_tid, last_tgid;
+	char path[64], buf[512], *p;
+
+	if (tid == last_tid)
+		return last_tgid;
+	snprintf(path, sizeof(path), "/proc/%d/status", tid);
+	if (read_text_file(path, buf, sizeof(buf)) < 0 || !(p = strstr(buf, "\nTgid:")))
+		return tid;
+	last_tid = tid;
+	last_tgid = atoi(p + 6);
+	return last_tgid;
+}
+
+static void deliver(struct session *s, struct bound_event *b,
+		    struct tep_event *ev, struct tep_record *rec, int cpu)
+{
+	struct tprobe_event e = { 0 };
+	char strs[TPROBE_MAX_SLOTS][512], comm[32] = "", name[16];
+
+	e.probe = b->probe;
+	e.tid = ev_record_pid(ev, rec);
+	e.pid = tgid_of(e.tid);
+	e.cpu = cpu;
+	e.ts = ev_record_ts(rec);
+	e.uid = (uint32_t)-1;
+	if (s->o->pid && e.pid != s->o->pid && !s->o->launch)
+		return;
+	if (s->o->tid && e.tid != s->o->tid)
+		return;
+	/* dynamic events fetch $comm; tracepoint records have none */
+	if (!ev_field_str(ev, rec, "comm", comm, sizeof(comm)) &&
+	    !ppid_comm(e.tid, comm, sizeof(comm)))
+		snprintf(comm, sizeof(comm), "?");
+	e.comm = comm;
+	if (s->o->comm && strcmp(comm, s->o->comm))
+		return;
+	for (int i = 0; i < b->probe->nslots; i++) {
+		const struct tslot *sl = &b->probe->slots[i];
+		const char *field = sl->field;
+		uint64_t v = 0;
+
+		if (!b->plain) {
+			snprintf(name, sizeof(name), "f%d", i);
+			field = name;
+		}
+		if (sl->string && ev_field_str(ev, rec, field, strs[i], sizeof(strs[i]))) {
+			e.vals[i] = (struct value){ .is_str = true, .s = strs[i] };
+		} else {
+			ev_field_u64(ev, rec, field, &v);
+			e.vals[i] = (struct value){ .i = (int64_t)v };
+		}
+	}
+	trace_emit(s, &e, b->func);
+}
+
+static void on_record(void *ctx, struct tep_event *ev, struct tep_record *rec, int cpu)
+{
+	struct session *s = ctx;
+	struct tracefs_state *t = STATE(s);
+
+	for (int i = 0; i < t->nbound && !s->done; i++)
+		if (t->bound[i].ev == ev)
+			deliver(s, &t->bound[i], ev, rec, cpu);
+}
+
+static int tracefs_poll(struct session *s, int timeout_ms)
+{
+	return evstream_poll(STATE(s)->stream, timeout_ms, on_record, s);
+}
+
+static int tracefs_start(struct session *s, char *err, size_t errsz)
+{
+	struct evstream_opts so = { .pid = s->o->launch ? s->o->launch->pid : 0 };
+	struct tracefs_state *t = calloc(1, sizeof(*t));
+	struct tfs *tfs = tfs_get();
+
+	s->priv = t;
+	t->bound = calloc(MAX_EVENTS, sizeof(*t->bound));
+	if (!tfs) {
+		snprintf(err, errsz, "tracefs is not available: %s", strerror(errno));
+		return -1;
+	}
+	tfs_sweep_stale(NULL);
+	t->stream = evstream_new(s->mech == MECH_PERF ? EVT_PERF : EVT_TRACEFS, &so);
+	if (!t->stream) {
+		snprintf(err, errsz, "cannot set up the event stream: %s", strerror(errno));
+		return -1;
+	}
+	for (int i = 0; i < s->nprobes; i++)
+		if (define_probe(s, tfs, i, err, errsz))
+			return -1;
+	if (evstream_start(t->stream, err, errsz))
+		return -1;
+	for (int i = 0; i < t->nbound; i++)
+		t->bound[i].ev = tep_find_event_by_name(evstream_tep(t->stream),
+							t->bound[i].sys, t->bound[i].name);
+	return 0;
+}
+
+static void tracefs_finish(struct session *s)
+{
+	evstream_stop(STATE(s)->stream);
+	evstream_flush(STATE(s)->stream, on_record, s);
+}
+
+static uint64_t tracefs_lost(struct session *s)
+{
+	return evstream_lost(STATE(s)->stream);
+}
+
+static void tracefs_free(struct session *s)
+{
+	struct tracefs_state *t = STATE(s);
+
+	if (!t)
+		return;
+	if (t->stream)
+		evstream_free(t->stream);
+	tfs_teardown();
+	free(t->bound);
+	free(t);
+	s->priv = NULL;
+}
+
+static const char *tracefs_what(struct session *s)
+{
+	return s->mech == MECH_PERF ? "perf_event_open on tracefs events" : "tracefs";
+}
+
+const struct trace_backend trace_tracefs_backend = {
+	.name = "tracefs",
+	.start = tracefs_start,
+	.poll = tracefs_poll,
+	.finish = tracefs_finish,
+	.lost = tracefs_lost,
+	.free = tracefs_free,
+	.what = tracefs_what,
+};
