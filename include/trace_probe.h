@@ -61,6 +61,8 @@ struct tprobe {
 	struct tslot slots[TPROBE_MAX_SLOTS];
 	int nslots;
 	bool needs_eprobe;		/* tracepoint pointer field read as string */
+	struct expr *implicit[TPROBE_MAX_SLOTS]; /* owned: fields shown by default */
+	int nimplicit;
 };
 
 /*

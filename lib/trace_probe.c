@@ -464,10 +464,40 @@ static int collect_slots(struct tprobe *p, const struct expr *e, bool string,
 	return collect_slots(p, e->right, false, err, errsz);
 }
 
+/* A tracepoint given without a format or arguments shows its fields,
+ * as ftrace does: each becomes a NAME=VALUE slot. */
+static int default_fields(struct tprobe *p, char *err, size_t errsz)
+{
+	char decl[256], fields[2048], *save = NULL;
+	struct tslot probe_slot;
+	int ret;
+
+	tracepoint_field(p, "", decl, sizeof(decl), &probe_slot, fields, sizeof(fields));
+	for (char *f = strtok_r(fields, ", ", &save); f && p->nimplicit < TPROBE_MAX_SLOTS;
+	     f = strtok_r(NULL, ", ", &save)) {
+		struct expr *e;
+		char text[96];
+
+		if (!strcmp(f, "__syscall_nr"))
+			continue;
+		snprintf(text, sizeof(text), "args->%s", f);
+		if (expr_parse(text, 0, &e, err, errsz))
+			return EXIT_USAGE;
+		p->implicit[p->nimplicit++] = e;
+		if ((ret = add_slot(p, e, false, e->name, err, errsz)))
+			return ret;
+	}
+	return 0;
+}
+
 static int build_slots(struct tprobe *p, char *err, size_t errsz)
 {
 	const struct probe_spec *s = &p->spec;
 	int ret;
+
+	if (p->kind == TPK_TRACEPOINT && !s->nargs && !s->format)
+		if ((ret = default_fields(p, err, errsz)))
+			return ret;
 
 	for (int i = 0; i < s->nargs; i++) {
 		const char *t = s->args[i].type;
@@ -570,6 +600,8 @@ void tprobe_free(struct tprobe *p)
 	free(p->funcs);
 	if (p->usdt_notes)
 		usdt_free(p->usdt_notes, p->nusdt_notes);
+	for (int i = 0; i < p->nimplicit; i++)
+		expr_free(p->implicit[i]);
 	probe_spec_free(&p->spec);
 	free(p->text);
 	memset(p, 0, sizeof(*p));
