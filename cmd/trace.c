@@ -14,7 +14,7 @@
 #include "trace_session.h"
 
 static const char *const trace_usage[] = {
-	"sonde trace [-T | -t] [-p PID] [--tid TID] [--comm NAME] [-M MAX] [-d SECONDS] [-x BINARY] PROBE... [-- CMD [ARGS]]",
+	"sonde trace [-T | -t] [-K] [-U] [-p PID] [--tid TID] [--comm NAME] [-M MAX] [-d SECONDS] [-x BINARY] PROBE... [-- CMD [ARGS]]",
 	"sonde trace --syscalls [-s] [-p PID] [-- CMD [ARGS]]   (see --syscalls -h)",
 	NULL,
 };
@@ -47,6 +47,8 @@ int cmd_trace(int argc, char **argv)
 		{ OPT_STRING, 0, "comm", &o.comm, "NAME", "only tasks with this name" },
 		{ OPT_INT, 'M', "max-events", &max, "MAX", "stop after MAX events" },
 		{ OPT_DOUBLE, 'd', "duration", &o.duration, "SECONDS", "stop after SECONDS" },
+		{ OPT_BOOL, 'K', "kernel-stack", &o.kstack, NULL, "print the kernel stack of each event (BPF)" },
+		{ OPT_BOOL, 'U', "user-stack", &o.ustack, NULL, "print the user stack of each event (BPF)" },
 		{ OPT_STRING, 'x', "exec", &binary, "BINARY", "user functions are in BINARY (perf probe -x)" },
 		{ OPT_BOOL, 0, "syscalls", &syscalls, NULL, "trace system calls like strace (see --syscalls -h)" },
 		OPT_END_MARK(),

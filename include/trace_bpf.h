@@ -9,10 +9,11 @@
 /*
  * Fill spec (and its points, which must hold p->nfuncs or p->nsites
  * entries) for probe p: one value per slot, in slot order, then the
- * task's comm. pid > 0 limits user probes to that process. 0, or -EINVAL
+ * task's comm, then -K/-U stack ids when asked. pid > 0 limits user probes to that process. 0, or -EINVAL
  * with one line in err.
  */
-int trace_bpf_spec(const struct tprobe *p, int pid, struct bpfprobe_spec *spec,
-		   struct bpfprobe_point *points, char *err, size_t errsz);
+int trace_bpf_spec(const struct tprobe *p, int pid, bool kstack, bool ustack,
+		   struct bpfprobe_spec *spec, struct bpfprobe_point *points,
+		   char *err, size_t errsz);
 
 #endif

@@ -86,6 +86,8 @@ struct tprobe_event {
 	uint64_t ts;			/* CLOCK_MONOTONIC ns */
 	const char *comm;
 	const char *func;		/* the function hit (wildcards) */
+	const uint64_t *kstack, *ustack; /* -K/-U frames, innermost first */
+	int nkstack, nustack;
 };
 
 /* Does the event pass the probe's filter? */

@@ -16,6 +16,7 @@ struct trace_opts {
 	double duration;	/* seconds; 0: until Ctrl-C */
 	bool time_wall;		/* -T: HH:MM:SS.us column */
 	bool time_rel;		/* -t: seconds since start column */
+	bool kstack, ustack;	/* -K, -U: stacks under each event */
 	struct launch *launch;	/* -- CMD: trace only it, stop when it exits */
 };
 

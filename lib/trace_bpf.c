@@ -210,8 +210,9 @@ static const uint8_t kinds[] = {
 	[TPK_URETPROBE] = BPK_URETFUNC, [TPK_USDT] = BPK_USDT,
 };
 
-int trace_bpf_spec(const struct tprobe *p, int pid, struct bpfprobe_spec *spec,
-		   struct bpfprobe_point *points, char *err, size_t errsz)
+int trace_bpf_spec(const struct tprobe *p, int pid, bool kstack, bool ustack,
+		   struct bpfprobe_spec *spec, struct bpfprobe_point *points,
+		   char *err, size_t errsz)
 {
 	char tpname[200];
 	int ret;
@@ -247,6 +248,14 @@ int trace_bpf_spec(const struct tprobe *p, int pid, struct bpfprobe_spec *spec,
 	spec->fetch[spec->nfetch++] = (struct bpfprobe_fetch){
 		.src = BPS_COMM, .type = BPV_STR, .maxlen = 16, .name = "comm",
 	};
+	if (kstack)
+		spec->fetch[spec->nfetch++] = (struct bpfprobe_fetch){
+			.src = BPS_KSTACK, .type = BPV_INT, .size = 8, .is_signed = true,
+		};
+	if (ustack)
+		spec->fetch[spec->nfetch++] = (struct bpfprobe_fetch){
+			.src = BPS_USTACK, .type = BPV_INT, .size = 8, .is_signed = true,
+		};
 	return bpfprobe_spec_check(spec, err, errsz);
 }
 
@@ -258,6 +267,7 @@ struct bpf_state {
 	char what[256];
 };
 
+
 #define BSTATE(s) ((struct bpf_state *)(s)->priv)
 
 static int on_event(void *ctx, const struct bpfprobe_event *ev)
@@ -266,6 +276,9 @@ static int on_event(void *ctx, const struct bpfprobe_event *ev)
 	const struct tprobe *p = &s->probes[ev->probe];
 	struct tprobe_event e = { 0 };
 	const struct bpfprobe_value *comm = &ev->v[p->nslots];
+	struct bpf_state *b = BSTATE(s);
+	uint64_t kips[127], uips[127];
+	int k = p->nslots + 1;
 
 	e.probe = p;
 	e.pid = ev->pid;
@@ -289,6 +302,18 @@ static int on_event(void *ctx, const struct bpfprobe_event *ev)
 			e.vals[i] = (struct value){ .is_str = true, .s = v->str ? v->str : "" };
 		else
 			e.vals[i] = (struct value){ .i = v->s };
+	}
+	if (s->o->kstack) {
+		e.kstack = kips;
+		e.nkstack = bpfprobe_session__stack(b->bs, ev->v[k++].s, kips, 127);
+		if (e.nkstack < 0)
+			e.nkstack = 0;
+	}
+	if (s->o->ustack) {
+		e.ustack = uips;
+		e.nustack = bpfprobe_session__stack(b->bs, ev->v[k].s, uips, 127);
+		if (e.nustack < 0)
+			e.nustack = 0;
 	}
 	trace_emit(s, &e, (p->kind == TPK_KPROBE || p->kind == TPK_KRETPROBE) &&
 		   p->nfuncs > 1 ? p->funcs[ev->point] : NULL);
@@ -317,7 +342,8 @@ static int bpf_start(struct session *s, char *err, size_t errsz)
 		const struct tprobe *p = &s->probes[i];
 		struct bpfprobe_spec spec;
 
-		if (trace_bpf_spec(p, pid, &spec, b->points + n, err, errsz) ||
+		if (trace_bpf_spec(p, pid, s->o->kstack, s->o->ustack, &spec,
+				   b->points + n, err, errsz) ||
 		    bpfprobe_session__add(b->bs, &spec, err, errsz) < 0)
 			return -1;
 		n += spec.npoints;

@@ -137,6 +137,9 @@ static void message_args(const struct tprobe_event *ev, char *buf, size_t size)
 		if (v->is_str)
 			n += snprintf(buf + n, size - n, "%s%s=\"%s\"", i ? " " : "",
 				      s->label ? s->label : name, v->s);
+		else if (s->field_pointer)
+			n += snprintf(buf + n, size - n, "%s%s=0x%llx", i ? " " : "",
+				      s->label ? s->label : name, (unsigned long long)v->i);
 		else
 			n += snprintf(buf + n, size - n, "%s%s=%lld", i ? " " : "",
 				      s->label ? s->label : name, (long long)v->i);

@@ -403,6 +403,12 @@ static int field_slot(struct tprobe *p, struct tslot *s, char *err, size_t errsz
 	s->field_pointer = pointer;
 	s->field_dataloc = strstr(decl, "__data_loc") != NULL;
 	s->field_array = !s->field_dataloc && strchr(decl, '[') != NULL;
+	/* syscall records keep an int in 8 bytes marked unsigned: the C
+	 * type says how to read it (dfd = -100, not 4294967196) */
+	if (!pointer && !strstr(decl, "unsigned") && !strncmp(decl, "int ", 4)) {
+		s->field_size = 4;
+		s->field_signed = true;
+	}
 	if (!pointer && (strstr(decl, "char[") || strstr(decl, "char ") ||
 			 strstr(decl, "__data_loc")) && strchr(decl, '['))
 		s->string = true;

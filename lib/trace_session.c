@@ -14,6 +14,7 @@
 #include "runloop.h"
 #include "sonde.h"
 #include "tfs.h"
+#include "symbolize.h"
 #include "trace_backend.h"
 #include "util.h"
 
@@ -45,6 +46,43 @@ static int refuse(const struct tprobe *p, const struct plan *pl)
 		     why, tail);
 }
 
+static void frame_name(uint64_t ip, int pid, bool kernel, char *buf, size_t size)
+{
+	if (kernel)
+		sym_kernel(ip, buf, size);
+	else
+		sym_user(pid, ip, buf, size);
+}
+
+static void print_stack_text(const uint64_t *ips, int n, int pid, bool kernel)
+{
+	char name[512];
+
+	for (int i = 0; i < n; i++) {
+		frame_name(ips[i], pid, kernel, name, sizeof(name));
+		printf("        %s\n", name);
+	}
+	if (n)
+		printf("\n");
+}
+
+static void print_stack_json(const char *key, const uint64_t *ips, int n, int pid,
+			     bool kernel)
+{
+	char name[512];
+
+	if (!ips)
+		return;
+	printf(",\"%s\":[", key);
+	for (int i = 0; i < n; i++) {
+		frame_name(ips[i], pid, kernel, name, sizeof(name));
+		if (i)
+			putchar(',');
+		json_print_string(stdout, name);
+	}
+	printf("]");
+}
+
 static void print_event(struct session *s, const struct tprobe_event *e,
 			const char *func, const char *msg)
 {
@@ -69,7 +107,10 @@ static void print_event(struct session *s, const struct tprobe_event *e,
 			else
 				printf("%lld", (long long)e->vals[i].i);
 		}
-		printf("]}\n");
+		printf("]");
+		print_stack_json("kstack", e->kstack, e->nkstack, e->pid, true);
+		print_stack_json("ustack", e->ustack, e->nustack, e->pid, false);
+		printf("}\n");
 		return;
 	}
 	if (o->time_wall) {
@@ -85,6 +126,8 @@ static void print_event(struct session *s, const struct tprobe_event *e,
 		printf("%-12.6f ", (double)(e->ts - s->start_ns) / 1e9);
 	}
 	printf("%-7d %-7d %-15.15s %-16s %s\n", e->pid, e->tid, e->comm, func, msg);
+	print_stack_text(e->kstack, e->nkstack, e->pid, true);
+	print_stack_text(e->ustack, e->nustack, e->pid, false);
 }
 
 void trace_emit(struct session *s, const struct tprobe_event *e, const char *func)
@@ -160,6 +203,9 @@ int trace_session_run(struct tprobe *probes, int n, const struct trace_opts *o)
 
 	if ((status = choose(probes, n, &s.mech)))
 		return status;
+	if ((o->kstack || o->ustack) && s.mech != MECH_BPF)
+		return error("-K and -U need BPF stack maps; on this kernel (or with --via %s) the probes go through %s",
+			     mechanism_name(s.mech), mechanism_name(s.mech));
 	for (int i = 0; i < n; i++)
 		if ((ret = tprobe_resolve(&probes[i], err, sizeof(err))))
 			return ret == EXIT_USAGE ? usage_error("%s", err) : error("%s", err);

@@ -196,6 +196,8 @@ static void deliver(struct session *s, struct bound_event *b,
 			e.vals[i] = (struct value){ .is_str = true, .s = strs[i] };
 		} else {
 			ev_field_u64(ev, rec, field, &v);
+			if (b->plain && sl->field_signed && sl->field_size == 4)
+				v = (int64_t)(int32_t)v;
 			e.vals[i] = (struct value){ .i = (int64_t)v };
 		}
 	}

@@ -65,6 +65,19 @@ for mech in $mechs; do
 	tracefs_clean || fail "$mech: not clean"
 done
 
+# 2b. -K: the kernel stack under each event (BPF stack maps).
+case " $mechs " in
+*" bpf "*)
+	out=$TMPDIR/kstack
+	"$SONDE" trace --via bpf -K -M 1 't:syscalls:sys_enter_openat' -- cat "$f" >"$out" 2>"$out.err" ||
+		fail "-K: exit $?: $(cat "$out.err")"
+	grep -q "^        .*do_syscall_64+0x" "$out" || fail "-K: no syscall entry frame: $(cat "$out")"
+	;;
+esac
+"$SONDE" trace --via tracefs -K 't:syscalls:sys_enter_openat' >/dev/null 2>"$TMPDIR/k.err" &&
+	fail "-K worked through tracefs"
+grep -q "need BPF stack maps" "$TMPDIR/k.err" || fail "-K refusal unclear: $(cat "$TMPDIR/k.err")"
+
 # 3. uprobes and uretprobes: PIE + shared library, static non-PIE; USDT.
 lib=$HELPERS/libsondetarget.so
 for mech in $mechs; do
