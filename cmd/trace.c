@@ -19,12 +19,6 @@ static const char *const trace_usage[] = {
 	NULL,
 };
 
-/* Until cmd/trace_syscalls.c lands in the same tree (removed then). */
-__attribute__((weak)) int trace_syscalls(int argc, char **argv)
-{
-	return error("trace --syscalls is not built in this binary");
-}
-
 static bool wants_syscalls(int argc, char **argv)
 {
 	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
