@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "btf_args.h"
+#include "dwarf_args.h"
 #include "kernel_facts.h"
 #include "ksyms.h"
 #include "sonde.h"
@@ -317,8 +318,8 @@ static int fetch_of(const struct tprobe *p, const struct expr *e, bool *string,
 		}
 		return fail(err, errsz, EXIT_USAGE, "%s() is not supported on tracefs probes", e->name);
 	case EXPR_FIELD:
-		if (p->kind == TPK_USDT || p->kind == TPK_UPROBE || p->kind == TPK_URETPROBE)
-			return fail(err, errsz, EXIT_USAGE, "'%s': argument names of user functions are not supported yet (use argN)",
+		if (p->kind == TPK_USDT)
+			return fail(err, errsz, EXIT_USAGE, "'%s': USDT arguments have no names (use arg1, arg2, ...)",
 				    e->name);
 		__attribute__((fallthrough));	/* a kernel parameter name */
 	case EXPR_MEMBER:
@@ -496,10 +497,75 @@ static int default_fields(struct tprobe *p, char *err, size_t errsz)
 	return 0;
 }
 
+/*
+ * Parameter names of a user function, from DWARF: at the function's first
+ * instruction the parameters are still in their SysV ABI registers, so a
+ * name becomes the argument it is (arg1 ...), for every backend.
+ */
+static int dwarf_rename(struct tprobe *p, struct dwarf_func *df, bool *loaded,
+			struct expr *e, char *err, size_t errsz)
+{
+	int ret;
+
+	if (!e)
+		return 0;
+	if (e->kind == EXPR_FIELD) {
+		if (!*loaded) {
+			if (dwarf_args_func(p->binary, p->spec.func, df, err, errsz))
+				return EXIT_USAGE;
+			*loaded = true;
+		}
+		for (int i = 0; i < df->nparams; i++)
+			if (!strcmp(df->vars[i].name, e->name)) {
+				if (i >= 6)
+					return fail(err, errsz, EXIT_USAGE, "parameter '%s' is not in a register (only the first 6 are)",
+						    e->name);
+				e->kind = EXPR_ARG;
+				e->value = i + 1;
+				return 0;
+			}
+		return fail(err, errsz, EXIT_USAGE, "'%s' has no parameter '%s' (sonde probe -x %s -V %s lists them)",
+			    p->spec.func, e->name, p->binary, p->spec.func);
+	}
+	if ((ret = dwarf_rename(p, df, loaded, e->left, err, errsz)))
+		return ret;
+	return dwarf_rename(p, df, loaded, e->right, err, errsz);
+}
+
+static int user_param_names(struct tprobe *p, char *err, size_t errsz)
+{
+	struct probe_spec *s = &p->spec;
+	struct dwarf_func *df;
+	bool loaded = false;
+	int ret = 0;
+
+	if ((p->kind != TPK_UPROBE && p->kind != TPK_URETPROBE) || !s->func ||
+	    s->offset || (s->flags & PS_ADDRESS))
+		return 0;
+	df = calloc(1, sizeof(*df));
+	for (int i = 0; i < s->nargs && !ret; i++) {
+		struct probe_arg *a = &s->args[i];
+
+		/* perf prints an argument by the name it was given */
+		if (!a->name && a->expr->kind == EXPR_FIELD)
+			a->name = strdup(a->expr->name);
+		ret = dwarf_rename(p, df, &loaded, a->expr, err, errsz);
+	}
+	for (int i = 0; i < s->nprint && !ret; i++)
+		ret = dwarf_rename(p, df, &loaded, s->print[i], err, errsz);
+	if (!ret)
+		ret = dwarf_rename(p, df, &loaded, s->filter, err, errsz);
+	free(df);
+	return ret;
+}
+
 static int build_slots(struct tprobe *p, char *err, size_t errsz)
 {
 	const struct probe_spec *s = &p->spec;
 	int ret;
+
+	if ((ret = user_param_names(p, err, errsz)))
+		return ret;
 
 	if (p->kind == TPK_TRACEPOINT && !s->nargs && !s->format)
 		if ((ret = default_fields(p, err, errsz)))

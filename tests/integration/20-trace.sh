@@ -99,6 +99,10 @@ for mech in $mechs; do
 			"name=$tag" "greeting=hello $tag" "mul 2*3" "product=6" \
 			"tick 0 $tag" "tick 2 $tag" || fail "$mech $bin: uprobe values wrong"
 		grep -q "a=0 b=40" "$out" && fail "$mech $bin: filter arg1 >= 1 let a=0 through"
+		# parameter names from DWARF (perf probe style)
+		"$SONDE" trace --via "$mech" -x "$b" 'sonde_t_add a b' -- "$b" "$tag" 2 >"$out.dw" 2>&1 ||
+			fail "$mech $bin: DWARF names: $(cat "$out.dw")"
+		have "$out.dw" "a=0 b=40" "a=1 b=40" || fail "$mech $bin: DWARF names wrong"
 		[ "$(grep -c "tick [0-9] $tag" "$out")" -eq 3 ] || fail "$mech $bin: want 3 USDT ticks"
 		tracefs_clean || fail "$mech $bin: not clean"
 	done

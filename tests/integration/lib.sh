@@ -54,14 +54,20 @@ stop_sonde() {
 }
 
 # Anything sonde made in tracefs that is still there (instances, probe
-# groups named sonde_<pid>). Prints what it finds; true when clean.
+# groups named sonde_<pid>) and whose sonde is gone; a sonde still running
+# (another test run on this machine) is not a leftover. Prints what it
+# finds; true when clean.
 tracefs_clean() {
 	_t=$(tracefs_dir)
-	_left=$(ls "$_t/instances" 2>/dev/null | grep '^sonde_')
-	for f in dynamic_events kprobe_events uprobe_events; do
-		[ -r "$_t/$f" ] && _left="$_left$(grep 'sonde_' "$_t/$f")"
+	_left=
+	for _n in $(ls "$_t/instances" 2>/dev/null | grep '^sonde_[0-9]*$') \
+		$(cat "$_t/dynamic_events" "$_t/kprobe_events" "$_t/uprobe_events" 2>/dev/null |
+			sed -n 's/^[a-z0-9]*:\(sonde_[0-9]*\)\/.*/\1/p'); do
+		_pid=${_n#sonde_}
+		[ "$(cat "/proc/$_pid/comm" 2>/dev/null)" = sonde ] && continue
+		_left="$_left $_n"
 	done
 	[ -z "$_left" ] && return 0
-	echo "left behind in tracefs: $_left"
+	echo "left behind in tracefs:$_left"
 	return 1
 }
