@@ -20,6 +20,10 @@ int write_text_file(const char *path, const char *text, bool append);
 
 int edit_distance(const char *a, const char *b);
 
+/* printf into a caller's one-line error buffer (either may be NULL/0). */
+void errf(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /* Print s as a JSON string literal (with quotes) to fp. */
 void json_print_string(FILE *fp, const char *s);
 void json_print_mem(FILE *fp, const char *s, size_t len);

@@ -20,20 +20,6 @@
 #include "btf_args.h"
 #include "util.h"
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 static int vmlinux_err;
 
 struct btf *btf_args_vmlinux(void)
@@ -60,11 +46,11 @@ static struct btf *get_btf(struct btf *btf, char *err, size_t errlen)
 		return btf;
 	/* libbpf answers ESRCH for "no valid BTF anywhere" */
 	if (access("/sys/kernel/btf/vmlinux", F_OK))
-		seterr(err, errlen,
+		errf(err, errlen,
 		       "kernel BTF is not available (/sys/kernel/btf/vmlinux: %s): argument names and types are unknown, use arg1..arg6",
 		       strerror(errno));
 	else
-		seterr(err, errlen,
+		errf(err, errlen,
 		       "kernel BTF is not available (/sys/kernel/btf/vmlinux is not valid BTF): argument names and types are unknown, use arg1..arg6");
 	return NULL;
 }
@@ -305,14 +291,14 @@ static int func_args(struct btf *btf, const char *func, struct btf_func_args *ou
 	if (module)
 		snprintf(out->module, sizeof(out->module), "%s", module);
 	if (id <= 0) {
-		seterr(err, errlen, "no BTF for function '%s' (not in this kernel's BTF: inlined, in an unloaded module, or not a function)",
+		errf(err, errlen, "no BTF for function '%s' (not in this kernel's BTF: inlined, in an unloaded module, or not a function)",
 		       name);
 		return -ENOENT;
 	}
 	ft = btf__type_by_id(btf, id);
 	proto = ft ? btf__type_by_id(btf, ft->type) : NULL;
 	if (!proto || !btf_is_func_proto(proto)) {
-		seterr(err, errlen, "BTF for '%s' has no prototype", name);
+		errf(err, errlen, "BTF for '%s' has no prototype", name);
 		return -EINVAL;
 	}
 	snprintf(out->name, sizeof(out->name), "%s", func);
@@ -344,7 +330,7 @@ int btf_args_raw_tracepoint(struct btf *btf, const char *tp,
 	t = t ? btf__type_by_id(btf, t->type) : NULL;
 	t = t && btf_is_ptr(t) ? btf__type_by_id(btf, t->type) : NULL;
 	if (!t || !btf_is_func_proto(t)) {
-		seterr(err, errlen, "no BTF for raw tracepoint '%s'", colon ? colon + 1 : tp);
+		errf(err, errlen, "no BTF for raw tracepoint '%s'", colon ? colon + 1 : tp);
 		return -ENOENT;
 	}
 	snprintf(out->name, sizeof(out->name), "%s", colon ? colon + 1 : tp);
@@ -387,7 +373,7 @@ static int push_load(struct btf_access *out, int32_t off, uint8_t size,
 		     char *err, size_t errlen)
 {
 	if (out->nloads == BTF_CHAIN_MAX) {
-		seterr(err, errlen, "member chain is too long (at most %d dereferences)",
+		errf(err, errlen, "member chain is too long (at most %d dereferences)",
 		       BTF_CHAIN_MAX);
 		return -E2BIG;
 	}
@@ -428,7 +414,7 @@ int btf_args_chain(struct btf *btf, uint32_t type_id, const char *chain,
 			int64_t esz;
 
 			if (*end != ']' || !t) {
-				seterr(err, errlen, "bad index in '%s'", chain);
+				errf(err, errlen, "bad index in '%s'", chain);
 				return -EINVAL;
 			}
 			p = end + 1;
@@ -443,11 +429,11 @@ int btf_args_chain(struct btf *btf, uint32_t type_id, const char *chain,
 				esz = btf__resolve_size(btf, t->type);
 				id = t->type;
 			} else {
-				seterr(err, errlen, "%s is not an array or a pointer", what);
+				errf(err, errlen, "%s is not an array or a pointer", what);
 				return -EINVAL;
 			}
 			if (esz <= 0) {
-				seterr(err, errlen, "cannot index %s: unknown element size", what);
+				errf(err, errlen, "cannot index %s: unknown element size", what);
 				return -EINVAL;
 			}
 			acc += (int32_t)(idx * esz);
@@ -460,14 +446,14 @@ int btf_args_chain(struct btf *btf, uint32_t type_id, const char *chain,
 			arrow = false;
 			p++;
 		} else {
-			seterr(err, errlen, "expected '->' or '.' at '%s'", p);
+			errf(err, errlen, "expected '->' or '.' at '%s'", p);
 			return -EINVAL;
 		}
 		while ((isalnum((unsigned char)*p) || *p == '_') && n < sizeof(name) - 1)
 			name[n++] = *p++;
 		name[n] = '\0';
 		if (!n) {
-			seterr(err, errlen, "expected a member name after '%s'",
+			errf(err, errlen, "expected a member name after '%s'",
 			       arrow ? "->" : ".");
 			return -EINVAL;
 		}
@@ -475,14 +461,14 @@ int btf_args_chain(struct btf *btf, uint32_t type_id, const char *chain,
 			const struct btf_type *pt;
 
 			if (t && btf_is_composite(t)) {
-				seterr(err, errlen, "%s is not a pointer: use '.' not '->'", what);
+				errf(err, errlen, "%s is not a pointer: use '.' not '->'", what);
 				return -EINVAL;
 			}
 			if (!t || !btf_is_ptr(t)) {
 				char ts[BTF_TYPE_STR_MAX];
 
 				btf_args_type_str(btf, id, ts, sizeof(ts));
-				seterr(err, errlen, "%s is '%s', not a pointer to a struct or union",
+				errf(err, errlen, "%s is '%s', not a pointer to a struct or union",
 				       what, ts);
 				return -EINVAL;
 			}
@@ -491,7 +477,7 @@ int btf_args_chain(struct btf *btf, uint32_t type_id, const char *chain,
 				char ts[BTF_TYPE_STR_MAX];
 
 				btf_args_type_str(btf, id, ts, sizeof(ts));
-				seterr(err, errlen, "%s is '%s', not a pointer to a struct or union",
+				errf(err, errlen, "%s is '%s', not a pointer to a struct or union",
 				       what, ts);
 				return -EINVAL;
 			}
@@ -502,15 +488,15 @@ int btf_args_chain(struct btf *btf, uint32_t type_id, const char *chain,
 			id = t->type;
 		} else {
 			if (t && btf_is_ptr(t)) {
-				seterr(err, errlen, "%s is a pointer: use '->' not '.'", what);
+				errf(err, errlen, "%s is a pointer: use '->' not '.'", what);
 				return -EINVAL;
 			}
 			if (!t || !btf_is_composite(t)) {
-				seterr(err, errlen, "%s is not a struct or union", what);
+				errf(err, errlen, "%s is not a struct or union", what);
 				return -EINVAL;
 			}
 			if (!lvalue) {
-				seterr(err, errlen, "%s is a struct passed by value: its members cannot be read",
+				errf(err, errlen, "%s is a struct passed by value: its members cannot be read",
 				       what);
 				return -EINVAL;
 			}
@@ -519,7 +505,7 @@ int btf_args_chain(struct btf *btf, uint32_t type_id, const char *chain,
 			char ts[BTF_TYPE_STR_MAX];
 
 			btf_args_type_str(btf, id, ts, sizeof(ts));
-			seterr(err, errlen, "'%s' has no member '%s'", ts, name);
+			errf(err, errlen, "'%s' has no member '%s'", ts, name);
 			return -ENOENT;
 		}
 		if (bsize) {
@@ -543,7 +529,7 @@ int btf_args_chain(struct btf *btf, uint32_t type_id, const char *chain,
 			       (out->bit_offset + out->bit_size + 7) / 8 <= 2 ? 2 :
 			       (out->bit_offset + out->bit_size + 7) / 8 <= 4 ? 4 : 8;
 		if (!addr && (size <= 0 || size > 8)) {
-			seterr(err, errlen, "%s has a size that cannot be read (%d bytes)",
+			errf(err, errlen, "%s has a size that cannot be read (%d bytes)",
 			       what, size);
 			return -EINVAL;
 		}
@@ -585,7 +571,7 @@ int btf_args_access(struct btf *btf, const char *func, const char *expr,
 				idx = -2;
 		}
 		if (idx == -2) {
-			seterr(err, errlen, "'%s' is not a parameter of '%s'", first, func);
+			errf(err, errlen, "'%s' is not a parameter of '%s'", first, func);
 			return -ENOENT;
 		}
 		tid = fa.params[idx].type_id;

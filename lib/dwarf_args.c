@@ -29,20 +29,6 @@
 #include "dwarf_args.h"
 #include "util.h"
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* DWARF register numbers on x86-64 (SysV psABI figure 3.36). */
 static const char *const dw_regs[] = {
 	"ax", "dx", "cx", "bx", "si", "di", "bp", "sp",
@@ -588,16 +574,16 @@ int dwarf_args_func(const char *path, const char *func, struct dwarf_func *out,
 	memset(out, 0, sizeof(*out));
 	ret = dwarf_args_find_debuginfo(path, out->debug_file, sizeof(out->debug_file));
 	if (ret == -ENOENT || ret == -EACCES) {
-		seterr(err, errlen, "'%s' %s", path,
+		errf(err, errlen, "'%s' %s", path,
 		       ret == -ENOENT ? "does not exist" : "cannot be read: Permission denied");
 		return ret;
 	}
 	if (ret == -ENOEXEC) {
-		seterr(err, errlen, "'%s' is not an ELF file", path);
+		errf(err, errlen, "'%s' is not an ELF file", path);
 		return ret;
 	}
 	if (ret) {
-		seterr(err, errlen, "'%s' has no debug info (install its -dbgsym package or build with -g); probe arguments as arg1..arg6",
+		errf(err, errlen, "'%s' has no debug info (install its -dbgsym package or build with -g); probe arguments as arg1..arg6",
 		       path);
 		return -ENODATA;
 	}
@@ -606,7 +592,7 @@ int dwarf_args_func(const char *path, const char *func, struct dwarf_func *out,
 	dfd = open(out->debug_file, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || dfd < 0) {
 		ret = -errno;
-		seterr(err, errlen, "'%s' cannot be read: %s", fd < 0 ? path : out->debug_file,
+		errf(err, errlen, "'%s' cannot be read: %s", fd < 0 ? path : out->debug_file,
 		       strerror(errno));
 		goto out;
 	}
@@ -614,7 +600,7 @@ int dwarf_args_func(const char *path, const char *func, struct dwarf_func *out,
 	delf = elf_begin(dfd, ELF_C_READ_MMAP, NULL);
 	dbg = delf ? dwarf_begin_elf(delf, DWARF_C_READ, NULL) : NULL;
 	if (!dbg) {
-		seterr(err, errlen, "cannot read the debug info of '%s': %s", path,
+		errf(err, errlen, "cannot read the debug info of '%s': %s", path,
 		       dwarf_errmsg(-1));
 		ret = -ENODATA;
 		goto out;
@@ -626,7 +612,7 @@ int dwarf_args_func(const char *path, const char *func, struct dwarf_func *out,
 		off = next;
 	}
 	if (!find.have) {
-		seterr(err, errlen, find.inlined_only ?
+		errf(err, errlen, find.inlined_only ?
 		       "function '%s' in '%s' is inlined into its callers: it has no address to probe" :
 		       "no function '%s' in the debug info of '%s'", func, path);
 		ret = -ENOENT;

@@ -28,20 +28,6 @@
 #include "usym.h"
 #include "util.h"
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* ---- reading symbols ---- */
 
 struct raw_usym {
@@ -247,17 +233,17 @@ static int check_file(const char *path, char *err, size_t errlen)
 		int e = errno;
 
 		if (e == ENOENT || e == ENOTDIR)
-			seterr(err, errlen, "'%s' does not exist", path);
+			errf(err, errlen, "'%s' does not exist", path);
 		else
-			seterr(err, errlen, "'%s' cannot be read: %s", path, strerror(e));
+			errf(err, errlen, "'%s' cannot be read: %s", path, strerror(e));
 		return -e;
 	}
 	if (S_ISDIR(st.st_mode)) {
-		seterr(err, errlen, "'%s' is a directory", path);
+		errf(err, errlen, "'%s' is a directory", path);
 		return -EISDIR;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		seterr(err, errlen, "'%s' is not a regular file", path);
+		errf(err, errlen, "'%s' is not a regular file", path);
 		return -EINVAL;
 	}
 	return 0;
@@ -278,7 +264,7 @@ struct uelf *uelf__open(const char *path, char *err, size_t errlen)
 		return NULL;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		seterr(err, errlen, "'%s' cannot be read: %s", path, strerror(errno));
+		errf(err, errlen, "'%s' cannot be read: %s", path, strerror(errno));
 		return NULL;
 	}
 	e = calloc(1, sizeof(*e));
@@ -290,7 +276,7 @@ struct uelf *uelf__open(const char *path, char *err, size_t errlen)
 	elf_version(EV_CURRENT);
 	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
 	if (!elf || elf_kind(elf) != ELF_K_ELF || !gelf_getehdr(elf, &eh)) {
-		seterr(err, errlen, "'%s' is not an ELF file", path);
+		errf(err, errlen, "'%s' is not an ELF file", path);
 		goto fail;
 	}
 	e->e_type = eh.e_type;
@@ -298,7 +284,7 @@ struct uelf *uelf__open(const char *path, char *err, size_t errlen)
 	e->entry = eh.e_entry;
 	e->is_64 = gelf_getclass(elf) == ELFCLASS64;
 	if (eh.e_type != ET_EXEC && eh.e_type != ET_DYN) {
-		seterr(err, errlen, "'%s' is not an executable or shared library (ELF type %u)",
+		errf(err, errlen, "'%s' is not an executable or shared library (ELF type %u)",
 		       path, eh.e_type);
 		goto fail;
 	}
@@ -389,7 +375,7 @@ struct uelf *uelf__open(const char *path, char *err, size_t errlen)
 	close(fd);
 	return e;
 nomem:
-	seterr(err, errlen, "cannot read '%s': %s", path, strerror(ENOMEM));
+	errf(err, errlen, "cannot read '%s': %s", path, strerror(ENOMEM));
 fail:
 	free(r.raw);
 	free(r.arena.buf);
@@ -545,7 +531,7 @@ int uelf__resolve(const struct uelf *e, const char *spec,
 	if (!parse_number(spec, &out->vaddr)) {
 		out->flags = USYM_T_ADDRESS;
 		if (uelf__vaddr_to_offset(e, out->vaddr, &out->offset)) {
-			seterr(err, errlen, "address 0x%llx is not in a loaded segment of '%s'",
+			errf(err, errlen, "address 0x%llx is not in a loaded segment of '%s'",
 			       (unsigned long long)out->vaddr, e->path);
 			return -ENOENT;
 		}
@@ -555,7 +541,7 @@ int uelf__resolve(const struct uelf *e, const char *spec,
 		return 0;
 	}
 	if (strlen(spec) >= sizeof(name)) {
-		seterr(err, errlen, "function name '%.64s...' is too long", spec);
+		errf(err, errlen, "function name '%.64s...' is too long", spec);
 		return -EINVAL;
 	}
 	strcpy(name, spec);
@@ -563,7 +549,7 @@ int uelf__resolve(const struct uelf *e, const char *spec,
 	if (plus) {
 		*plus = '\0';
 		if (parse_number(plus + 1, &off)) {
-			seterr(err, errlen, "bad offset '%s' in '%s': use FUNC+0x10 or FUNC+16",
+			errf(err, errlen, "bad offset '%s' in '%s': use FUNC+0x10 or FUNC+16",
 			       plus + 1, spec);
 			return -EINVAL;
 		}
@@ -590,26 +576,26 @@ int uelf__resolve(const struct uelf *e, const char *spec,
 		const char *near;
 
 		if (n && !ver) {
-			seterr(err, errlen, "'%s' in '%s' is a data object, not a function",
+			errf(err, errlen, "'%s' in '%s' is a data object, not a function",
 			       name, e->path);
 			return -EINVAL;
 		}
 		if (n && ver) {
-			seterr(err, errlen, "function '%s' in '%s' has no version '%s'",
+			errf(err, errlen, "function '%s' in '%s' has no version '%s'",
 			       name, e->path, ver);
 			return -ENOENT;
 		}
 		if (!e->has_symtab && !e->has_dynsym)
-			seterr(err, errlen, "'%s' has no symbol table (stripped): probe it by address",
+			errf(err, errlen, "'%s' has no symbol table (stripped): probe it by address",
 			       e->path);
 		else if (!e->has_symtab)
-			seterr(err, errlen, "function '%s' not found in '%s' (the file is stripped: only its exported functions have names)",
+			errf(err, errlen, "function '%s' not found in '%s' (the file is stripped: only its exported functions have names)",
 			       name, e->path);
 		else if ((near = nearest_func(e, name)))
-			seterr(err, errlen, "function '%s' not found in '%s'; did you mean '%s'?",
+			errf(err, errlen, "function '%s' not found in '%s'; did you mean '%s'?",
 			       name, e->path, near);
 		else
-			seterr(err, errlen, "function '%s' not found in '%s'", name, e->path);
+			errf(err, errlen, "function '%s' not found in '%s'", name, e->path);
 		return -ENOENT;
 	}
 
@@ -617,13 +603,13 @@ int uelf__resolve(const struct uelf *e, const char *spec,
 	out->sym_off = off;
 	out->vaddr = pick->vaddr + off;
 	if (pick->size && off >= pick->size) {
-		seterr(err, errlen, "offset +0x%llx is past the end of '%s' (%llu bytes)",
+		errf(err, errlen, "offset +0x%llx is past the end of '%s' (%llu bytes)",
 		       (unsigned long long)off, name, (unsigned long long)pick->size);
 		out->flags |= USYM_T_OUTSIDE;
 		return -EINVAL;
 	}
 	if (uelf__vaddr_to_offset(e, out->vaddr, &out->offset)) {
-		seterr(err, errlen, "'%s' in '%s' is not in a loaded segment", name,
+		errf(err, errlen, "'%s' in '%s' is not in a loaded segment", name,
 		       e->path);
 		return -ENOENT;
 	}
@@ -647,10 +633,10 @@ int uelf__resolve(const struct uelf *e, const char *spec,
 		out->flags |= USYM_T_IFUNC;
 		ifunc_impls(e, name, impls, sizeof(impls));
 		if (*impls)
-			seterr(err, errlen, "'%s' in '%s' is an IFUNC: probing it would trace its resolver, which runs once when the program loads; probe the implementation it selects instead (%s)",
+			errf(err, errlen, "'%s' in '%s' is an IFUNC: probing it would trace its resolver, which runs once when the program loads; probe the implementation it selects instead (%s)",
 			       name, e->path, impls);
 		else
-			seterr(err, errlen, "'%s' in '%s' is an IFUNC: probing it would trace its resolver, which runs once when the program loads; probe the implementation it selects instead",
+			errf(err, errlen, "'%s' in '%s' is an IFUNC: probing it would trace its resolver, which runs once when the program loads; probe the implementation it selects instead",
 			       name, e->path);
 		return -EINVAL;
 	}
@@ -870,7 +856,7 @@ int usym_find_library(const char *name, const char *ldcache, char *out,
 		return 0;
 	}
 	if (!*name || strlen(name) > 200) {
-		seterr(err, errlen, "bad library name '%.200s'", name);
+		errf(err, errlen, "bad library name '%.200s'", name);
 		return -EINVAL;
 	}
 	/* "c" and "pam" mean libc and libpam; "ld-linux-x86-64.so.2" is
@@ -899,7 +885,7 @@ int usym_find_library(const char *name, const char *ldcache, char *out,
 	for (size_t i = 0; !*w.best && i < ARRAY_SIZE(default_lib_dirs); i++)
 		search_dir(&w, default_lib_dirs[i]);
 	if (!*w.best) {
-		seterr(err, errlen, "library '%s' not found (looked in LD_LIBRARY_PATH, /etc/ld.so.cache and the default directories)",
+		errf(err, errlen, "library '%s' not found (looked in LD_LIBRARY_PATH, /etc/ld.so.cache and the default directories)",
 		       name);
 		return -ENOENT;
 	}
@@ -933,7 +919,7 @@ int usym_find_program(const char *name, char *out, size_t outlen, char *err,
 		}
 	}
 	free(copy);
-	seterr(err, errlen, "program '%s' not found in PATH", name);
+	errf(err, errlen, "program '%s' not found in PATH", name);
 	return -ENOENT;
 }
 
@@ -955,7 +941,7 @@ int usym_find_binary(const char *name, char *out, size_t outlen, char *err,
 		return 0;
 	if (!libish && !usym_find_library(name, NULL, out, outlen, NULL, 0))
 		return 0;
-	seterr(err, errlen, "'%s' not found: not a file, not a program in PATH, not a library",
+	errf(err, errlen, "'%s' not found: not a file, not a program in PATH, not a library",
 	       name);
 	return -ENOENT;
 }
