@@ -287,14 +287,6 @@ static int on_event(void *ctx, const struct bpfprobe_event *ev)
 	e.ts = ev->ts;
 	e.uid = (uint32_t)-1;
 	e.comm = comm->str ? comm->str : "?";
-	if (s->o->pid && e.pid != s->o->pid && !s->o->launch)
-		return 0;
-	if (s->o->launch && e.pid != s->o->launch->pid)
-		return 0;
-	if (s->o->tid && e.tid != s->o->tid)
-		return 0;
-	if (s->o->comm && strcmp(e.comm, s->o->comm))
-		return 0;
 	for (int i = 0; i < p->nslots; i++) {
 		const struct bpfprobe_value *v = &ev->v[i];
 

@@ -132,9 +132,18 @@ static void print_event(struct session *s, const struct tprobe_event *e,
 
 void trace_emit(struct session *s, const struct tprobe_event *e, const char *func)
 {
+	const struct trace_opts *o = s->o;
 	char msg[4096];
 
-	if (s->done || !tprobe_filter(e))
+	if (s->done)
+		return;
+	/* -p, --tid, --comm; for -- CMD tracefs and perf follow the command's
+	 * process tree in the kernel, BPF keeps its process here */
+	if ((o->pid && e->pid != o->pid) || (o->tid && e->tid != o->tid) ||
+	    (o->comm && strcmp(e->comm, o->comm)) ||
+	    (o->launch && s->mech == MECH_BPF && e->pid != o->launch->pid))
+		return;
+	if (!tprobe_filter(e))
 		return;
 	tprobe_message(e, msg, sizeof(msg));
 	print_event(s, e, func ? func : e->probe->label, msg);

@@ -172,17 +172,11 @@ static void deliver(struct session *s, struct bound_event *b,
 	e.cpu = cpu;
 	e.ts = ev_record_ts(rec);
 	e.uid = (uint32_t)-1;
-	if (s->o->pid && e.pid != s->o->pid && !s->o->launch)
-		return;
-	if (s->o->tid && e.tid != s->o->tid)
-		return;
 	/* dynamic events fetch $comm; tracepoint records have none */
 	if (!ev_field_str(ev, rec, "comm", comm, sizeof(comm)) &&
 	    !ppid_comm(e.tid, comm, sizeof(comm)))
 		snprintf(comm, sizeof(comm), "?");
 	e.comm = comm;
-	if (s->o->comm && strcmp(comm, s->o->comm))
-		return;
 	for (int i = 0; i < b->probe->nslots; i++) {
 		const struct tslot *sl = &b->probe->slots[i];
 		const char *field = sl->field;
