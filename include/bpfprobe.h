@@ -16,11 +16,15 @@
  *
  * Implemented in lib/bpfprobe_gen.c (IR -> instructions, layout, decode,
  * user-space filter) and lib/bpfprobe_load.c (sessions). Not implemented
- * yet, refused with a message: BPS_ENTRY_DELTA and BPS_ARG in kretprobes
- * and uretprobes (they need the entry program; fexit has the arguments),
- * actions other than BPA_EMIT, and attaching through tracefs
- * kprobe_events/uprobe_events on kernels without the kprobe/uprobe PMU
- * (before 4.17).
+ * yet, refused with a message: BPS_ARG in kretprobes and uretprobes (fexit
+ * has the arguments), and attaching through tracefs kprobe_events/
+ * uprobe_events on kernels without the kprobe/uprobe PMU (before 4.17).
+ *
+ * In-kernel aggregation (actions BPA_COUNT, BPA_HIST_LOG2, BPA_HIST_LINEAR,
+ * spec.agg): the program builds a key from chosen values and updates a
+ * per-CPU hash; user space reads it with bpfprobe_session__agg_read().
+ * Latency: BPS_ENTRY_DELTA in a return probe (an entry program stores
+ * the entry time by thread).
  *
  * Example, a tracepoint with a field filter and a string:
  *
@@ -239,11 +243,34 @@ struct bpfprobe_expr {
 
 enum bpfprobe_action {
 	BPA_EMIT,	/* send the values to user space */
-	/* room for in-kernel aggregation keyed by values (not yet) */
-	BPA_COUNT,
-	BPA_HIST_LOG2,
-	BPA_HIST_LINEAR,
+	/* in-kernel aggregation keyed by values (spec.agg) */
+	BPA_COUNT,	/* count (and sum/min/max of agg.value if >= 0) */
+	BPA_HIST_LOG2,	/* + 64 buckets: b = floor(log2(v)), [0, 2) in 0 */
+	BPA_HIST_LINEAR,/* + buckets: [min - inf), then [min + k*step, +step)
+			 * up to max, then [max, inf) */
 	BPA__COUNT,
+};
+
+#define BPFPROBE_MAX_KEYS	4	/* values in an aggregation key */
+#define BPFPROBE_MAX_KEYSZ	256	/* key bytes (INT 8, STR maxlen
+					 * rounded up to 8) */
+#define BPFPROBE_LOG2_BUCKETS	64
+#define BPFPROBE_MAX_BUCKETS	1024	/* linear, both ends included */
+
+/*
+ * Aggregation: per key (the values keys[0..nkeys), none: one key), in a
+ * per-CPU hash of max_entries keys (0: 10240; a full map counts
+ * bpfprobe_stats.agg_dropped). Keys are INT or STR/BYTES values (STR
+ * compared on all maxlen bytes, zero padded: keep maxlen small, comm is
+ * 16). value: the INT value histogrammed / summed (-1: none, COUNT only).
+ * Every value is fetched, hidden or not; nothing is sent.
+ */
+struct bpfprobe_agg {
+	int nkeys;
+	int8_t keys[BPFPROBE_MAX_KEYS];
+	int8_t value;
+	int64_t min, max, step;	/* HIST_LINEAR */
+	uint32_t max_entries;
 };
 
 struct bpfprobe_spec {
@@ -263,6 +290,7 @@ struct bpfprobe_spec {
 	struct bpfprobe_expr expr[BPFPROBE_MAX_EXPR];
 	int filter;		/* root node of the filter, -1: none */
 	uint32_t entry_max;	/* entry->return map entries, 0: 16384 */
+	struct bpfprobe_agg agg;	/* actions other than EMIT */
 };
 
 void bpfprobe_spec_init(struct bpfprobe_spec *spec, enum bpfprobe_kind kind);
@@ -331,6 +359,8 @@ struct bpfprobe_stats {
 				 * perf buffer overwritten) */
 	uint64_t entry_dropped;	/* entry records the map had no room for */
 	uint64_t entry_missed;	/* returns without a recorded entry */
+	uint64_t agg_dropped;	/* events whose new key found the
+				 * aggregation map full */
 };
 
 struct bpfprobe_session;
@@ -364,6 +394,39 @@ enum bpfprobe_prog bpfprobe_session__prog(const struct bpfprobe_session *s,
 /* Frames of a stack id from a KSTACK/USTACK value; count or -errno. */
 int bpfprobe_session__stack(const struct bpfprobe_session *s, int64_t id,
 			    uint64_t *ips, int max);
+/*
+ * Aggregations. One entry per key, per-CPU values summed; key[i] decodes
+ * spec.agg.keys[i] (INT: .u/.s; STR: .str, valid during the callback).
+ * buckets: nbuckets counts (0 for COUNT); min/max as signed when the
+ * value is signed. Return non-zero from fn to stop (agg_read returns it).
+ */
+struct bpfprobe_agg_entry {
+	int nkeys;
+	struct bpfprobe_value key[BPFPROBE_MAX_KEYS];
+	uint64_t count;
+	uint64_t sum;
+	int64_t min, max;	/* meaningful when count and agg.value >= 0 */
+	int nbuckets;
+	const uint64_t *buckets;
+};
+
+typedef int (*bpfprobe_agg_fn)(void *ctx, const struct bpfprobe_agg_entry *e);
+
+/*
+ * Read the aggregation of probe; with reset, atomically start a new
+ * interval first (the programs switch to the spare map, the kernel waits
+ * for programs still running on the old one, which is then read and
+ * emptied: no count is lost or counted twice). Returns the number of
+ * keys, or -errno.
+ */
+int bpfprobe_session__agg_read(struct bpfprobe_session *s, int probe,
+			       bool reset, bpfprobe_agg_fn fn, void *ctx);
+/* Bucket b's range [*lo, *hi) (hi: INT64_MAX/UINT64_MAX for the last);
+ * buckets of a spec: bpfprobe_agg_nbuckets(). */
+int bpfprobe_agg_nbuckets(const struct bpfprobe_spec *spec);
+void bpfprobe_agg_bucket_range(const struct bpfprobe_spec *spec, int b,
+			       int64_t *lo, int64_t *hi);
+
 /* Detach and close everything; idempotent. */
 void bpfprobe_session__stop(struct bpfprobe_session *s);
 void bpfprobe_session__free(struct bpfprobe_session *s);
@@ -394,6 +457,8 @@ struct bpfprobe_layout {
 	uint32_t expr;		/* expression node values, 8 bytes each */
 	uint32_t ctx_slot;	/* where the program launders its ctx (and,
 				 * at ctx_slot + 8, typed pointers) */
+	uint32_t key, keysz;	/* aggregation key in the scratch */
+	uint32_t entry_ts;	/* return probes: the entry time */
 	uint32_t size;		/* per-CPU scratch bytes */
 };
 
@@ -416,6 +481,7 @@ enum bpfprobe_counter {
 	BPC_LOST,
 	BPC_ENTRY_DROPPED,
 	BPC_ENTRY_MISSED,
+	BPC_AGG_DROPPED,
 	BPC__COUNT,
 };
 
@@ -429,7 +495,13 @@ struct bpfprobe_gen_env {
 	int nargs;		/* fentry/fexit/tp_btf: the function's args */
 	uint32_t probe, point;	/* point: when !cookie */
 	int events_fd, scratch_fd, counters_fd, stacks_fd, entry_fd;
+	int agg_fd;		/* ARRAY_OF_MAPS[1]: the current aggregation
+				 * hash */
+	int zero_fd;		/* ARRAY[1] of zeros: a new key's value */
 };
+
+/* Bytes of one aggregation value: count, sum, min, max, buckets (u64). */
+uint32_t bpfprobe_agg_value_size(const struct bpfprobe_spec *spec);
 
 struct bpf_insn;
 

@@ -154,8 +154,8 @@ int bpfprobe_spec_check(const struct bpfprobe_spec *spec, char *err,
 		return fail(err, errsz, "bad probe kind %u", spec->kind);
 	if (spec->prog >= BPP__COUNT)
 		return fail(err, errsz, "bad program type %u", spec->prog);
-	if (spec->action != BPA_EMIT)
-		return fail(err, errsz, "in-kernel aggregation is not implemented yet");
+	if (spec->action >= BPA__COUNT)
+		return fail(err, errsz, "bad action %u", spec->action);
 	if (spec->npoints < 1 || !spec->points)
 		return fail(err, errsz, "no attach point");
 	for (int p = 0; p < spec->npoints; p++) {
@@ -208,7 +208,12 @@ int bpfprobe_spec_check(const struct bpfprobe_spec *spec, char *err,
 				return fail(err, errsz, "%s %d: retval outside a return probe", n, i);
 			break;
 		case BPS_ENTRY_DELTA:
-			return fail(err, errsz, "%s %d: entry-to-return time is not implemented yet", n, i);
+			if (!is_ret_kind(spec->kind))
+				return fail(err, errsz, "%s %d: entry-to-return time outside a return probe",
+					    n, i);
+			if (f->type != BPV_INT || f->nderef)
+				return fail(err, errsz, "%s %d: entry-to-return time is an integer", n, i);
+			break;
 		case BPS_REG:
 			if (f->idx >= BPR__COUNT)
 				return fail(err, errsz, "%s %d: register %u", n, i, f->idx);
@@ -310,6 +315,42 @@ int bpfprobe_spec_check(const struct bpfprobe_spec *spec, char *err,
 			}
 		}
 	}
+	if (spec->action != BPA_EMIT) {
+		const struct bpfprobe_agg *a = &spec->agg;
+		uint32_t keysz = 0;
+
+		if (a->nkeys < 0 || a->nkeys > BPFPROBE_MAX_KEYS)
+			return fail(err, errsz, "%d key values (at most %d)", a->nkeys,
+				    BPFPROBE_MAX_KEYS);
+		for (int k = 0; k < a->nkeys; k++) {
+			if (a->keys[k] < 0 || a->keys[k] >= spec->nfetch)
+				return fail(err, errsz, "key %d: value %d does not exist", k,
+					    a->keys[k]);
+			for (int j = 0; j < k; j++)
+				if (a->keys[j] == a->keys[k])
+					return fail(err, errsz, "key %d: value %d twice", k, a->keys[k]);
+			keysz += spec->fetch[a->keys[k]].type == BPV_INT ? 8 :
+				 (spec->fetch[a->keys[k]].maxlen + 7u) & ~7u;
+		}
+		if (keysz > BPFPROBE_MAX_KEYSZ)
+			return fail(err, errsz, "the key needs %u bytes (at most %d)", keysz,
+				    BPFPROBE_MAX_KEYSZ);
+		if (a->value < -1 || a->value >= spec->nfetch)
+			return fail(err, errsz, "aggregated value %d does not exist", a->value);
+		if (a->value >= 0 && spec->fetch[a->value].type != BPV_INT)
+			return fail(err, errsz, "aggregated value %d is not an integer", a->value);
+		if (a->value < 0 && spec->action != BPA_COUNT)
+			return fail(err, errsz, "a histogram needs a value");
+		if (spec->action == BPA_HIST_LINEAR) {
+			if (a->step <= 0 || a->max <= a->min)
+				return fail(err, errsz, "linear histogram: min %lld max %lld step %lld",
+					    (long long)a->min, (long long)a->max, (long long)a->step);
+			if ((uint64_t)(a->max - a->min) / (uint64_t)a->step + 2 >
+			    BPFPROBE_MAX_BUCKETS)
+				return fail(err, errsz, "linear histogram: more than %d buckets",
+					    BPFPROBE_MAX_BUCKETS);
+		}
+	}
 	{
 		struct bpfprobe_layout lay;
 
@@ -393,6 +434,113 @@ static bool fixed_place(const struct bpfprobe_fetch *f, bool compared)
 
 #define ALIGN8(x) (((x) + 7u) & ~7u)
 
+/*
+ * Aggregation: nothing is sent, every value has a fixed place. The key
+ * comes first (zeroed by the prologue, at least 8 bytes): INT keys'
+ * slots and STR keys' buffers in key order, so the key is built by the
+ * fetches themselves. Then the other slots and strings, expression nodes,
+ * ctx, entry time.
+ */
+static int agg_layout(const struct bpfprobe_spec *spec,
+		      struct bpfprobe_layout *lay)
+{
+	const struct bpfprobe_agg *a = &spec->agg;
+	bool iskey[BPFPROBE_MAX_VALUES] = { 0 };
+	uint32_t off = REC_HDR;
+
+	if (a->nkeys < 0 || a->nkeys > BPFPROBE_MAX_KEYS)
+		return -EINVAL;
+	lay->key = off;
+	for (int k = 0; k < a->nkeys; k++) {
+		int i = a->keys[k];
+		const struct bpfprobe_fetch *f;
+
+		if (i < 0 || i >= spec->nfetch || iskey[i])
+			return -EINVAL;
+		iskey[i] = true;
+		f = &spec->fetch[i];
+		if (f->type == BPV_INT) {
+			lay->slot[i] = off;
+			off += 8;
+		} else {
+			lay->fixed[i] = off;
+			off += ALIGN8(f->maxlen);
+		}
+	}
+	if (off == lay->key)
+		off += 8;
+	lay->keysz = off - lay->key;
+	for (int i = 0; i < spec->nfetch; i++) {
+		const struct bpfprobe_fetch *f = &spec->fetch[i];
+
+		if (iskey[i] && f->type == BPV_INT)
+			continue;
+		lay->slot[i] = off;
+		off += 8;
+		if (is_str(f) && !iskey[i]) {
+			lay->fixed[i] = off;
+			off = ALIGN8(off + f->maxlen);
+		}
+	}
+	lay->tail = lay->out_max = off;
+	lay->expr = off;
+	off += 8 * spec->nexpr;
+	lay->ctx_slot = off;
+	off += 16;
+	lay->entry_ts = off;
+	off += 8;
+	lay->size = off;
+	return off > BPFPROBE_MAX_SCRATCH ? -E2BIG : 0;
+}
+
+int bpfprobe_agg_nbuckets(const struct bpfprobe_spec *spec)
+{
+	const struct bpfprobe_agg *a = &spec->agg;
+
+	switch (spec->action) {
+	case BPA_HIST_LOG2:
+		return BPFPROBE_LOG2_BUCKETS;
+	case BPA_HIST_LINEAR:
+		if (a->step <= 0 || a->max <= a->min)
+			return 0;
+		return ((uint64_t)(a->max - a->min) + (uint64_t)a->step - 1) /
+		       (uint64_t)a->step + 2;
+	default:
+		return 0;
+	}
+}
+
+uint32_t bpfprobe_agg_value_size(const struct bpfprobe_spec *spec)
+{
+	return 8 * (4 + bpfprobe_agg_nbuckets(spec));
+}
+
+void bpfprobe_agg_bucket_range(const struct bpfprobe_spec *spec, int b,
+			       int64_t *lo, int64_t *hi)
+{
+	const struct bpfprobe_agg *a = &spec->agg;
+	int nb = bpfprobe_agg_nbuckets(spec);
+
+	*lo = *hi = 0;
+	if (b < 0 || b >= nb)
+		return;
+	if (spec->action == BPA_HIST_LOG2) {
+		*lo = b ? (int64_t)(1ull << b) : 0;
+		*hi = b == 63 ? (int64_t)UINT64_MAX : (int64_t)(2ull << b);
+		return;
+	}
+	if (b == 0) {
+		*lo = INT64_MIN;
+		*hi = a->min;
+	} else if (b == nb - 1) {
+		*lo = a->max;
+		*hi = INT64_MAX;
+	} else {
+		*lo = a->min + (b - 1) * a->step;
+		*hi = *lo + a->step > a->max ? a->max : *lo + a->step;
+	}
+}
+
 int bpfprobe_layout(const struct bpfprobe_spec *spec,
 		    struct bpfprobe_layout *lay)
 {
@@ -404,6 +552,8 @@ int bpfprobe_layout(const struct bpfprobe_spec *spec,
 	if (n < 0 || n > BPFPROBE_MAX_VALUES || spec->nexpr < 0 ||
 	    spec->nexpr > BPFPROBE_MAX_EXPR)
 		return -EINVAL;
+	if (spec->action != BPA_EMIT)
+		return agg_layout(spec, lay);
 	compared_strings(spec, cmp);
 	for (int i = 0; i < n; i++)
 		if (!hidden(&spec->fetch[i])) {
@@ -443,6 +593,8 @@ int bpfprobe_layout(const struct bpfprobe_spec *spec,
 	off += 8 * spec->nexpr;
 	lay->ctx_slot = off;
 	off += 16;
+	lay->entry_ts = off;
+	off += 8;
 	lay->size = off;
 	return off > BPFPROBE_MAX_SCRATCH ? -E2BIG : 0;
 }
@@ -857,6 +1009,12 @@ static bool emit_source(struct gen *g, int i, int l_fail)
 		emit_node(g, f->imm);
 		emit(g, LDX(BPF_DW, R7, R9, g->lay.expr + 8 * f->imm));
 		break;
+	case BPS_ENTRY_DELTA:
+		emit(g, CALL(BPF_FUNC_ktime_get_ns));
+		emit(g, MOV64_REG(R7, R0));
+		emit(g, LDX(BPF_DW, R1, R9, g->lay.entry_ts));
+		emit(g, ALU64_REG(BPF_SUB, R7, R1));
+		break;
 	case BPS_KSTACK:
 	case BPS_USTACK:
 		if (g->env->stacks_fd < 0) {
@@ -1107,11 +1265,10 @@ static void emit_node(struct gen *g, int k)
 bool bpfprobe_needs_entry(const struct bpfprobe_spec *spec,
 			  enum bpfprobe_prog prog)
 {
-	if (!is_ret_kind(spec->kind) || prog == BPP_FENTRY)
+	if (!is_ret_kind(spec->kind))
 		return false;
 	for (int i = 0; i < spec->nfetch; i++)
-		if (spec->fetch[i].src == BPS_ARG ||
-		    spec->fetch[i].src == BPS_ENTRY_DELTA)
+		if (spec->fetch[i].src == BPS_ENTRY_DELTA)
 			return true;
 	return false;
 }
@@ -1128,12 +1285,175 @@ static bool needs_ctx_number(const struct bpfprobe_spec *spec)
 	return false;
 }
 
+/* counters[c]++ (per CPU: no atomics needed), then to the exit. */
+static void emit_counter_inc(struct gen *g, int c)
+{
+	emit(g, ST(BPF_W, R10, -4, c));
+	emit(g, MOV64_REG(R2, R10));
+	emit(g, ALU64_IMM(BPF_ADD, R2, -4));
+	emit_map(g, R1, g->env->counters_fd);
+	emit(g, CALL(BPF_FUNC_map_lookup_elem));
+	JIMM(g, BPF_JEQ, R0, 0, g->l_exit);
+	emit(g, LDX(BPF_DW, R1, R0, 0));
+	emit(g, ALU64_IMM(BPF_ADD, R1, 1));
+	emit(g, STX(BPF_DW, R0, R1, 0));
+	JA(g, g->l_exit);
+}
+
+/*
+ * The entry program of a return spec: entry[pid_tgid] = ktime. A thread
+ * has one call in flight per spec (recursion: the innermost entry wins).
+ */
+static void emit_entry_program(struct gen *g)
+{
+	int l_drop = label(g);
+
+	g->l_exit = label(g);
+	emit(g, CALL(BPF_FUNC_get_current_pid_tgid));
+	emit(g, STX(BPF_DW, R10, R0, -16));
+	emit(g, CALL(BPF_FUNC_ktime_get_ns));
+	emit(g, STX(BPF_DW, R10, R0, -24));
+	emit_map(g, R1, g->env->entry_fd);
+	emit(g, MOV64_REG(R2, R10));
+	emit(g, ALU64_IMM(BPF_ADD, R2, -16));
+	emit(g, MOV64_REG(R3, R10));
+	emit(g, ALU64_IMM(BPF_ADD, R3, -24));
+	emit(g, MOV64_IMM(R4, BPF_ANY));
+	emit(g, CALL(BPF_FUNC_map_update_elem));
+	JIMM(g, BPF_JNE, R0, 0, l_drop);
+	place(g, g->l_exit);
+	emit(g, MOV64_IMM(R0, 0));
+	emit(g, EXIT());
+	place(g, l_drop);
+	emit_counter_inc(g, BPC_ENTRY_DROPPED);
+}
+
+/*
+ * Aggregate: r8 = the value of this key in the current map (inserted as
+ * zeros when new), then count, sum, min, max and the bucket of r7.
+ */
+static void emit_aggregate(struct gen *g)
+{
+	const struct bpfprobe_spec *spec = g->spec;
+	const struct bpfprobe_agg *a = &spec->agg;
+	bool sgn = a->value >= 0 && spec->fetch[a->value].is_signed;
+	int l_have = label(g), l_again = label(g), l_full = label(g);
+	int l_first = label(g), l_hist = label(g), l_skip;
+	int nb = bpfprobe_agg_nbuckets(spec);
+
+	/* the current map: outer[0], spilled at r10 - 16 */
+	emit(g, ST(BPF_W, R10, -4, 0));
+	emit(g, MOV64_REG(R2, R10));
+	emit(g, ALU64_IMM(BPF_ADD, R2, -4));
+	emit_map(g, R1, g->env->agg_fd);
+	emit(g, CALL(BPF_FUNC_map_lookup_elem));
+	JIMM(g, BPF_JEQ, R0, 0, g->l_exit);
+	emit(g, STX(BPF_DW, R10, R0, -16));
+	emit(g, MOV64_REG(R1, R0));
+	emit(g, MOV64_REG(R2, R9));
+	emit(g, ALU64_IMM(BPF_ADD, R2, g->lay.key));
+	emit(g, CALL(BPF_FUNC_map_lookup_elem));
+	JIMM(g, BPF_JNE, R0, 0, l_have);
+	/* a new key: insert zeros (another CPU may have won: EEXIST) */
+	emit(g, ST(BPF_W, R10, -4, 0));
+	emit(g, MOV64_REG(R2, R10));
+	emit(g, ALU64_IMM(BPF_ADD, R2, -4));
+	emit_map(g, R1, g->env->zero_fd);
+	emit(g, CALL(BPF_FUNC_map_lookup_elem));
+	JIMM(g, BPF_JEQ, R0, 0, g->l_exit);
+	emit(g, MOV64_REG(R3, R0));
+	emit(g, LDX(BPF_DW, R1, R10, -16));
+	emit(g, MOV64_REG(R2, R9));
+	emit(g, ALU64_IMM(BPF_ADD, R2, g->lay.key));
+	emit(g, MOV64_IMM(R4, BPF_NOEXIST));
+	emit(g, CALL(BPF_FUNC_map_update_elem));
+	JIMM(g, BPF_JEQ, R0, 0, l_again);
+	JIMM(g, BPF_JNE, R0, -EEXIST, l_full);
+	place(g, l_again);
+	emit(g, LDX(BPF_DW, R1, R10, -16));
+	emit(g, MOV64_REG(R2, R9));
+	emit(g, ALU64_IMM(BPF_ADD, R2, g->lay.key));
+	emit(g, CALL(BPF_FUNC_map_lookup_elem));
+	JIMM(g, BPF_JEQ, R0, 0, g->l_exit);
+	place(g, l_have);
+	emit(g, MOV64_REG(R8, R0));
+	/* count */
+	emit(g, LDX(BPF_DW, R1, R8, 0));
+	emit(g, ALU64_IMM(BPF_ADD, R1, 1));
+	emit(g, STX(BPF_DW, R8, R1, 0));
+	if (a->value >= 0) {
+		emit(g, LDX(BPF_DW, R7, R9, g->lay.slot[a->value]));
+		emit(g, LDX(BPF_DW, R2, R8, 8));
+		emit(g, ALU64_REG(BPF_ADD, R2, R7));
+		emit(g, STX(BPF_DW, R8, R2, 8));
+		JIMM(g, BPF_JEQ, R1, 1, l_first);
+		l_skip = label(g);
+		emit(g, LDX(BPF_DW, R2, R8, 16));
+		JREG(g, sgn ? BPF_JSGE : BPF_JGE, R7, R2, l_skip);
+		emit(g, STX(BPF_DW, R8, R7, 16));
+		place(g, l_skip);
+		l_skip = label(g);
+		emit(g, LDX(BPF_DW, R2, R8, 24));
+		JREG(g, sgn ? BPF_JSLE : BPF_JLE, R7, R2, l_skip);
+		emit(g, STX(BPF_DW, R8, R7, 24));
+		place(g, l_skip);
+		JA(g, l_hist);
+		place(g, l_first);
+		emit(g, STX(BPF_DW, R8, R7, 16));
+		emit(g, STX(BPF_DW, R8, R7, 24));
+		place(g, l_hist);
+	}
+	if (spec->action == BPA_HIST_LOG2) {
+		static const int shifts[] = { 32, 16, 8, 4, 2, 1 };
+
+		emit(g, MOV64_REG(R1, R7));
+		emit(g, MOV64_IMM(R2, 0));
+		for (unsigned k = 0; k < sizeof(shifts) / sizeof(shifts[0]); k++) {
+			l_skip = label(g);
+			emit(g, MOV64_REG(R3, R1));
+			emit(g, ALU64_IMM(BPF_RSH, R3, shifts[k]));
+			JIMM(g, BPF_JEQ, R3, 0, l_skip);
+			emit(g, MOV64_REG(R1, R3));
+			emit(g, ALU64_IMM(BPF_ADD, R2, shifts[k]));
+			place(g, l_skip);
+		}
+	} else if (spec->action == BPA_HIST_LINEAR) {
+		int l_store = label(g);
+
+		emit(g, MOV64_IMM(R2, 0));
+		emit_mov_const(g, R1, a->min);
+		JREG(g, sgn ? BPF_JSLT : BPF_JLT, R7, R1, l_store);
+		emit(g, MOV64_IMM(R2, nb - 1));
+		emit_mov_const(g, R1, a->max);
+		JREG(g, sgn ? BPF_JSGE : BPF_JGE, R7, R1, l_store);
+		emit(g, MOV64_REG(R2, R7));
+		emit_mov_const(g, R1, a->min);
+		emit(g, ALU64_REG(BPF_SUB, R2, R1));
+		emit_mov_const(g, R1, a->step);
+		emit(g, ALU64_REG(BPF_DIV, R2, R1));
+		emit(g, ALU64_IMM(BPF_ADD, R2, 1));
+		place(g, l_store);
+	}
+	if (nb) {
+		/* r2 = bucket: bounded for the verifier */
+		JIMM(g, BPF_JGT, R2, nb - 1, g->l_exit);
+		emit(g, ALU64_IMM(BPF_LSH, R2, 3));
+		emit(g, ALU64_REG(BPF_ADD, R2, R8));
+		emit(g, LDX(BPF_DW, R1, R2, 32));
+		emit(g, ALU64_IMM(BPF_ADD, R1, 1));
+		emit(g, STX(BPF_DW, R2, R1, 32));
+	}
+	JA(g, g->l_exit);
+	place(g, l_full);
+	emit_counter_inc(g, BPC_AGG_DROPPED);
+}
+
 static void emit_program(struct gen *g)
 {
 	const struct bpfprobe_spec *spec = g->spec;
 	const struct bpfprobe_gen_env *env = g->env;
 	bool need[BPFPROBE_MAX_VALUES], cmp[BPFPROBE_MAX_VALUES], any_packed = false;
-	int l_out_fail = label(g);
+	int l_out_fail = label(g), l_missed = label(g);
 
 	g->l_exit = label(g);
 	filter_needs(spec, need);
@@ -1153,6 +1473,23 @@ static void emit_program(struct gen *g)
 	emit(g, STX(BPF_DW, R9, R0, OFF_TID));
 	if (needs_ctx_number(spec))
 		emit(g, STX(BPF_DW, R9, R6, g->lay.ctx_slot));
+	if (spec->action != BPA_EMIT)
+		for (uint32_t o = 0; o < g->lay.keysz; o += 8)
+			emit(g, ST(BPF_DW, R9, g->lay.key + o, 0));
+	if (bpfprobe_needs_entry(spec, env->prog)) {
+		/* this call's entry time; the record is consumed either way */
+		emit_map(g, R1, env->entry_fd);
+		emit(g, MOV64_REG(R2, R9));
+		emit(g, ALU64_IMM(BPF_ADD, R2, OFF_TID));
+		emit(g, CALL(BPF_FUNC_map_lookup_elem));
+		JIMM(g, BPF_JEQ, R0, 0, l_missed);
+		emit(g, LDX(BPF_DW, R1, R0, 0));
+		emit(g, STX(BPF_DW, R9, R1, g->lay.entry_ts));
+		emit_map(g, R1, env->entry_fd);
+		emit(g, MOV64_REG(R2, R9));
+		emit(g, ALU64_IMM(BPF_ADD, R2, OFF_TID));
+		emit(g, CALL(BPF_FUNC_map_delete_elem));
+	}
 
 	/* phase A and the filter */
 	if (spec->filter >= 0) {
@@ -1162,6 +1499,14 @@ static void emit_program(struct gen *g)
 		emit_node(g, spec->filter);
 		emit(g, LDX(BPF_DW, R1, R9, node_off(g, spec->filter)));
 		JIMM(g, BPF_JEQ, R1, 0, g->l_exit);
+	}
+
+	if (spec->action != BPA_EMIT) {
+		for (int i = 0; i < spec->nfetch && !g->error; i++)
+			if (!need[i])
+				emit_fetch(g, i, false);
+		emit_aggregate(g);
+		goto tail;
 	}
 
 	/* header */
@@ -1221,18 +1566,19 @@ static void emit_program(struct gen *g)
 	emit(g, MOV64_IMM(R0, 0));
 	emit(g, EXIT());
 
-	/* output failed: counters[BPC_LOST]++ (per CPU: no atomics needed) */
+	/* output failed: counters[BPC_LOST]++ */
 	place(g, l_out_fail);
-	emit(g, ST(BPF_W, R10, -4, BPC_LOST));
-	emit(g, MOV64_REG(R2, R10));
-	emit(g, ALU64_IMM(BPF_ADD, R2, -4));
-	emit_map(g, R1, env->counters_fd);
-	emit(g, CALL(BPF_FUNC_map_lookup_elem));
-	JIMM(g, BPF_JEQ, R0, 0, g->l_exit);
-	emit(g, LDX(BPF_DW, R1, R0, 0));
-	emit(g, ALU64_IMM(BPF_ADD, R1, 1));
-	emit(g, STX(BPF_DW, R0, R1, 0));
-	JA(g, g->l_exit);
+	emit_counter_inc(g, BPC_LOST);
+tail:
+	if (used(g, l_missed)) {
+		place(g, l_missed);
+		emit_counter_inc(g, BPC_ENTRY_MISSED);
+	}
+	if (spec->action != BPA_EMIT) {
+		place(g, g->l_exit);
+		emit(g, MOV64_IMM(R0, 0));
+		emit(g, EXIT());
+	}
 }
 
 int bpfprobe_gen(const struct bpfprobe_spec *spec,
@@ -1249,13 +1595,19 @@ int bpfprobe_gen(const struct bpfprobe_spec *spec,
 		return ret;
 	if (env->prog == BPP_AUTO || env->prog >= BPP__COUNT)
 		return fail(err, errsz, "no program type chosen");
-	if (env->entry_role || bpfprobe_needs_entry(spec, env->prog))
-		return fail(err, errsz,
-			    "arguments and entry times in kretprobes/uretprobes are not implemented yet");
+	if ((env->entry_role || bpfprobe_needs_entry(spec, env->prog)) &&
+	    env->entry_fd < 0)
+		return fail(err, errsz, "entry times need the entry map");
+	if (spec->action != BPA_EMIT && !env->entry_role &&
+	    (env->agg_fd < 0 || env->zero_fd < 0))
+		return fail(err, errsz, "aggregation needs its maps");
 	if (env->probe > 0xffff)
 		return fail(err, errsz, "probe number %u", env->probe);
 	bpfprobe_layout(spec, &g.lay);
-	emit_program(&g);
+	if (env->entry_role)
+		emit_entry_program(&g);
+	else
+		emit_program(&g);
 	if (!g.error && g.oom)
 		g.error = -ENOMEM, fail(err, errsz, "out of memory");
 	for (int k = 0; !g.error && k < g.nfix; k++) {

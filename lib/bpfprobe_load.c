@@ -53,6 +53,11 @@ struct bp_probe {
 	int nfds, capfds;
 	int attached;			/* points attached */
 	bool cookie;			/* one program reads the cookie */
+	int entry_fd;			/* return probes: tid -> entry time */
+	int entry_prog;			/* its entry program (perf points) */
+	int agg[2], agg_outer;		/* aggregation: two hashes, and the
+					 * one-slot map choosing the current */
+	int agg_cur;
 	char desc[160];
 };
 
@@ -60,7 +65,7 @@ struct bpfprobe_session {
 	struct bpfprobe_opts opts;
 	struct bp_probe *p;
 	int np;
-	int events_fd, scratch_fd, counters_fd, stacks_fd;
+	int events_fd, scratch_fd, counters_fd, stacks_fd, zero_fd;
 	bool ringbuf, started, stopped;
 	bool legacy_read;
 	struct ring_buffer *rb;
@@ -127,6 +132,7 @@ struct bpfprobe_session *bpfprobe_session__new(const struct bpfprobe_opts *opts)
 	if (opts)
 		s->opts = *opts;
 	s->events_fd = s->scratch_fd = s->counters_fd = s->stacks_fd = -1;
+	s->zero_fd = -1;
 	return s;
 }
 
@@ -168,6 +174,7 @@ int bpfprobe_session__add(struct bpfprobe_session *s,
 		}
 	}
 	p->spec.points = p->points;
+	p->entry_fd = p->entry_prog = p->agg[0] = p->agg[1] = p->agg_outer = -1;
 	if (oom) {
 		probe_free_strings(p);
 		return failf(err, errsz, -1, "out of memory");
@@ -321,6 +328,7 @@ struct load_req {
 	__u32 btf_id;
 	int nargs;
 	bool cookie;
+	bool entry;			/* the entry program of a return spec */
 	uint32_t point;
 };
 
@@ -333,13 +341,15 @@ static int load_one(struct bpfprobe_session *s, int pi, const struct load_req *r
 		.legacy_read = s->legacy_read, .nargs = r->nargs, .probe = pi,
 		.point = r->point, .events_fd = s->events_fd,
 		.scratch_fd = s->scratch_fd, .counters_fd = s->counters_fd,
-		.stacks_fd = s->stacks_fd, .entry_fd = -1,
+		.stacks_fd = s->stacks_fd, .entry_fd = p->entry_fd,
+		.entry_role = r->entry, .agg_fd = p->agg_outer,
+		.zero_fd = s->zero_fd,
 	};
 	struct bpf_insn *insns;
 	char name[16], gerr[256];
 	int cnt, fd, e;
 
-	snprintf(name, sizeof(name), "sonde_p%d", pi);
+	snprintf(name, sizeof(name), "sonde_%c%d", r->entry ? 'e' : 'p', pi);
 	for (int attempt = 0; attempt < 2; attempt++) {
 		static char log[64 * 1024];
 		LIBBPF_OPTS(bpf_prog_load_opts, o,
@@ -439,12 +449,14 @@ static int tracepoint_id(const char *catname)
 }
 
 /* Open the perf event of a point: -errno or fd; what says which. */
-static int open_point_event(struct bp_probe *p, int pt, char *what, size_t whatsz)
+static int open_point_event(struct bp_probe *p, int pt, bool entry, char *what,
+			    size_t whatsz)
 {
 	const struct bpfprobe_point *P = &p->points[pt];
 	struct perf_event_attr attr = { .size = sizeof(attr), .sample_period = 1,
 					.wakeup_events = 1 };
-	bool ret = p->spec.kind == BPK_KRETFUNC || p->spec.kind == BPK_URETFUNC;
+	bool ret = !entry &&
+		   (p->spec.kind == BPK_KRETFUNC || p->spec.kind == BPK_URETFUNC);
 	int pid = -1, type;
 
 	switch (p->prog) {
@@ -543,8 +555,36 @@ static int start_perf_points(struct bpfprobe_session *s, int pi)
 			shared = -1;
 	}
 	p->cookie = shared >= 0;
+	if (p->entry_fd >= 0) {
+		struct load_req er = { .prog = p->prog, .entry = true };
+
+		p->entry_prog = load_one(s, pi, &er, err, sizeof(err));
+		if (p->entry_prog < 0) {
+			add_failure(s, pi, 0, p->entry_prog, "entry program: %s", err);
+			return 0;
+		}
+		if (keep_fd(p, p->entry_prog))
+			return 0;
+	}
 	for (int pt = 0; pt < p->spec.npoints; pt++) {
-		pfd = open_point_event(p, pt, what, sizeof(what));
+		if (p->entry_prog >= 0) {
+			/* the entry first: returns without one count as missed */
+			pfd = open_point_event(p, pt, true, what, sizeof(what));
+			if (pfd < 0) {
+				add_failure(s, pi, pt, pfd, "open %s: %s", what,
+					    errno_name(-pfd));
+				continue;
+			}
+			if (keep_fd(p, pfd))
+				continue;
+			e = perf_attach(p, pfd, p->entry_prog, false, 0);
+			if (e) {
+				add_failure(s, pi, pt, e, "attach %s: %s", what,
+					    errno_name(-e));
+				continue;
+			}
+		}
+		pfd = open_point_event(p, pt, false, what, sizeof(what));
 		if (pfd < 0) {
 			add_failure(s, pi, pt, pfd, "open %s: %s", what, errno_name(-pfd));
 			continue;
@@ -600,6 +640,34 @@ static int start_kprobe_multi(struct bpfprobe_session *s, int pi)
 		syms[i] = p->points[i].name;
 		cookies[i] = i;
 	}
+	if (p->entry_fd >= 0) {
+		struct load_req er = r;
+
+		er.entry = true;
+		fd = load_one(s, pi, &er, err, sizeof(err));
+		if (fd < 0) {
+			add_failure(s, pi, 0, fd, "kprobe_multi entry: %s", err);
+			goto out;
+		}
+		if (keep_fd(p, fd))
+			goto out;
+		{
+			LIBBPF_OPTS(bpf_link_create_opts, o,
+				.kprobe_multi.syms = syms,
+				.kprobe_multi.cnt = p->spec.npoints,
+				.kprobe_multi.cookies = cookies,
+			);
+			lfd = bpf_link_create(fd, 0, BPF_TRACE_KPROBE_MULTI, &o);
+			e = errno;
+			if (lfd < 0) {
+				add_failure(s, pi, 0, e, "attach kprobe_multi entry (%d functions): %s",
+					    p->spec.npoints, errno_name(e));
+				goto out;
+			}
+			if (keep_fd(p, lfd))
+				goto out;
+		}
+	}
 	fd = load_one(s, pi, &r, err, sizeof(err));
 	if (fd < 0) {
 		add_failure(s, pi, 0, fd, "kprobe_multi: %s", err);
@@ -619,6 +687,7 @@ static int start_kprobe_multi(struct bpfprobe_session *s, int pi)
 		else if (!keep_fd(p, lfd))
 			p->attached = p->spec.npoints;
 	}
+out:
 	free(syms);
 	free(cookies);
 	return 0;
@@ -667,6 +736,27 @@ static int start_btf_points(struct bpfprobe_session *s, int pi)
 			continue;
 		}
 		r.btf_id = id;
+		if (p->entry_fd >= 0 && p->prog == BPP_FENTRY) {
+			struct load_req er = r;
+
+			er.entry = true;
+			er.eat = BPF_TRACE_FENTRY;
+			fd = load_one(s, pi, &er, err, sizeof(err));
+			if (fd < 0) {
+				add_failure(s, pi, pt, fd, "%s entry: %s", name, err);
+				continue;
+			}
+			if (keep_fd(p, fd))
+				continue;
+			lfd = bpf_raw_tracepoint_open(NULL, fd);
+			if (lfd < 0) {
+				add_failure(s, pi, pt, errno, "attach fentry %s: %s", name,
+					    errno_name(errno));
+				continue;
+			}
+			if (keep_fd(p, lfd))
+				continue;
+		}
 		fd = load_one(s, pi, &r, err, sizeof(err));
 		if (fd < 0) {
 			add_failure(s, pi, pt, fd, "%s: %s", name, err);
@@ -825,10 +915,54 @@ static int create_maps(struct bpfprobe_session *s, uint32_t scratch, bool stacks
 	return 0;
 }
 
+/* Per-probe maps: the entry map of a return spec, the aggregation hashes. */
+static int create_probe_maps(struct bpfprobe_session *s, int pi, char *err,
+			     size_t errsz)
+{
+	struct bp_probe *p = &s->p[pi];
+	const struct bpfprobe_spec *sp = &p->spec;
+	uint32_t key = 0;
+
+	if (bpfprobe_needs_entry(sp, p->prog)) {
+		p->entry_fd = bpf_map_create(BPF_MAP_TYPE_HASH, "sonde_entry", 8, 8,
+					     sp->entry_max ? sp->entry_max : 16384, NULL);
+		if (p->entry_fd < 0)
+			return failf(err, errsz, -errno, "creating the entry map: %s",
+				     errno_name(errno));
+	}
+	if (sp->action == BPA_EMIT)
+		return 0;
+	for (int k = 0; k < 2; k++) {
+		p->agg[k] = bpf_map_create(BPF_MAP_TYPE_PERCPU_HASH, "sonde_agg",
+					   p->lay.keysz, bpfprobe_agg_value_size(sp),
+					   sp->agg.max_entries ? sp->agg.max_entries : 10240,
+					   NULL);
+		if (p->agg[k] < 0)
+			return failf(err, errsz, -errno,
+				     "creating the aggregation map (%u-byte keys, %u-byte values): %s",
+				     p->lay.keysz, bpfprobe_agg_value_size(sp),
+				     errno_name(errno));
+	}
+	{
+		LIBBPF_OPTS(bpf_map_create_opts, o, .inner_map_fd = p->agg[0]);
+
+		p->agg_outer = bpf_map_create(BPF_MAP_TYPE_ARRAY_OF_MAPS, "sonde_aggsel",
+					      4, 4, 1, &o);
+	}
+	if (p->agg_outer < 0)
+		return failf(err, errsz, -errno, "creating the aggregation selector: %s",
+			     errno_name(errno));
+	if (bpf_map_update_elem(p->agg_outer, &key, &p->agg[0], BPF_ANY))
+		return failf(err, errsz, -errno, "setting the aggregation map: %s",
+			     errno_name(errno));
+	p->agg_cur = 0;
+	return 0;
+}
+
 int bpfprobe_session__start(struct bpfprobe_session *s, char *err, size_t errsz)
 {
 	const struct kernel_facts *kf;
-	uint32_t scratch = 64;
+	uint32_t scratch = 64, zero = 0;
 	bool stacks = false;
 	int ret;
 
@@ -865,10 +999,27 @@ int bpfprobe_session__start(struct bpfprobe_session *s, char *err, size_t errsz)
 			scratch = p->lay.size;
 		if (uses_src(&p->spec, BPS_KSTACK) || uses_src(&p->spec, BPS_USTACK))
 			stacks = true;
+		if (p->spec.action != BPA_EMIT &&
+		    bpfprobe_agg_value_size(&p->spec) > zero)
+			zero = bpfprobe_agg_value_size(&p->spec);
 	}
 	ret = create_maps(s, (scratch + 7) & ~7u, stacks, err, errsz);
 	if (ret)
 		goto fail;
+	if (zero) {
+		s->zero_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "sonde_zero", 4, zero, 1,
+					    NULL);
+		if (s->zero_fd < 0) {
+			ret = failf(err, errsz, -errno, "creating the zero map: %s",
+				    errno_name(errno));
+			goto fail;
+		}
+	}
+	for (int i = 0; i < s->np; i++) {
+		ret = create_probe_maps(s, i, err, errsz);
+		if (ret)
+			goto fail;
+	}
 	for (int i = 0; i < s->np; i++) {
 		struct bp_probe *p = &s->p[i];
 
@@ -974,6 +1125,7 @@ void bpfprobe_session__stats(const struct bpfprobe_session *s,
 		st->lost += bpf_util_sum_percpu_u64(s->counters_fd, BPC_LOST);
 		st->entry_dropped = bpf_util_sum_percpu_u64(s->counters_fd, BPC_ENTRY_DROPPED);
 		st->entry_missed = bpf_util_sum_percpu_u64(s->counters_fd, BPC_ENTRY_MISSED);
+		st->agg_dropped = bpf_util_sum_percpu_u64(s->counters_fd, BPC_AGG_DROPPED);
 	}
 }
 
@@ -1023,6 +1175,126 @@ static void close_fd(int *fd)
 	*fd = -1;
 }
 
+/* ---- aggregations ---- */
+
+static void decode_key(const struct bp_probe *p, const unsigned char *key,
+		       struct bpfprobe_agg_entry *e, char *buf)
+{
+	const struct bpfprobe_agg *a = &p->spec.agg;
+
+	e->nkeys = a->nkeys;
+	for (int k = 0; k < a->nkeys; k++) {
+		const struct bpfprobe_fetch *f = &p->spec.fetch[a->keys[k]];
+		struct bpfprobe_value *v = &e->key[k];
+
+		memset(v, 0, sizeof(*v));
+		v->type = f->type;
+		if (f->type == BPV_INT) {
+			memcpy(&v->u, key + p->lay.slot[a->keys[k]] - p->lay.key, 8);
+			v->is_signed = f->is_signed;
+		} else {
+			memcpy(buf, key + p->lay.fixed[a->keys[k]] - p->lay.key, f->maxlen);
+			buf[f->maxlen] = '\0';
+			v->str = buf;
+			v->len = f->type == BPV_STR ? strnlen(buf, f->maxlen) : f->maxlen;
+			buf += f->maxlen + 1;
+		}
+	}
+}
+
+int bpfprobe_session__agg_read(struct bpfprobe_session *s, int probe,
+			       bool reset, bpfprobe_agg_fn fn, void *ctx)
+{
+	struct bp_probe *p;
+	int ncpus = libbpf_num_possible_cpus(), nb, fd, n = 0, ret = 0;
+	uint32_t vsz, zero = 0;
+	unsigned char *key = NULL, *next = NULL;
+	uint64_t *vals = NULL, *sum = NULL;
+	char *buf = NULL;
+	bool sgn;
+
+	if (probe < 0 || probe >= s->np)
+		return -EINVAL;
+	p = &s->p[probe];
+	if (p->spec.action == BPA_EMIT)
+		return -EINVAL;
+	if (p->agg[0] < 0 || ncpus <= 0)
+		return -EBADF;
+	fd = p->agg[p->agg_cur];
+	if (reset) {
+		int nxt = !p->agg_cur;
+
+		/* the outer map's update waits for running programs (RCU):
+		 * afterwards nothing writes the old map any more */
+		if (p->agg_outer >= 0) {
+			if (bpf_map_update_elem(p->agg_outer, &zero, &p->agg[nxt], BPF_ANY))
+				return -errno;
+		}
+		p->agg_cur = nxt;
+	}
+	nb = bpfprobe_agg_nbuckets(&p->spec);
+	vsz = bpfprobe_agg_value_size(&p->spec);
+	sgn = p->spec.agg.value >= 0 && p->spec.fetch[p->spec.agg.value].is_signed;
+	key = calloc(1, p->lay.keysz);
+	next = calloc(1, p->lay.keysz);
+	vals = calloc(ncpus, vsz);
+	sum = calloc(1, vsz);
+	buf = calloc(BPFPROBE_MAX_KEYS, BPFPROBE_MAX_STR + 1);
+	if (!key || !next || !vals || !sum || !buf) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (void *prev = NULL; !bpf_map_get_next_key(fd, prev, next); prev = key) {
+		struct bpfprobe_agg_entry e = { 0 };
+		bool any = false;
+
+		memcpy(key, next, p->lay.keysz);
+		if (bpf_map_lookup_elem(fd, key, vals))
+			continue;	/* deleted meanwhile */
+		memset(sum, 0, vsz);
+		for (int c = 0; c < ncpus; c++) {
+			const uint64_t *v = (const uint64_t *)((const char *)vals + (size_t)c * vsz);
+
+			if (!v[0])
+				continue;
+			sum[0] += v[0];
+			sum[1] += v[1];
+			if (!any || (sgn ? (int64_t)v[2] < (int64_t)sum[2] : v[2] < sum[2]))
+				sum[2] = v[2];
+			if (!any || (sgn ? (int64_t)v[3] > (int64_t)sum[3] : v[3] > sum[3]))
+				sum[3] = v[3];
+			any = true;
+			for (int b = 0; b < nb; b++)
+				sum[4 + b] += v[4 + b];
+		}
+		if (!any)
+			continue;
+		decode_key(p, key, &e, buf);
+		e.count = sum[0];
+		e.sum = sum[1];
+		e.min = sum[2];
+		e.max = sum[3];
+		e.nbuckets = nb;
+		e.buckets = sum + 4;
+		n++;
+		if (fn && (ret = fn(ctx, &e)))
+			break;
+	}
+	if (reset) {
+		/* empty the old map: it is the spare of the next interval */
+		while (!bpf_map_get_next_key(fd, NULL, next))
+			if (bpf_map_delete_elem(fd, next))
+				break;
+	}
+out:
+	free(key);
+	free(next);
+	free(vals);
+	free(sum);
+	free(buf);
+	return ret ? ret : n;
+}
+
 void bpfprobe_session__stop(struct bpfprobe_session *s)
 {
 	if (!s || s->stopped)
@@ -1046,6 +1318,12 @@ void bpfprobe_session__stop(struct bpfprobe_session *s)
 	close_fd(&s->events_fd);
 	close_fd(&s->scratch_fd);
 	close_fd(&s->stacks_fd);
+	close_fd(&s->zero_fd);
+	for (int i = 0; i < s->np; i++) {
+		close_fd(&s->p[i].entry_fd);
+		close_fd(&s->p[i].agg_outer);
+		s->p[i].entry_prog = -1;	/* closed with the fds */
+	}
 	btf__free(s->vmlinux);
 	s->vmlinux = NULL;
 }
@@ -1055,8 +1333,11 @@ void bpfprobe_session__free(struct bpfprobe_session *s)
 	if (!s)
 		return;
 	bpfprobe_session__stop(s);
-	for (int i = 0; i < s->np; i++)
+	for (int i = 0; i < s->np; i++) {
+		close_fd(&s->p[i].agg[0]);
+		close_fd(&s->p[i].agg[1]);
 		probe_free_strings(&s->p[i]);
+	}
 	free(s->p);
 	free(s->fail);
 	free(s);

@@ -207,7 +207,8 @@ TEST(bpfprobe_layout)
 	CHECK(lay.slot[2] >= lay.out_max);
 	CHECK(lay.expr > lay.slot[2]);
 	CHECK_INT(lay.ctx_slot, lay.expr + 8 * s.nexpr);
-	CHECK_INT(lay.size, lay.ctx_slot + 16);
+	CHECK_INT(lay.entry_ts, lay.ctx_slot + 16);
+	CHECK_INT(lay.size, lay.entry_ts + 8);
 }
 
 TEST(bpfprobe_gen_tracepoint)
@@ -309,10 +310,11 @@ TEST(bpfprobe_gen_uprobe_deref)
 	CHECK_INT(count_calls(in, n, BPF_FUNC_get_attach_cookie), 1);
 	free(in);
 
-	/* arguments in a uretprobe need an entry program: refused */
+	/* arguments in a uretprobe are not saved at entry yet: refused */
 	s.kind = BPK_URETFUNC;
-	CHECK(bpfprobe_needs_entry(&s, BPP_UPROBE));
+	CHECK(!bpfprobe_needs_entry(&s, BPP_UPROBE));
 	CHECK_INT(bpfprobe_gen(&s, &e, &in, &n, err, sizeof(err)), -EINVAL);
+	CHECK(strstr(err, "kretprobes and uretprobes"));
 	CHECK(!bpfprobe_needs_entry(&s, BPP_FENTRY));
 }
 
@@ -419,4 +421,215 @@ TEST(bpfprobe_names)
 	CHECK_STR(bpfprobe_prog_name(BPP_KPROBE_MULTI), "kprobe_multi");
 	CHECK_STR(bpfprobe_kind_name(BPK_TRACEPOINT), "tracepoint");
 	CHECK_STR(bpfprobe_prog_name(99), "?");
+}
+
+/* ---- aggregation and entry times ---- */
+
+static const struct bpfprobe_gen_env agg_env = {
+	.prog = BPP_UPROBE, .ringbuf = true, .probe = 1,
+	.events_fd = 10, .scratch_fd = 11, .counters_fd = 12, .stacks_fd = -1,
+	.entry_fd = 13, .agg_fd = 14, .zero_fd = 15,
+};
+
+/* uprobe: arg1 (u64), comm; hist of arg1 keyed by comm */
+static void agg_spec(struct bpfprobe_spec *s, int action)
+{
+	struct bpfprobe_fetch *f;
+
+	bpfprobe_spec_init(s, BPK_UFUNC);
+	s->points = &u_point;
+	s->npoints = 1;
+	s->action = action;
+	f = add_fetch(s, BPS_ARG, BPV_INT);
+	f->idx = 0;
+	f->is_signed = false;
+	f = add_fetch(s, BPS_COMM, BPV_STR);
+	f->maxlen = 16;
+	s->agg.nkeys = 1;
+	s->agg.keys[0] = 1;
+	s->agg.value = 0;
+}
+
+static int count_ld_map(const struct bpf_insn *in, int n, int fd)
+{
+	int c = 0;
+
+	for (int i = 0; i < n; i++)
+		if (in[i].code == (BPF_LD | BPF_DW | BPF_IMM) &&
+		    in[i].src_reg == BPF_PSEUDO_MAP_FD && in[i].imm == fd)
+			c++;
+	return c;
+}
+
+TEST(bpfprobe_agg_check_and_layout)
+{
+	struct bpfprobe_spec s;
+	struct bpfprobe_layout lay;
+	char err[256];
+	int64_t lo, hi;
+
+	agg_spec(&s, BPA_HIST_LOG2);
+	CHECK_INT(bpfprobe_spec_check(&s, err, sizeof(err)), 0);
+	CHECK_INT(bpfprobe_layout(&s, &lay), 0);
+	/* the key is the comm buffer, right after the header */
+	CHECK_INT(lay.key, 32);
+	CHECK_INT(lay.keysz, 16);
+	CHECK_INT(lay.fixed[1], 32);
+	CHECK(lay.slot[0] >= 48);
+	CHECK_INT(bpfprobe_agg_nbuckets(&s), 64);
+	CHECK_INT(bpfprobe_agg_value_size(&s), 8 * (4 + 64));
+	bpfprobe_agg_bucket_range(&s, 0, &lo, &hi);
+	CHECK(lo == 0 && hi == 2);
+	bpfprobe_agg_bucket_range(&s, 12, &lo, &hi);
+	CHECK(lo == 4096 && hi == 8192);
+
+	/* two keys: INT slot then STR buffer, in key order */
+	s.agg.nkeys = 2;
+	s.agg.keys[0] = 0;
+	s.agg.keys[1] = 1;
+	CHECK_INT(bpfprobe_layout(&s, &lay), 0);
+	CHECK_INT(lay.slot[0], 32);
+	CHECK_INT(lay.fixed[1], 40);
+	CHECK_INT(lay.keysz, 24);
+	/* no key: 8 zero bytes */
+	s.agg.nkeys = 0;
+	CHECK_INT(bpfprobe_layout(&s, &lay), 0);
+	CHECK_INT(lay.keysz, 8);
+
+	/* refused: a histogram without a value, a string value, a key twice,
+	 * bad linear parameters, too many buckets */
+	agg_spec(&s, BPA_HIST_LOG2);
+	s.agg.value = -1;
+	CHECK_INT(bpfprobe_spec_check(&s, err, sizeof(err)), -EINVAL);
+	s.action = BPA_COUNT;
+	CHECK_INT(bpfprobe_spec_check(&s, err, sizeof(err)), 0);
+	s.agg.value = 1;
+	CHECK_INT(bpfprobe_spec_check(&s, err, sizeof(err)), -EINVAL);
+	CHECK(strstr(err, "not an integer"));
+	s.agg.value = 0;
+	s.agg.nkeys = 2;
+	s.agg.keys[1] = 1;
+	CHECK_INT(bpfprobe_spec_check(&s, err, sizeof(err)), -EINVAL);
+	s.agg.nkeys = 1;
+	s.agg.keys[0] = 5;
+	CHECK_INT(bpfprobe_spec_check(&s, err, sizeof(err)), -EINVAL);
+	agg_spec(&s, BPA_HIST_LINEAR);
+	CHECK_INT(bpfprobe_spec_check(&s, err, sizeof(err)), -EINVAL);
+	s.agg.min = 0;
+	s.agg.max = 100;
+	s.agg.step = 10;
+	CHECK_INT(bpfprobe_spec_check(&s, err, sizeof(err)), 0);
+	CHECK_INT(bpfprobe_agg_nbuckets(&s), 12);
+	bpfprobe_agg_bucket_range(&s, 0, &lo, &hi);
+	CHECK(lo == INT64_MIN && hi == 0);
+	bpfprobe_agg_bucket_range(&s, 1, &lo, &hi);
+	CHECK(lo == 0 && hi == 10);
+	bpfprobe_agg_bucket_range(&s, 11, &lo, &hi);
+	CHECK(lo == 100 && hi == INT64_MAX);
+	s.agg.step = 0;
+	CHECK_INT(bpfprobe_spec_check(&s, err, sizeof(err)), -EINVAL);
+	s.agg.step = 1;
+	s.agg.max = 100000;
+	CHECK_INT(bpfprobe_spec_check(&s, err, sizeof(err)), -EINVAL);
+	CHECK(strstr(err, "buckets"));
+	/* a key larger than the limit */
+	agg_spec(&s, BPA_COUNT);
+	s.fetch[1].src = BPS_ARG;
+	s.fetch[1].maxlen = 512;
+	CHECK_INT(bpfprobe_spec_check(&s, err, sizeof(err)), -EINVAL);
+	/* entry times only in return probes */
+	agg_spec(&s, BPA_HIST_LOG2);
+	s.fetch[0].src = BPS_ENTRY_DELTA;
+	CHECK_INT(bpfprobe_spec_check(&s, err, sizeof(err)), -EINVAL);
+	s.kind = BPK_URETFUNC;
+	CHECK_INT(bpfprobe_spec_check(&s, err, sizeof(err)), 0);
+}
+
+TEST(bpfprobe_gen_agg)
+{
+	struct bpfprobe_spec s;
+	struct bpfprobe_gen_env e = agg_env;
+	struct bpf_insn *in;
+	char err[256];
+	int n, nlog2;
+
+	agg_spec(&s, BPA_HIST_LOG2);
+	CHECK_INT(bpfprobe_gen(&s, &e, &in, &n, err, sizeof(err)), 0);
+	CHECK(well_formed(in, n));
+	/* no output: lookups in the selector, the hash (twice), zeros,
+	 * counters; one insert */
+	CHECK_INT(count_calls(in, n, BPF_FUNC_ringbuf_output), 0);
+	CHECK_INT(count_calls(in, n, BPF_FUNC_map_update_elem), 1);
+	CHECK_INT(count_ld_map(in, n, 14), 1);
+	CHECK_INT(count_ld_map(in, n, 15), 1);
+	CHECK_INT(count_ld_map(in, n, 13), 0);	/* no entry map */
+	CHECK_INT(count_calls(in, n, BPF_FUNC_get_current_comm), 1);
+	CHECK(n < 200);
+	nlog2 = n;
+	free(in);
+
+	/* COUNT: no bucket code */
+	s.action = BPA_COUNT;
+	CHECK_INT(bpfprobe_gen(&s, &e, &in, &n, err, sizeof(err)), 0);
+	CHECK(well_formed(in, n));
+	CHECK(n < nlog2 - 25);
+	free(in);
+
+	/* linear */
+	s.action = BPA_HIST_LINEAR;
+	s.agg.min = -100;
+	s.agg.max = 1000;
+	s.agg.step = 10;
+	s.fetch[0].is_signed = true;
+	CHECK_INT(bpfprobe_gen(&s, &e, &in, &n, err, sizeof(err)), 0);
+	CHECK(well_formed(in, n));
+	free(in);
+
+	/* the maps are needed */
+	e.agg_fd = -1;
+	CHECK_INT(bpfprobe_gen(&s, &e, &in, &n, err, sizeof(err)), -EINVAL);
+}
+
+TEST(bpfprobe_gen_entry_delta)
+{
+	struct bpfprobe_spec s;
+	struct bpfprobe_gen_env e = agg_env;
+	struct bpf_insn *in;
+	char err[256];
+	int n;
+
+	agg_spec(&s, BPA_HIST_LOG2);
+	s.kind = BPK_URETFUNC;
+	s.fetch[0].src = BPS_ENTRY_DELTA;
+	CHECK(bpfprobe_needs_entry(&s, BPP_UPROBE));
+	CHECK(bpfprobe_needs_entry(&s, BPP_FENTRY));	/* fexit too */
+
+	/* the return program: lookup + delete in the entry map, ktime */
+	CHECK_INT(bpfprobe_gen(&s, &e, &in, &n, err, sizeof(err)), 0);
+	CHECK(well_formed(in, n));
+	CHECK_INT(count_ld_map(in, n, 13), 2);
+	CHECK_INT(count_calls(in, n, BPF_FUNC_map_delete_elem), 1);
+	CHECK_INT(count_calls(in, n, BPF_FUNC_ktime_get_ns), 1);
+	free(in);
+
+	/* the entry program: entry[pid_tgid] = ktime, nothing else */
+	e.entry_role = true;
+	CHECK_INT(bpfprobe_gen(&s, &e, &in, &n, err, sizeof(err)), 0);
+	CHECK(well_formed(in, n));
+	CHECK_INT(count_calls(in, n, BPF_FUNC_map_update_elem), 1);
+	CHECK_INT(count_calls(in, n, BPF_FUNC_ktime_get_ns), 1);
+	CHECK_INT(count_calls(in, n, BPF_FUNC_get_current_pid_tgid), 1);
+	CHECK_INT(count_ld_map(in, n, 14), 0);
+	CHECK(n < 30);
+	free(in);
+
+	/* emit a latency too (trace with the duration) */
+	e.entry_role = false;
+	s.action = BPA_EMIT;
+	CHECK_INT(bpfprobe_gen(&s, &e, &in, &n, err, sizeof(err)), 0);
+	CHECK(well_formed(in, n));
+	CHECK_INT(count_calls(in, n, BPF_FUNC_ringbuf_output), 1);
+	free(in);
+	e.entry_fd = -1;
+	CHECK_INT(bpfprobe_gen(&s, &e, &in, &n, err, sizeof(err)), -EINVAL);
 }
