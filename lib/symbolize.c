@@ -49,7 +49,9 @@ void sym_kernel(uint64_t ip, char *buf, size_t size)
 		else
 			hi = mid;
 	}
-	if (!lo) {
+	/* no symbol covers it (BPF programs and trampolines are not in the
+	 * table: a huge offset from the last symbol means that) */
+	if (!lo || ip - by_addr[lo - 1]->addr > 0x100000) {
 		snprintf(buf, size, "0x%llx", (unsigned long long)ip);
 		return;
 	}

@@ -69,7 +69,8 @@ done
 case " $mechs " in
 *" bpf "*)
 	out=$TMPDIR/kstack
-	"$SONDE" trace --via bpf -K -M 1 't:syscalls:sys_enter_openat' -- cat "$f" >"$out" 2>"$out.err" ||
+	# (not a syscall tracepoint: before 6.x their stacks start in user mode)
+	"$SONDE" trace --via bpf -K -M 1 't:sched:sched_process_exec' -- "$TRUE" >"$out" 2>"$out.err" ||
 		fail "-K: exit $?: $(cat "$out.err")"
 	grep -q "^        .*do_syscall_64+0x" "$out" || fail "-K: no syscall entry frame: $(cat "$out")"
 	;;
