@@ -36,6 +36,52 @@ struct tracefs_state {
 
 #define STATE(s) ((struct tracefs_state *)(s)->priv)
 
+/*
+ * The probe's filter as a tracefs filter over the event's fields, so the
+ * kernel drops what fails it before it reaches the buffer; only when the
+ * whole expression translates (user space checks it again either way).
+ */
+static bool kernel_filter(const struct tprobe *p, const struct expr *e,
+			  bool plain, char *buf, size_t size)
+{
+	static const char *const ops[] = {
+		[EOP_LT] = "<", [EOP_LE] = "<=", [EOP_GT] = ">", [EOP_GE] = ">=",
+		[EOP_EQ] = "==", [EOP_NE] = "!=", [EOP_AND] = "&",
+		[EOP_LAND] = "&&", [EOP_LOR] = "||",
+	};
+	char l[512], r[512];
+	int slot;
+
+	switch (e->kind) {
+	case EXPR_INT:
+		return snprintf(buf, size, "%lld", (long long)e->value) < (int)size;
+	case EXPR_STR:
+		if (strchr(e->name, '"'))
+			return false;
+		return snprintf(buf, size, "\"%s\"", e->name) < (int)size;
+	case EXPR_BUILTIN:
+		if (e->builtin != EB_COMM || plain)
+			return false;
+		return snprintf(buf, size, "comm") < (int)size;
+	case EXPR_UNARY:
+		if (e->op != EOP_NOT || !kernel_filter(p, e->left, plain, l, sizeof(l)))
+			return false;
+		return snprintf(buf, size, "!(%s)", l) < (int)size;
+	case EXPR_BINARY:
+		if ((size_t)e->op >= sizeof(ops) / sizeof(ops[0]) || !ops[e->op] ||
+		    !kernel_filter(p, e->left, plain, l, sizeof(l)) ||
+		    !kernel_filter(p, e->right, plain, r, sizeof(r)))
+			return false;
+		return snprintf(buf, size, "(%s %s %s)", l, ops[e->op], r) < (int)size;
+	default:
+		if ((slot = tprobe_slot_of(p, e)) < 0)
+			return false;
+		if (plain)
+			return snprintf(buf, size, "%s", p->slots[slot].field) < (int)size;
+		return snprintf(buf, size, "f%d", slot) < (int)size;
+	}
+}
+
 static int add_event(struct session *s, struct tprobe *p, const char *sys,
 		     const char *name, const char *func, bool plain, char *err,
 		     size_t errsz)
@@ -57,6 +103,21 @@ static int add_event(struct session *s, struct tprobe *p, const char *sys,
 	for (int i = 0; i < t->nbound - 1; i++)
 		if (!strcmp(t->bound[i].sys, sys) && !strcmp(t->bound[i].name, name))
 			return 0;
+	char filter[1024];
+	bool shared = false;
+
+	/* a tracepoint two probes share keeps every record */
+	for (int i = 0; i < s->nprobes; i++)
+		shared |= &s->probes[i] != p && s->probes[i].kind == TPK_TRACEPOINT &&
+			  !strcmp(s->probes[i].tp_sys, sys) && !strcmp(s->probes[i].tp_name, name);
+	if (shared || !p->spec.filter || !kernel_filter(p, p->spec.filter, plain, filter, sizeof(filter)))
+		return evstream_add(t->stream, sys, name, NULL, err, errsz);
+	if (!evstream_add(t->stream, sys, name, filter, err, errsz)) {
+		vinfo("kernel filter for %s/%s: %s", sys, name, filter);
+		return 0;
+	}
+	/* e.g. a negative number for a field the format calls unsigned */
+	vinfo("the kernel refused the filter '%s' (%s); filtering in sonde", filter, err);
 	return evstream_add(t->stream, sys, name, NULL, err, errsz);
 }
 
