@@ -524,3 +524,65 @@ TEST(bpfprobe_agg_live_tracepoint)
 out:
 	bpfprobe_session__free(s);
 }
+
+static int drop_event(void *ctx, const struct bpfprobe_event *ev)
+{
+	return 0;
+}
+
+/* ns per getppid() with N calls */
+static double getppid_ns(int n)
+{
+	uint64_t t0 = now_mono_ns();
+
+	for (int i = 0; i < n; i++)
+		syscall(SYS_getppid);
+	return (double)(now_mono_ns() - t0) / n;
+}
+
+/* Cost per event of the actions on a tracepoint (printed, not checked):
+ * no probe, COUNT by tid, log2 HIST of the tid, EMIT to the ring buffer. */
+TEST(bpfprobe_agg_live_cost)
+{
+	static const int actions[] = { -1, BPA_COUNT, BPA_HIST_LOG2, BPA_EMIT };
+	static const char *const names[] = { "none", "count", "hist", "emit" };
+	struct bpfprobe_point pt = { .name = "syscalls:sys_enter_getppid" };
+	double ns[4] = { 0 };
+	char err[512];
+	int n = 200000;
+
+	if (agg_skip("bpfprobe_agg_live_cost", FACT_ID_bpf_tracepoint))
+		return;
+	for (int k = 0; k < 4; k++) {
+		struct bpfprobe_opts o = { .on_event = drop_event,
+					   .ringbuf_bytes = 64u << 20 };
+		struct bpfprobe_session *s = NULL;
+		struct bpfprobe_spec sp;
+
+		if (actions[k] >= 0) {
+			s = bpfprobe_session__new(&o);
+			bpfprobe_spec_init(&sp, BPK_TRACEPOINT);
+			sp.points = &pt;
+			sp.npoints = 1;
+			sp.action = actions[k];
+			sp.agg.value = actions[k] == BPA_HIST_LOG2 ? 0 : -1;
+			afetch(&sp, BPS_TID, BPV_INT)->size = 4;
+			if (actions[k] == BPA_COUNT) {
+				sp.agg.nkeys = 1;
+				sp.agg.keys[0] = 0;
+			}
+			if (bpfprobe_session__add(s, &sp, err, sizeof(err)) < 0 ||
+			    bpfprobe_session__start(s, err, sizeof(err))) {
+				fprintf(stderr, "  SKIP bpfprobe_agg_live_cost: %s\n", err);
+				bpfprobe_session__free(s);
+				return;
+			}
+		}
+		getppid_ns(n / 10);	/* warm up */
+		ns[k] = getppid_ns(n);
+		bpfprobe_session__free(s);
+	}
+	fprintf(stderr, "  agg cost: getppid %.0f ns; + probe: ", ns[0]);
+	for (int k = 1; k < 4; k++)
+		fprintf(stderr, "%s %+.0f ns%s", names[k], ns[k] - ns[0], k < 3 ? ", " : "\n");
+}
