@@ -47,6 +47,29 @@
  *	while (!done) bpfprobe_session__poll(s, 100);	// fn(ctx, ev) per event
  *	bpfprobe_session__free(s);
  *
+ * Aggregation, `hist -i 1 'u:/bin/x:func' arg1 by comm` (log2 histogram of
+ * the first argument per comm, printed and reset every second):
+ *
+ *	bpfprobe_spec_init(&sp, BPK_UFUNC);	// points as for a uprobe
+ *	sp.action = BPA_HIST_LOG2;
+ *	sp.fetch[0] = (struct bpfprobe_fetch){ .src = BPS_ARG, .idx = 0,
+ *		.type = BPV_INT, .size = 8 };
+ *	sp.fetch[1] = (struct bpfprobe_fetch){ .src = BPS_COMM,
+ *		.type = BPV_STR, .maxlen = 16 };
+ *	sp.nfetch = 2;
+ *	sp.agg = (struct bpfprobe_agg){ .value = 0, .nkeys = 1, .keys = { 1 } };
+ *	... add, start;
+ *	every second: bpfprobe_session__agg_read(s, 0, true, print, ctx);
+ *	// print(ctx, e): e->key[0].str, e->count, e->buckets[0..64),
+ *	// bucket ranges from bpfprobe_agg_bucket_range()
+ *
+ * Latency of a function (`hist FUNC`): kind BPK_URETFUNC/BPK_KRETFUNC on
+ * the function, fetch { .src = BPS_ENTRY_DELTA, .type = BPV_INT, .size = 8 }
+ * as agg.value; the session adds the entry program (uprobe, kprobe,
+ * kprobe_multi or fentry) and counts returns without an entry in
+ * bpfprobe_stats.entry_missed. Counting (`funccount`): BPA_COUNT,
+ * agg.value -1, keys as wanted (none: one total).
+ *
  * A uprobe: kind BPK_UFUNC, point { .path, .offset = file offset }, fetch
  * { .src = BPS_ARG, .idx = 0 } (first argument, from pt_regs), strings
  * with .user = true. A kprobe with a string argument: kind BPK_KFUNC,
