@@ -440,7 +440,8 @@ typedef int (*bpfprobe_agg_fn)(void *ctx, const struct bpfprobe_agg_entry *e);
  * interval first (the programs switch to the spare map, the kernel waits
  * for programs still running on the old one, which is then read and
  * emptied: no count is lost or counted twice). Returns the number of
- * keys, or -errno.
+ * keys, or -errno. Also after session__stop() (the aggregation maps
+ * live until session__free), for the final print.
  */
 int bpfprobe_session__agg_read(struct bpfprobe_session *s, int probe,
 			       bool reset, bpfprobe_agg_fn fn, void *ctx);

@@ -44,6 +44,22 @@
  * for kernels before 5.5.
  *
  * A read that faults gives 0 (or "") and sets the value's failed bit.
+ *
+ * Aggregation (action != EMIT): no header, no output. Every value has a
+ * fixed place; the key's values are placed first, one after the other,
+ * in a region the prologue zeroes, so the fetches build the key. Then:
+ *   r0 = outer[0] (ARRAY_OF_MAPS: the current per-CPU hash; user space
+ *   swaps it per interval), spilled; r8 = lookup(key), or insert zeros
+ *   (from the zero map) with NOEXIST and look up again (full: counters
+ *   [BPC_AGG_DROPPED]++); then count++, sum += v, min/max (the first
+ *   event on this CPU sets both), bucket[b]++ with b = floor(log2 v) by
+ *   a 6-step binary search, or the linear bucket clamped to its ends.
+ *   Per-CPU values: plain adds, no atomics, no cache-line bouncing.
+ *
+ * Return probes with BPS_ENTRY_DELTA: an entry program (env.entry_role)
+ * does entry[pid_tgid] = ktime; the return program's prologue looks its
+ * thread up, keeps the time in the scratch (lay.entry_ts) and deletes the
+ * record (none: counters[BPC_ENTRY_MISSED]++, no event).
  */
 #include <errno.h>
 #include <stdarg.h>
