@@ -204,6 +204,120 @@ static int slot_fetch(const struct tprobe *p, const struct tslot *s,
 	return 0;
 }
 
+/* ---- the filter in the kernel ---- */
+
+static int node(struct bpfprobe_spec *spec, struct bpfprobe_expr n)
+{
+	if (spec->nexpr == BPFPROBE_MAX_EXPR)
+		return -1;
+	spec->expr[spec->nexpr] = n;
+	return spec->nexpr++;
+}
+
+/* A hidden value for a builtin the filter uses (pid, tid, uid, cpu). */
+static int builtin_value(struct bpfprobe_spec *spec, enum expr_builtin b)
+{
+	static const uint8_t src[] = {
+		[EB_PID] = BPS_PID, [EB_TID] = BPS_TID, [EB_UID] = BPS_UID,
+		[EB_GID] = BPS_GID, [EB_CPU] = BPS_CPU, [EB_TS] = BPS_KTIME,
+	};
+
+	if (b == EB_COMM || (size_t)b >= sizeof(src) || !src[b] ||
+	    spec->nfetch == BPFPROBE_MAX_VALUES)
+		return -1;
+	spec->fetch[spec->nfetch] = (struct bpfprobe_fetch){
+		.src = src[b], .type = BPV_INT, .size = 8, .is_signed = true,
+		.flags = BPF_FETCH_HIDDEN,
+	};
+	return spec->nfetch++;
+}
+
+/* The value number holding a string operand (a string slot, or comm). */
+static int string_value(const struct tprobe *p, const struct expr *e, int comm)
+{
+	int slot;
+
+	if (e->kind == EXPR_BUILTIN && e->builtin == EB_COMM)
+		return comm;
+	slot = tprobe_slot_of(p, e);
+	return slot >= 0 && p->slots[slot].string ? slot : -1;
+}
+
+/*
+ * Translate the filter into the engine's expression nodes; -1 when some
+ * part cannot run in the kernel (then user space alone filters).
+ */
+static int filter_node(const struct tprobe *p, const struct expr *e,
+		       struct bpfprobe_spec *spec, int comm)
+{
+	static const uint8_t ops[] = {
+		[EOP_MUL] = BPO_MUL, [EOP_DIV] = BPO_DIV, [EOP_MOD] = BPO_MOD,
+		[EOP_ADD] = BPO_ADD, [EOP_SUB] = BPO_SUB, [EOP_SHL] = BPO_SHL,
+		[EOP_SHR] = BPO_SHR, [EOP_LT] = BPO_LT, [EOP_LE] = BPO_LE,
+		[EOP_GT] = BPO_GT, [EOP_GE] = BPO_GE, [EOP_EQ] = BPO_EQ,
+		[EOP_NE] = BPO_NE, [EOP_AND] = BPO_BAND, [EOP_XOR] = BPO_BXOR,
+		[EOP_OR] = BPO_BOR, [EOP_LAND] = BPO_LAND, [EOP_LOR] = BPO_LOR,
+	};
+	int a, b, slot;
+
+	switch (e->kind) {
+	case EXPR_INT:
+		return node(spec, (struct bpfprobe_expr){ .op = BPO_CONST, .imm = e->value });
+	case EXPR_BUILTIN:
+		if ((a = builtin_value(spec, e->builtin)) < 0)
+			return -1;
+		return node(spec, (struct bpfprobe_expr){ .op = BPO_VALUE, .a = a });
+	case EXPR_UNARY:
+		if ((a = filter_node(p, e->left, spec, comm)) < 0)
+			return -1;
+		return node(spec, (struct bpfprobe_expr){
+			.op = e->op == EOP_NOT ? BPO_LNOT : e->op == EOP_NEG ? BPO_NEG : BPO_BITNOT,
+			.a = a, .is_signed = true });
+	case EXPR_BINARY:
+		/* string == "literal": comm, or a string slot */
+		if ((e->op == EOP_EQ || e->op == EOP_NE) && e->right->kind == EXPR_STR) {
+			size_t n = strlen(e->right->name);
+			bool prefix = n && e->right->name[n - 1] == '*';
+
+			if ((a = string_value(p, e->left, comm)) < 0 || n >= BPFPROBE_MAX_CONSTSTR)
+				return -1;
+			b = node(spec, (struct bpfprobe_expr){
+				.op = prefix ? BPO_STRPREFIX : BPO_STREQ, .a = a,
+				.str = prefix ? strndup(e->right->name, n - 1) : e->right->name });
+			if (b < 0 || e->op == EOP_EQ)
+				return b;
+			return node(spec, (struct bpfprobe_expr){ .op = BPO_LNOT, .a = b });
+		}
+		if ((size_t)e->op >= sizeof(ops) || !ops[e->op] ||
+		    (a = filter_node(p, e->left, spec, comm)) < 0 ||
+		    (b = filter_node(p, e->right, spec, comm)) < 0)
+			return -1;
+		return node(spec, (struct bpfprobe_expr){ .op = ops[e->op], .a = a, .b = b,
+							  .is_signed = true });
+	default:
+		slot = tprobe_slot_of(p, e);
+		if (slot < 0 || p->slots[slot].string)
+			return -1;
+		return node(spec, (struct bpfprobe_expr){ .op = BPO_VALUE, .a = slot });
+	}
+}
+
+static void kernel_filter(const struct tprobe *p, struct bpfprobe_spec *spec, int comm)
+{
+	int nfetch = spec->nfetch, root;
+
+	if (!p->spec.filter)
+		return;
+	root = filter_node(p, p->spec.filter, spec, comm);
+	if (root < 0) {	/* user space filters alone */
+		spec->nexpr = 0;
+		spec->nfetch = nfetch;
+		vinfo("%s: the filter runs in sonde, not in the kernel", p->text);
+		return;
+	}
+	spec->filter = root;
+}
+
 static const uint8_t kinds[] = {
 	[TPK_KPROBE] = BPK_KFUNC, [TPK_KRETPROBE] = BPK_KRETFUNC,
 	[TPK_TRACEPOINT] = BPK_TRACEPOINT, [TPK_UPROBE] = BPK_UFUNC,
@@ -245,6 +359,8 @@ int trace_bpf_spec(const struct tprobe *p, int pid, bool kstack, bool ustack,
 	for (int i = 0; i < p->nslots; i++)
 		if ((ret = slot_fetch(p, &p->slots[i], &spec->fetch[spec->nfetch++], err, errsz)))
 			return ret;
+	int comm = spec->nfetch;
+
 	spec->fetch[spec->nfetch++] = (struct bpfprobe_fetch){
 		.src = BPS_COMM, .type = BPV_STR, .maxlen = 16, .name = "comm",
 	};
@@ -256,6 +372,7 @@ int trace_bpf_spec(const struct tprobe *p, int pid, bool kstack, bool ustack,
 		spec->fetch[spec->nfetch++] = (struct bpfprobe_fetch){
 			.src = BPS_USTACK, .type = BPV_INT, .size = 8, .is_signed = true,
 		};
+	kernel_filter(p, spec, comm);
 	return bpfprobe_spec_check(spec, err, errsz);
 }
 
