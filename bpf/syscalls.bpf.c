@@ -32,8 +32,14 @@ const volatile __u64 min_duration_ns = 0;
 const volatile __u64 wakeup_bytes = 0;	/* ring buffer: wake the reader at */
 const volatile int fork_child_off = 44;	/* sched_process_fork child_pid */
 
-/* Traced processes; user space removes those that are gone (a leader's
- * exit is no proof: a thread that execs makes it exit first). */
+/*
+ * Traced processes: `traced` is the truth; user space removes the ones that
+ * are gone (a leader's exit is no proof: a thread that execs makes it exit
+ * first). `pidbits` has a bit per pid that is set with it and never
+ * cleared: an array lookup the verifier inlines, so the syscalls of every
+ * other process cost a few instructions, not a hash lookup. A stale bit
+ * only costs that lookup.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 65536);
@@ -41,6 +47,13 @@ struct {
 	__type(key, u32);
 	__type(value, u8);
 } traced SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 65537);	/* pid_max / 64 + 1, set before load */
+	__type(key, u32);
+	__type(value, u64);
+} pidbits SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -149,20 +162,42 @@ static __always_inline void add_stat(u32 nr, s64 ret, bool timed, u64 dur)
 	s->total_ns += dur;
 }
 
-static __always_inline bool is_traced(u32 tgid)
+/* Might tgid be traced? False is sure; true needs `traced` to confirm. */
+static __always_inline bool maybe_traced(u32 tgid)
 {
-	if (filter_pid)
-		return bpf_map_lookup_elem(&traced, &tgid) != NULL;
-	return tgid != self_tgid;
+	u32 word = tgid >> 6;
+	u64 *bits;
+
+	if (!filter_pid)
+		return tgid != self_tgid;
+	bits = bpf_map_lookup_elem(&pidbits, &word);
+	return bits && (*bits & (1ull << (tgid & 63)));
 }
 
-static __always_inline struct scb_rec *slot_of(u32 tid)
+static __always_inline void mark_traced(u32 tgid)
+{
+	u32 word = tgid >> 6;
+	u64 *bits = bpf_map_lookup_elem(&pidbits, &word);
+	u8 one = 1;
+
+	if (bpf_map_update_elem(&traced, &tgid, &one, BPF_ANY))
+		count_drop(SCB_DROP_STATE);
+	if (bits)
+		__sync_fetch_and_or(bits, 1ull << (tgid & 63));
+}
+
+/* The thread's slot. Having one proves the thread is traced (slots go
+ * with their threads), so `traced` is asked only for a thread's first
+ * syscall. */
+static __always_inline struct scb_rec *slot_of(u32 tgid, u32 tid)
 {
 	struct scb_rec *r = bpf_map_lookup_elem(&state, &tid);
 	u32 zero = 0;
 
 	if (r)
 		return r;
+	if (filter_pid && !bpf_map_lookup_elem(&traced, &tgid))
+		return NULL;
 	r = bpf_map_lookup_elem(&scratch, &zero);
 	if (!r)
 		return NULL;
@@ -203,17 +238,21 @@ static __always_inline void read_strings(struct scb_rec *r, u8 mask)
 	r->data_len = off;
 }
 
-/* len bytes of a user buffer after the strings. */
-static __always_inline void read_buf(struct scb_rec *r, const void *ptr, u64 len)
+/* The first bytes of a user buffer of total bytes, after the strings. */
+static __always_inline void read_buf(struct scb_rec *r, const void *ptr, s64 total)
 {
 	u64 off = r->data_len;
+	u64 len;
 
-	r->buf_total = len;
-	if (len > SCB_BUF_CAP)
-		len = SCB_BUF_CAP;
-	if (!len || off > SCB_DATA_SIZE - SCB_BUF_CAP)
+	if (total <= 0 || off > SCB_DATA_SIZE - 2 * SCB_BUF_CAP)
 		return;
-	if (bpf_probe_read_user(&r->data[off], len & (SCB_BUF_CAP * 2 - 1), ptr))
+	r->buf_total = total;
+	len = total > SCB_BUF_CAP ? SCB_BUF_CAP : total;
+	/* Hide len's range from the compiler so that it keeps the mask:
+	 * 6.1's verifier loses the bound of the clamp above. */
+	asm volatile("" : "+r"(len));
+	len &= SCB_BUF_CAP * 2 - 1;
+	if (!len || bpf_probe_read_user(&r->data[off], len, ptr))
 		return;
 	r->buf_off = off;
 	r->buf_len = len;
@@ -235,7 +274,7 @@ static __always_inline int on_enter(void *ctx, u64 pid_tgid, long id,
 	c = bpf_map_lookup_elem(&conf, &nr);
 	if (!c || (!c->trace && !compat))
 		return 0;
-	r = slot_of(tid);
+	r = slot_of(tgid, tid);
 	if (!r)
 		return 0;
 	r->ts = bpf_ktime_get_ns();
@@ -284,11 +323,15 @@ static __always_inline int on_enter(void *ctx, u64 pid_tgid, long id,
 
 static __always_inline int on_exit(void *ctx, s64 ret)
 {
-	u32 tid = (u32)bpf_get_current_pid_tgid();
-	struct scb_rec *r = bpf_map_lookup_elem(&state, &tid);
+	u64 pid_tgid = bpf_get_current_pid_tgid();
+	u32 tid = (u32)pid_tgid;
+	struct scb_rec *r;
 	u64 dur;
 	u32 a;
 
+	if (!maybe_traced(pid_tgid >> 32))
+		return 0;
+	r = bpf_map_lookup_elem(&state, &tid);
 	if (!r || !r->active)
 		return 0;
 	r->active = 0;
@@ -325,10 +368,13 @@ SEC("?raw_tp/sys_enter")
 int raw_enter(struct bpf_raw_tracepoint_args *ctx)
 {
 	u64 pid_tgid = bpf_get_current_pid_tgid();
-	u64 regs[NREGS], args[6];
+	u64 regs[NREGS] = {}, args[6];
 
-	if (!is_traced(pid_tgid >> 32))
+	if (!maybe_traced(pid_tgid >> 32))
 		return 0;
+	/* The summary needs no arguments (nor can it tell ia32 calls) */
+	if (!emit_events)
+		return on_enter(ctx, pid_tgid, ctx->args[1], args, false);
 	if (bpf_probe_read_kernel(regs, sizeof(regs),
 				  (char *)ctx->args[0] + PT_REGS_R10_OFF))
 		return 0;
@@ -353,7 +399,7 @@ int tp_enter(struct raw_enter_ctx *ctx)
 	u64 pid_tgid = bpf_get_current_pid_tgid();
 	u64 args[6];
 
-	if (!is_traced(pid_tgid >> 32))
+	if (!maybe_traced(pid_tgid >> 32))
 		return 0;
 #pragma unroll
 	for (int i = 0; i < 6; i++)
@@ -373,14 +419,13 @@ SEC("?tracepoint/sched/sched_process_fork")
 int on_fork(void *ctx)
 {
 	u32 tgid = bpf_get_current_pid_tgid() >> 32, child = 0;
-	u8 one = 1;
 
-	if (!bpf_map_lookup_elem(&traced, &tgid))
+	if (!maybe_traced(tgid) || !bpf_map_lookup_elem(&traced, &tgid))
 		return 0;
 	bpf_probe_read_kernel(&child, sizeof(child),
 			      (char *)ctx + (fork_child_off & 0xff));
-	if (child && bpf_map_update_elem(&traced, &child, &one, BPF_ANY))
-		count_drop(SCB_DROP_STATE);
+	if (child)
+		mark_traced(child);
 	return 0;
 }
 
@@ -392,7 +437,7 @@ int on_task_exit(void *ctx)
 	u64 pid_tgid = bpf_get_current_pid_tgid();
 	u32 tid = (u32)pid_tgid, tgid = pid_tgid >> 32;
 
-	if (!is_traced(tgid))
+	if (!maybe_traced(tgid))
 		return 0;
 	bpf_map_delete_elem(&state, &tid);
 	if (filter_pid && tid != tgid)

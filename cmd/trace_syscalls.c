@@ -311,8 +311,13 @@ static void print_summary(struct sc_opts *o, uint64_t lost)
  * terminal; give it a moment to end so its status can be passed on. */
 static void wait_briefly(struct sc_opts *o)
 {
-	for (int i = 0; i < 10 && !launch_exited(&o->launch); i++)
-		sc_source_poll(o->src, 30);
+	struct timespec ts = { 0, 30000000 };
+
+	/* the source returns at once now that a stop was asked for */
+	for (int i = 0; i < 10 && !launch_exited(&o->launch); i++) {
+		sc_source_poll(o->src, 0);
+		nanosleep(&ts, NULL);
+	}
 }
 
 int trace_syscalls(int argc, char **argv)

@@ -274,6 +274,12 @@ struct sc_source *sc_bpf_open(const struct sc_table *t,
 		bpf_map__set_value_size(sk->maps.events, 4);
 		bpf_map__set_max_entries(sk->maps.events, 0);
 	}
+	if (f->pid > 0) {
+		long long pid_max = 4194304;
+
+		read_int_file("/proc/sys/kernel/pid_max", &pid_max);
+		bpf_map__set_max_entries(sk->maps.pidbits, pid_max / 64 + 1);
+	}
 	if (!f->events)	/* --summary-only: the ring stays empty */
 		bpf_map__set_max_entries(sk->maps.events, ringbuf ? 4096 : 0);
 	ret = syscalls_bpf__load(sk);
@@ -287,11 +293,13 @@ struct sc_source *sc_bpf_open(const struct sc_table *t,
 		goto fail;
 	}
 	if (f->pid > 0) {
-		uint32_t pid = f->pid;
+		uint32_t pid = f->pid, word = pid / 64;
+		uint64_t bits = 1ull << (pid % 64);
 		uint8_t one = 1;
 
-		if (bpf_map_update_elem(bpf_map__fd(sk->maps.traced), &pid, &one, BPF_ANY)) {
-			snprintf(err, errsz, "filling the pid map failed: %s", strerror(errno));
+		if (bpf_map_update_elem(bpf_map__fd(sk->maps.traced), &pid, &one, BPF_ANY) ||
+		    bpf_map_update_elem(bpf_map__fd(sk->maps.pidbits), &word, &bits, BPF_ANY)) {
+			snprintf(err, errsz, "filling the pid maps failed: %s", strerror(errno));
 			goto fail;
 		}
 	}

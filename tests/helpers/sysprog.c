@@ -59,7 +59,7 @@ static int bench(long n, int open_close)
 		}
 	}
 	t1 = now_ns();
-	printf("%.1f ns per %s\n", (double)(t1 - t0) / n,
+	fprintf(stderr, "%.1f ns per %s\n", (double)(t1 - t0) / n,
 	       open_close ? "openat+close" : "getppid");
 	return 0;
 }

@@ -193,5 +193,11 @@ grep -q 'no such process 999999' "$TMPDIR/e.err" || fail "-p 999999 says: $(cat 
 one_line 127 "-- /nonexistent" trace --syscalls -- /nonexistent/sonde-cmd
 one_line 2 "-p with --" trace --syscalls -p 1 -- "$TRUE"
 one_line 2 "unknown syscall" trace --syscalls -e no_such_call -- "$TRUE"
+case $PROFILE in
+nobpf-6.1 | debugfs-6.1)
+	one_line 1 "--via bpf without bpf(2)" trace --syscalls --via bpf -- "$TRUE"
+	grep -q ENOSYS "$TMPDIR/e.err" || fail "--via bpf does not name ENOSYS: $(cat "$TMPDIR/e.err")"
+	;;
+esac
 tracefs_clean || fail "not clean after the failures"
 exit 0
