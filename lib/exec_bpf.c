@@ -8,6 +8,7 @@
 #include "bpf_util.h"
 #include "exec_source.h"
 #include "kernel_facts.h"
+#include "tpformat.h"
 #include "util.h"
 #include "../bpf/execsnoop.h"
 #include "execsnoop.skel.h"
@@ -109,24 +110,6 @@ static const struct exec_source_ops exec_bpf_ops = {
 	.close = bpf_close,
 };
 
-/* Offset of a field in a tracepoint's format file, or -1. */
-static int format_offset(const char *event, const char *field)
-{
-	char path[256], buf[4096], pat[96], *p;
-	const char *root = features_tracefs_path();
-
-	if (!root)
-		return -1;
-	snprintf(path, sizeof(path), "%s/events/%s/format", root, event);
-	if (read_text_file(path, buf, sizeof(buf)) < 0)
-		return -1;
-	snprintf(pat, sizeof(pat), " %s;", field);
-	p = strstr(buf, pat);
-	if (!p || !(p = strstr(p, "offset:")))
-		return -1;
-	return atoi(p + 7);
-}
-
 /*
  * The two skeletons have the same programs and maps; this macro sets up
  * whichever one is in use, so the logic is written once.
@@ -139,9 +122,9 @@ static int format_offset(const char *event, const char *field)
 		(skel)->rodata->max_args = (f)->max_args;		\
 		if (!(core)) {						\
 			(skel)->rodata->fork_parent_off =		\
-				format_offset("sched/sched_process_fork", "parent_pid"); \
+				tpformat_field_offset("sched/sched_process_fork", "parent_pid"); \
 			(skel)->rodata->fork_child_off =		\
-				format_offset("sched/sched_process_fork", "child_pid"); \
+				tpformat_field_offset("sched/sched_process_fork", "child_pid"); \
 			bpf_program__set_autoload((skel)->progs.fork_notice, true); \
 		}							\
 		b->events = (skel)->maps.events;			\

@@ -11,6 +11,7 @@
 #include "bpf_util.h"
 #include "kernel_facts.h"
 #include "syscalls.h"
+#include "tpformat.h"
 #include "util.h"
 #include "../bpf/syscalls.h"
 #include "syscalls.skel.h"
@@ -183,24 +184,6 @@ static const struct sc_source_ops sc_bpf_ops = {
 	.close = bpf_close,
 };
 
-/* Offset of a field in a tracepoint's format file, or -1. */
-static int format_offset(const char *event, const char *field)
-{
-	char path[256], buf[4096], pat[96], *p;
-	const char *root = features_tracefs_path();
-
-	if (!root)
-		return -1;
-	snprintf(path, sizeof(path), "%s/events/%s/format", root, event);
-	if (read_text_file(path, buf, sizeof(buf)) < 0)
-		return -1;
-	snprintf(pat, sizeof(pat), " %s;", field);
-	p = strstr(buf, pat);
-	if (!p || !(p = strstr(p, "offset:")))
-		return -1;
-	return atoi(p + 7);
-}
-
 /* What to do at each syscall number, from the table. */
 static int fill_conf(struct sc_bpf *b, const struct sc_table *t,
 		     const struct sc_filter *f)
@@ -249,7 +232,7 @@ struct sc_source *sc_bpf_open(const struct sc_table *t,
 		goto fail;
 	}
 	if (f->pid > 0) {
-		child_off = format_offset("sched/sched_process_fork", "child_pid");
+		child_off = tpformat_field_offset("sched/sched_process_fork", "child_pid");
 		if (child_off < 0) {
 			snprintf(err, errsz, "cannot read sched_process_fork's format to follow forks");
 			goto fail;
