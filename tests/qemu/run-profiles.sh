@@ -161,7 +161,7 @@ boot() {
 	done < <(timeout -k 10 "$QEMU_TIMEOUT" qemu-system-x86_64 \
 		-accel tcg -cpu max -smp 2 -m 2048 -nodefaults -display none \
 		-no-reboot -kernel "$2" -initrd "$3" \
-		-append "console=ttyS0 quiet panic=-1" \
+		-append "console=ttyS0 quiet panic=-1 softlockup_panic=1 ${SONDE_QEMU_APPEND:-}" \
 		-chardev file,id=console,path="$log" -serial chardev:console \
 		-serial stdio </dev/null 2>"$OUTDIR/qemu-$1.err")
 
