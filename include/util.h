@@ -20,6 +20,15 @@ int write_text_file(const char *path, const char *text, bool append);
 
 int edit_distance(const char *a, const char *b);
 
+/* Strings appended to one growing buffer, named by their offsets (the
+ * buffer moves as it grows). strarena_add returns the offset of the
+ * NUL-terminated copy of s[0..n), or (size_t)-1 without memory. */
+struct strarena {
+	char *buf;
+	size_t len, cap;
+};
+size_t strarena_add(struct strarena *a, const char *s, size_t n);
+
 /* printf into a caller's one-line error buffer (either may be NULL/0). */
 void errf(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -102,24 +102,12 @@ struct builder {
 
 static size_t intern(struct ksyms *ks, const char *s, size_t len)
 {
-	size_t off;
+	struct strarena a = { ks->strings, ks->strings_len, ks->strings_cap };
+	size_t off = strarena_add(&a, s, len);
 
-	if (ks->strings_len + len + 1 > ks->strings_cap) {
-		size_t cap = ks->strings_cap ? ks->strings_cap * 2 : 1 << 16;
-		char *nb;
-
-		while (cap < ks->strings_len + len + 1)
-			cap *= 2;
-		nb = realloc(ks->strings, cap);
-		if (!nb)
-			return (size_t)-1;
-		ks->strings = nb;
-		ks->strings_cap = cap;
-	}
-	off = ks->strings_len;
-	memcpy(ks->strings + off, s, len);
-	ks->strings[off + len] = '\0';
-	ks->strings_len += len + 1;
+	ks->strings = a.buf;
+	ks->strings_len = a.len;
+	ks->strings_cap = a.cap;
 	return off;
 }
 

@@ -35,37 +35,9 @@ struct raw_usym {
 	struct usym s;
 };
 
-struct arena {
-	char *buf;
-	size_t len, cap;
-};
-
-static size_t arena_add(struct arena *a, const char *s, size_t n)
-{
-	size_t off;
-
-	if (a->len + n + 1 > a->cap) {
-		size_t cap = a->cap ? a->cap * 2 : 1 << 14;
-		char *nb;
-
-		while (cap < a->len + n + 1)
-			cap *= 2;
-		nb = realloc(a->buf, cap);
-		if (!nb)
-			return (size_t)-1;
-		a->buf = nb;
-		a->cap = cap;
-	}
-	off = a->len;
-	memcpy(a->buf + off, s, n);
-	a->buf[off + n] = '\0';
-	a->len += n + 1;
-	return off;
-}
-
 struct reader {
 	struct uelf *e;
-	struct arena arena;
+	struct strarena arena;
 	struct raw_usym *raw;
 	size_t nraw, capraw;
 };
@@ -94,8 +66,8 @@ static int add_sym(struct reader *r, const char *name, const char *ver,
 	}
 	u = &r->raw[r->nraw];
 	memset(u, 0, sizeof(*u));
-	u->name = arena_add(&r->arena, name, nlen);
-	u->version = ver && *ver ? arena_add(&r->arena, ver, strlen(ver)) : 0;
+	u->name = strarena_add(&r->arena, name, nlen);
+	u->version = ver && *ver ? strarena_add(&r->arena, ver, strlen(ver)) : 0;
 	if (u->name == (size_t)-1 || u->version == (size_t)-1)
 		return -ENOMEM;
 	u->s.vaddr = sym->st_value;
@@ -271,7 +243,7 @@ struct uelf *uelf__open(const char *path, char *err, size_t errlen)
 	if (!e || !(e->path = strdup(path)))
 		goto nomem;
 	r.e = e;
-	if (arena_add(&r.arena, "", 0) == (size_t)-1) /* offset 0: no version */
+	if (strarena_add(&r.arena, "", 0) == (size_t)-1) /* offset 0: no version */
 		goto nomem;
 	elf_version(EV_CURRENT);
 	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);

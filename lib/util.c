@@ -77,6 +77,29 @@ void errf(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
+size_t strarena_add(struct strarena *a, const char *s, size_t n)
+{
+	size_t off;
+
+	if (a->len + n + 1 > a->cap) {
+		size_t cap = a->cap ? a->cap * 2 : 1 << 16;
+		char *nb;
+
+		while (cap < a->len + n + 1)
+			cap *= 2;
+		nb = realloc(a->buf, cap);
+		if (!nb)
+			return (size_t)-1;
+		a->buf = nb;
+		a->cap = cap;
+	}
+	off = a->len;
+	memcpy(a->buf + off, s, n);
+	a->buf[off + n] = '\0';
+	a->len += n + 1;
+	return off;
+}
+
 int edit_distance(const char *a, const char *b)
 {
 	size_t la = strlen(a), lb = strlen(b);
