@@ -158,8 +158,12 @@ boot() {
 		*) continue ;;
 		esac
 		echo "$line"
+	# One host thread runs both vCPUs: multi-threaded TCG races the
+	# kernel's live text patching (tracepoint static keys toggled while
+	# another vCPU runs the code: "Oops: int3 in syscall_trace_enter",
+	# soft lockups), which real hardware does not.
 	done < <(timeout -k 10 "$QEMU_TIMEOUT" qemu-system-x86_64 \
-		-accel tcg -cpu max -smp 2 -m 2048 -nodefaults -display none \
+		-accel tcg,thread=single -cpu max -smp 2 -m 2048 -nodefaults -display none \
 		-no-reboot -kernel "$2" -initrd "$3" \
 		-append "console=ttyS0 quiet panic=-1 softlockup_panic=1 ${SONDE_QEMU_APPEND:-}" \
 		-chardev file,id=console,path="$log" -serial chardev:console \
