@@ -25,7 +25,7 @@ static void explain(const struct plan *p)
 
 static struct exec_source *open_rung(const struct exec_filter *f,
 				     const struct kernel_facts *kf,
-				     enum mechanism via, const struct plan *tp,
+				     const struct plan *tp,
 				     char *err, size_t errsz)
 {
 	struct plan tr;
@@ -52,7 +52,7 @@ struct exec_source *exec_source_open(const struct exec_filter *f,
 				     int *status)
 {
 	const struct kernel_facts *kf = features_get();
-	struct exec_source *s = NULL;
+	struct exec_source *s;
 	struct plan p;
 	char why[512];
 
@@ -68,14 +68,12 @@ struct exec_source *exec_source_open(const struct exec_filter *f,
 	for (enum mechanism m = via; ; ) {
 		if (plan_select_among(PK_TRACEPOINT, kf, m, impl, &p)) {
 			plan_reason_line(&p, why, sizeof(why));
-			if (!s)
-				snprintf(err, errsz, "cannot trace exec%s%s: %s",
-					 via ? " via " : "",
-					 via ? mechanism_name(via) : "", why);
+			snprintf(err, errsz, "cannot trace exec%s%s: %s",
+				 via ? " via " : "", via ? mechanism_name(via) : "", why);
 			return NULL;
 		}
 		explain(&p);
-		s = open_rung(f, kf, via, &p, err, errsz);
+		s = open_rung(f, kf, &p, err, errsz);
 		if (s || via != MECH_AUTO)
 			break;
 		warning("%s failed (%s); falling back", rung_name(p.rung), err);
