@@ -70,6 +70,35 @@
  * bpfprobe_stats.entry_missed. Counting (`funccount`): BPA_COUNT,
  * agg.value -1, keys as wanted (none: one total).
  *
+ * Two probes paired (`hist --from A --to B [--key EXPR]`): the "from"
+ * spec's action BPA_PAIR_START stores the time under a pairing key in a
+ * map the session shares between specs of the same pair.id; the "to"
+ * spec fetches BPS_PAIR_DELTA (ns since that start; the start is
+ * consumed; none: the event is dropped and counted in
+ * bpfprobe_stats.pair_missed) and aggregates or emits it as usual. Key:
+ * the thread (pair.nkeys 0), or INT values each side fetches itself, the
+ * same number on both sides in the same order. Latency of nanosleep per
+ * comm, from the syscall's entry to its exit:
+ *
+ *	bpfprobe_spec_init(&from, BPK_TRACEPOINT);	// sys_enter_nanosleep
+ *	from.action = BPA_PAIR_START;
+ *	from.pair = (struct bpfprobe_pair){ .id = 1 };	// key: thread
+ *	bpfprobe_spec_init(&to, BPK_TRACEPOINT);	// sys_exit_nanosleep
+ *	to.action = BPA_HIST_LOG2;
+ *	to.fetch[0] = (struct bpfprobe_fetch){ .src = BPS_PAIR_DELTA,
+ *		.type = BPV_INT, .size = 8 };
+ *	to.fetch[1] = (struct bpfprobe_fetch){ .src = BPS_COMM,
+ *		.type = BPV_STR, .maxlen = 16 };
+ *	to.nfetch = 2;
+ *	to.pair = (struct bpfprobe_pair){ .id = 1 };
+ *	to.agg = (struct bpfprobe_agg){ .value = 0, .nkeys = 1, .keys = { 1 } };
+ *	add both (any order), start; bpfprobe_session__agg_read(s, to_index..)
+ *
+ * Keyed by a request pointer instead (`--key arg1`, e.g. block_rq_issue
+ * to block_rq_complete): each side fetches its pointer as value k (an
+ * INT, before the BPS_PAIR_DELTA value on the "to" side) and sets
+ * pair = { .id = 1, .nkeys = 1, .keys = { k } }.
+ *
  * A uprobe: kind BPK_UFUNC, point { .path, .offset = file offset }, fetch
  * { .src = BPS_ARG, .idx = 0 } (first argument, from pt_regs), strings
  * with .user = true. A kprobe with a string argument: kind BPK_KFUNC,
@@ -168,6 +197,11 @@ enum bpfprobe_src {
 	BPS_ENTRY_DELTA, /* return probes: ns since this call's entry */
 	BPS_KSTACK,	/* kernel stack id (bpfprobe_session__stack) */
 	BPS_USTACK,	/* user stack id */
+	BPS_PAIR_DELTA,	/* ns since the start with this event's pairing key
+			 * (spec.pair; BPA_PAIR_START in another spec); the
+			 * start is consumed. Fetched before the filter, which
+			 * may use it: an end consumes its start even when
+			 * filtered out. No start: no event, stats.pair_missed */
 	BPS__COUNT,
 };
 
@@ -271,6 +305,9 @@ enum bpfprobe_action {
 	BPA_HIST_LOG2,	/* + 64 buckets: b = floor(log2(v)), [0, 2) in 0 */
 	BPA_HIST_LINEAR,/* + buckets: [min - inf), then [min + k*step, +step)
 			 * up to max, then [max, inf) */
+	BPA_PAIR_START,	/* store bpf_ktime_get_ns() under the pairing key
+			 * (spec.pair; a later start with the same key
+			 * replaces it); nothing sent */
 	BPA__COUNT,
 };
 
@@ -296,6 +333,21 @@ struct bpfprobe_agg {
 	uint32_t max_entries;
 };
 
+/*
+ * Pairing of two specs (BPA_PAIR_START in one, BPS_PAIR_DELTA in the
+ * other). Specs with the same id share one hash of starts, created by the
+ * session with the largest max_entries of them (0: 16384; a full map
+ * counts stats.pair_dropped). The key: pid_tgid when nkeys is 0, else the
+ * INT values keys[0..nkeys) (8 bytes each); every spec of an id needs the
+ * same nkeys, and the session refuses an id without a start or an end.
+ */
+struct bpfprobe_pair {
+	uint32_t id;		/* 0: no pairing */
+	int nkeys;
+	int8_t keys[BPFPROBE_MAX_KEYS];
+	uint32_t max_entries;
+};
+
 struct bpfprobe_spec {
 	uint8_t kind;		/* enum bpfprobe_kind */
 	uint8_t prog;		/* enum bpfprobe_prog: BPP_AUTO or forced */
@@ -313,7 +365,8 @@ struct bpfprobe_spec {
 	struct bpfprobe_expr expr[BPFPROBE_MAX_EXPR];
 	int filter;		/* root node of the filter, -1: none */
 	uint32_t entry_max;	/* entry->return map entries, 0: 16384 */
-	struct bpfprobe_agg agg;	/* actions other than EMIT */
+	struct bpfprobe_agg agg;	/* actions COUNT, HIST_* */
+	struct bpfprobe_pair pair;	/* PAIR_START, or BPS_PAIR_DELTA */
 };
 
 void bpfprobe_spec_init(struct bpfprobe_spec *spec, enum bpfprobe_kind kind);
@@ -384,6 +437,8 @@ struct bpfprobe_stats {
 	uint64_t entry_missed;	/* returns without a recorded entry */
 	uint64_t agg_dropped;	/* events whose new key found the
 				 * aggregation map full */
+	uint64_t pair_dropped;	/* starts the pairing map had no room for */
+	uint64_t pair_missed;	/* ends without a recorded start */
 };
 
 struct bpfprobe_session;
@@ -506,6 +561,8 @@ enum bpfprobe_counter {
 	BPC_ENTRY_DROPPED,
 	BPC_ENTRY_MISSED,
 	BPC_AGG_DROPPED,
+	BPC_PAIR_DROPPED,
+	BPC_PAIR_MISSED,
 	BPC__COUNT,
 };
 
@@ -522,6 +579,7 @@ struct bpfprobe_gen_env {
 	int agg_fd;		/* ARRAY_OF_MAPS[1]: the current aggregation
 				 * hash */
 	int zero_fd;		/* ARRAY[1] of zeros: a new key's value */
+	int pair_fd;		/* HASH: pairing key -> start time */
 };
 
 /* Bytes of one aggregation value: count, sum, min, max, buckets (u64). */

@@ -163,6 +163,48 @@ static bool int_size_ok(unsigned s)
 	return s == 1 || s == 2 || s == 4 || s == 8;
 }
 
+static bool is_agg(int action)
+{
+	return action == BPA_COUNT || action == BPA_HIST_LOG2 ||
+	       action == BPA_HIST_LINEAR;
+}
+
+static bool uses_pair_delta(const struct bpfprobe_spec *spec)
+{
+	for (int i = 0; i < spec->nfetch; i++)
+		if (spec->fetch[i].src == BPS_PAIR_DELTA)
+			return true;
+	return false;
+}
+
+/* A start stores a key; an end has the delta; keys are earlier INTs. */
+static int pair_check(const struct bpfprobe_spec *spec, char *err, size_t errsz)
+{
+	const struct bpfprobe_pair *pr = &spec->pair;
+
+	if (spec->action == BPA_PAIR_START && !pr->id)
+		return fail(err, errsz, "a pairing start needs a pair id");
+	if (!pr->id)
+		return 0;
+	if (spec->action != BPA_PAIR_START && !uses_pair_delta(spec))
+		return fail(err, errsz, "pair %u: neither a start nor the time since one",
+			    pr->id);
+	if (pr->nkeys < 0 || pr->nkeys > BPFPROBE_MAX_KEYS)
+		return fail(err, errsz, "pair %u: %d key values (at most %d)", pr->id,
+			    pr->nkeys, BPFPROBE_MAX_KEYS);
+	for (int k = 0; k < pr->nkeys; k++) {
+		int i = pr->keys[k];
+
+		if (i < 0 || i >= spec->nfetch)
+			return fail(err, errsz, "pair %u: key value %d does not exist",
+				    pr->id, i);
+		if (spec->fetch[i].type != BPV_INT)
+			return fail(err, errsz, "pair %u: key value %d is not an integer",
+				    pr->id, i);
+	}
+	return 0;
+}
+
 int bpfprobe_spec_check(const struct bpfprobe_spec *spec, char *err,
 			size_t errsz)
 {
@@ -266,6 +308,25 @@ int bpfprobe_spec_check(const struct bpfprobe_spec *spec, char *err,
 			if (f->type != BPV_INT || f->nderef)
 				return fail(err, errsz, "%s %d: a stack id is an integer", n, i);
 			break;
+		case BPS_PAIR_DELTA:
+			if (f->type != BPV_INT || f->nderef)
+				return fail(err, errsz, "%s %d: the time since the start is an integer",
+					    n, i);
+			if (!spec->pair.id)
+				return fail(err, errsz, "%s %d: time since a start without a pair id",
+					    n, i);
+			if (spec->action == BPA_PAIR_START)
+				return fail(err, errsz, "%s %d: time since a start in the start probe",
+					    n, i);
+			for (int j = 0; j < i; j++)
+				if (spec->fetch[j].src == BPS_PAIR_DELTA)
+					return fail(err, errsz, "%s %d: time since the start twice",
+						    n, i);
+			for (int k = 0; k < spec->pair.nkeys; k++)
+				if (spec->pair.keys[k] >= i)
+					return fail(err, errsz, "%s %d: pairing key value %d must come before it",
+						    n, i, spec->pair.keys[k]);
+			break;
 		default:
 			break;
 		}
@@ -331,7 +392,9 @@ int bpfprobe_spec_check(const struct bpfprobe_spec *spec, char *err,
 			}
 		}
 	}
-	if (spec->action != BPA_EMIT) {
+	if (pair_check(spec, err, errsz))
+		return -EINVAL;
+	if (is_agg(spec->action)) {
 		const struct bpfprobe_agg *a = &spec->agg;
 		uint32_t keysz = 0;
 
@@ -1619,6 +1682,8 @@ int bpfprobe_gen(const struct bpfprobe_spec *spec,
 		return fail(err, errsz, "aggregation needs its maps");
 	if (env->probe > 0xffff)
 		return fail(err, errsz, "probe number %u", env->probe);
+	if (spec->pair.id)
+		return fail(err, errsz, "pairing two probes is not implemented yet");
 	bpfprobe_layout(spec, &g.lay);
 	if (env->entry_role)
 		emit_entry_program(&g);
