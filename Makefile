@@ -5,6 +5,8 @@
 #   sudo make test  install packages if missing, build, run every test (unit,
 #                   command line, integration on this kernel and under qemu)
 #   make install    PREFIX=/usr/local DESTDIR=
+#   make asan       sonde-asan and the unit tests under ASan+UBSan (dynamic)
+#   make fuzz       run each libFuzzer target for FUZZ_TIME seconds
 
 VERSION := 0.1.0
 CC      ?= gcc
@@ -12,11 +14,15 @@ CLANG   ?= clang
 BPFTOOL ?= bpftool
 OUT     := .build
 
+# SAN: sanitizer flags for instrumented builds (make asan, make fuzz).
+SAN     ?=
+BIN     ?= sonde
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wno-format-truncation
+override CFLAGS += $(SAN) -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wno-format-truncation
 CPPFLAGS += -Iinclude -I$(OUT) -I/usr/include/tracefs -I/usr/include/traceevent \
 	    -DSONDE_VERSION='"$(VERSION)"' -D_GNU_SOURCE
 LDFLAGS ?=
+override LDFLAGS += $(SAN)
 STATIC  ?= -static
 LDLIBS  := -ltracefs -ltraceevent -lbpf -ldw -lelf -lzstd -llzma -lbz2 -lz -lpthread
 
@@ -34,13 +40,14 @@ HELPER_BIN := $(patsubst tests/helpers/%.c,tests/helpers/bin/%,$(HELPER_SRC))
 BUILD_PKGS := gcc make clang llvm bpftool libbpf-dev libelf-dev libdw-dev \
 	      libtraceevent-dev libtracefs-dev zlib1g-dev libzstd-dev \
 	      liblzma-dev libbz2-dev pkg-config systemtap-sdt-dev
-TEST_PKGS  := qemu-system-x86 busybox-static cpio util-linux file
+TEST_PKGS  := qemu-system-x86 busybox-static cpio util-linux file libclang-rt-dev
 
-.PHONY: all run test deps test-deps unit test-helpers install clean
+.PHONY: all run test deps test-deps unit test-helpers install clean \
+	asan fuzz fuzz-build fuzz-smoke
 
-all: sonde
+all: $(BIN)
 
-sonde: $(OUT)/main.o $(CMD_OBJ) $(LIB_OBJ)
+$(BIN): $(OUT)/main.o $(CMD_OBJ) $(LIB_OBJ)
 	$(CC) $(LDFLAGS) $(STATIC) -o $@ $^ $(LDLIBS)
 
 $(OUT)/%.o: %.c $(BPF_SKELS) $(wildcard include/*.h)
@@ -52,7 +59,7 @@ $(OUT)/%.o: %.c $(BPF_SKELS) $(wildcard include/*.h)
 $(OUT)/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h)
 	@mkdir -p $(OUT)
 	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -Ibpf -Iinclude \
-		-I/usr/include/$(shell $(CC) -dumpmachine) \
+		-I/usr/include/$(shell $(CLANG) -print-multiarch) \
 		-c $< -o $@.tmp
 	$(BPFTOOL) gen object $@ $@.tmp
 	@rm -f $@.tmp
@@ -80,8 +87,8 @@ tests/helpers/bin/utarget_static: $(UPROBE_DIR)/target.c $(UPROBE_DIR)/lib.c
 test-helpers: $(HELPER_BIN) tests/helpers/bin/utarget_pie tests/helpers/bin/utarget_static
 
 $(OUT)/unit-tests: $(UNIT_SRC) $(LIB_OBJ) $(wildcard tests/unit/*.h)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(STATIC) -Itests/unit -o $@ $(UNIT_SRC) \
-		$(LIB_OBJ) $(LDLIBS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) $(STATIC) -Itests/unit -o $@ \
+		$(UNIT_SRC) $(LIB_OBJ) $(LDLIBS)
 
 unit: $(OUT)/unit-tests
 	./$(OUT)/unit-tests
@@ -98,8 +105,44 @@ run: deps
 	./sonde snoop exec
 
 test: test-deps
-	$(MAKE) sonde test-helpers $(OUT)/unit-tests
+	$(MAKE) sonde test-helpers $(OUT)/unit-tests fuzz-build
 	sh tests/run-all.sh
+
+# Sanitizer build: clang, dynamic (ASan cannot run static binaries), its
+# own object directory so it never mixes with the shipped build.
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+	     -fno-omit-frame-pointer
+asan:
+	$(MAKE) OUT=.build-asan CC=$(CLANG) STATIC= CFLAGS="-O1 -g -Wno-unknown-warning-option" \
+		SAN="$(SAN_FLAGS)" BIN=sonde-asan sonde-asan .build-asan/unit-tests
+	ASAN_OPTIONS=detect_leaks=0 ./.build-asan/unit-tests
+
+# libFuzzer targets (tests/fuzz/fuzz_*.c), one binary each, linked with
+# the library objects built under ASan+UBSan and fuzzer instrumentation.
+FUZZ_OUT  := .build-fuzz
+FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_MAIN := $(filter-out tests/fuzz/fuzz_file.c,$(FUZZ_SRC))
+FUZZ_BIN  := $(patsubst tests/fuzz/%.c,$(FUZZ_OUT)/%,$(FUZZ_MAIN))
+FUZZ_TIME ?= 60
+
+fuzz-build:
+	$(MAKE) OUT=$(FUZZ_OUT) CC=$(CLANG) STATIC= CFLAGS="-O1 -g -Wno-unknown-warning-option" \
+		SAN="$(SAN_FLAGS) -fsanitize=fuzzer-no-link" fuzz-bins
+fuzz-bins: $(FUZZ_BIN)
+$(FUZZ_OUT)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_file.c tests/fuzz/fuzz.h $(LIB_OBJ)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $< \
+		tests/fuzz/fuzz_file.c $(LIB_OBJ) $(LDLIBS)
+
+# Each target for FUZZ_TIME seconds; new corpus entries stay in
+# $(FUZZ_OUT)/corpus, crashes in $(FUZZ_OUT)/crash-* (copy them into
+# tests/fuzz/regressions/NAME/ once fixed).
+fuzz: fuzz-build
+	FUZZ_TIME=$(FUZZ_TIME) sh tests/fuzz/run.sh $(FUZZ_OUT)
+
+# A short run of each target plus every recorded regression input (part
+# of `make test`).
+fuzz-smoke: fuzz-build
+	FUZZ_TIME=$${FUZZ_TIME:-5} sh tests/fuzz/run.sh $(FUZZ_OUT)
 
 PREFIX  ?= /usr/local
 install: sonde
@@ -110,4 +153,4 @@ install: sonde
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/sonde
 
 clean:
-	rm -rf $(OUT) sonde tests/helpers/bin
+	rm -rf $(OUT) .build-asan $(FUZZ_OUT) sonde sonde-asan tests/helpers/bin

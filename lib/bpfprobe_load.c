@@ -78,6 +78,9 @@ struct bpfprobe_session {
 	struct bpfprobe_stats final;	/* counters read at stop */
 	struct bpfprobe_event ev;
 	char strbuf[BPFPROBE_MAX_VALUES * (BPFPROBE_MAX_STR + 1)];
+	/* perf buffer samples are only 4-byte aligned: records are copied
+	 * here before they are read as structs */
+	uint64_t recbuf[(BPFPROBE_MAX_SCRATCH + 64) / 8];
 };
 
 static int failf(char *err, size_t errsz, int ret, const char *fmt, ...)
@@ -813,6 +816,10 @@ static int deliver(struct bpfprobe_session *s, const void *data, size_t size)
 	struct bp_probe *p;
 	int ret;
 
+	if (((uintptr_t)data & 7) && size <= sizeof(s->recbuf)) {
+		memcpy(s->recbuf, data, size);
+		data = h = (const void *)s->recbuf;
+	}
 	if (size < sizeof(*h) || h->probe >= s->np)
 		return 0;
 	p = &s->p[h->probe];

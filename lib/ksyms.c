@@ -316,7 +316,8 @@ struct ksyms *ksyms__parse(const char *filter_functions, const char *kallsyms,
 		goto fail;
 
 	sort_strings = ks->strings;
-	qsort(b.raw, b.nraw, sizeof(*b.raw), raw_cmp);
+	if (b.nraw)	/* qsort's base must not be NULL, even for 0 */
+		qsort(b.raw, b.nraw, sizeof(*b.raw), raw_cmp);
 	ks->syms = calloc(b.nraw ? b.nraw : 1, sizeof(*ks->syms));
 	if (!ks->syms)
 		goto fail;

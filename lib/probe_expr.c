@@ -725,6 +725,8 @@ static char *scan_type(struct eparser *p)
 			     !word_is(p, p->pos, len, "const") &&
 			     !word_is(p, p->pos, len, "volatile")))
 			return fail(p, p->pos, NULL, "expected ')'"), NULL;
+		if (n + len + 2 > sizeof(buf))
+			return fail(p, p->pos, NULL, "type name too long"), NULL;
 		if (n && !(c == '*' && buf[n - 1] == '*'))
 			buf[n++] = ' ';
 		memcpy(buf + n, p->s + p->pos, len);

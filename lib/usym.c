@@ -311,7 +311,8 @@ struct uelf *uelf__open(const char *path, char *err, size_t errlen)
 
 	/* Sort by name, vaddr, version; merge .symtab/.dynsym twins. */
 	cmp_arena = r.arena.buf;
-	qsort(r.raw, r.nraw, sizeof(*r.raw), raw_cmp);
+	if (r.nraw)	/* qsort's base must not be NULL, even for 0 */
+		qsort(r.raw, r.nraw, sizeof(*r.raw), raw_cmp);
 	e->syms = calloc(r.nraw ? r.nraw : 1, sizeof(*e->syms));
 	if (!e->syms)
 		goto nomem;

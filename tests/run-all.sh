@@ -16,6 +16,8 @@ section() {
 
 section "unit tests" ./.build/unit-tests
 section "command line" sh tests/cli.sh
+section "fuzz smoke (each parser ${FUZZ_TIME:=5}s, recorded crashes replayed)" \
+	env FUZZ_TIME="$FUZZ_TIME" sh tests/fuzz/run.sh .build-fuzz
 if [ "$(id -u)" = 0 ]; then
 	section "integration: this kernel ($(uname -r))" sh tests/integration/run.sh host
 else
@@ -31,7 +33,7 @@ fi
 # Sum the sections' total lines ("unit: N passed, N failed[, N skipped]");
 # the qemu total already includes its per-profile lines.
 awk '
-/^(unit|cli|host|qemu): [0-9]+ passed, [0-9]+ failed/ {
+/^(unit|cli|fuzz|host|qemu): [0-9]+ passed, [0-9]+ failed/ {
 	for (i = 1; i <= NF; i++) {
 		if ($(i+1) ~ /^passed/) p += $i
 		if ($(i+1) ~ /^failed/) f += $i
