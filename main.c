@@ -23,6 +23,7 @@ const struct command commands[] = {
 	{ "features", cmd_features, "report what this kernel offers and which mechanism each probe kind gets" },
 	{ "snoop", cmd_snoop, "ready-made event tools: exec, ..." },
 	{ "probe", cmd_probe, "list probe points, show arguments, add and delete persistent events (perf probe)" },
+	{ "hist", cmd_hist, "latency and value histograms and keyed counts, aggregated in the kernel" },
 	{ "help", cmd_help, "show help for sonde or a command" },
 	{ NULL },
 };

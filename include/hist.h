@@ -133,6 +133,18 @@ struct hist_request {
 	bool user_agg;				/* --user-agg: force the last rung */
 };
 
+/*
+ * Make the probes of req->mode from the probe texts the user gave
+ * (LATENCY: FUNC; PAIR: FROM, TO; VALUE: PROBE; COUNT: PROBE...), with
+ * the value, keys and pairing key added as slots (after tprobe_resolve).
+ * binary: -x BINARY for bare user function names, or NULL. Returns 0 or
+ * the exit status with one line in err. hist_request_free() frees the
+ * probes (also after a failure).
+ */
+int hist_request_add_probes(struct hist_request *req, char **texts, int n,
+			    const char *binary, char *err, size_t errsz);
+void hist_request_free(struct hist_request *req);
+
 /* ns -> the request's unit (integer division, as bcc). */
 int64_t hist_latency_scale(const struct hist_request *req, uint64_t ns);
 /* "nsecs", "usecs", "msecs", "secs" */
@@ -193,6 +205,10 @@ void hist_entry_add_agg(struct hist_table *t, struct hist_entry *e,
 /* Add every entry of src to dst (same request). */
 void hist_table_merge(struct hist_table *dst, const struct hist_table *src);
 size_t hist_table_size(const struct hist_table *t);
+/* The entries in the order they were added (valid until the next add). */
+const struct hist_entry *hist_table_entries(const struct hist_table *t,
+					    size_t *n);
+const struct hist_request *hist_table_request(const struct hist_table *t);
 
 /* Buckets of the request's layout (0 for HIST_BUCKETS_NONE). */
 int hist_nbuckets(const struct hist_request *req);
@@ -229,7 +245,8 @@ struct hist_rung {
 
 /*
  * A rung of the ladder. The core calls start; then, until the end, poll
- * (and collect at each interval); collect at the end; stats; free. free
+ * (and collect at each interval); stop, collect at the end; stats; free.
+ * lib/hist.c lists the rungs it tries, best first. free
  * is called after a failed start too and must undo everything (tracefs
  * through lib/tfs.c's undo log).
  */
@@ -245,6 +262,9 @@ struct hist_rung_ops {
 	/* Wait up to timeout_ms for work (events to count, a child that
 	 * exits): >= 0, or -errno. In-kernel rungs may just sleep. */
 	int (*poll)(struct hist_rung *r, int timeout_ms);
+	/* Optional: stop recording and take in what is still buffered;
+	 * called once, before the last collect. */
+	void (*stop)(struct hist_rung *r);
 	/*
 	 * Add to t everything aggregated since start or the last collect
 	 * with reset; with reset, begin a new interval (nothing counted

@@ -16,4 +16,14 @@ int trace_bpf_spec(const struct tprobe *p, int pid, bool kstack, bool ustack,
 		   struct bpfprobe_spec *spec, struct bpfprobe_point *points,
 		   char *err, size_t errsz);
 
+/*
+ * An integer expression of probe p as nodes appended to spec->expr (its
+ * slots are values 0..nslots-1, comm is value `comm`; builtins it uses
+ * become hidden values). Returns the root node, or -1 when some part
+ * cannot run in the kernel. Used for the filter, and by hist for values
+ * and keys computed from several slots.
+ */
+int trace_bpf_node(const struct tprobe *p, const struct expr *e,
+		   struct bpfprobe_spec *spec, int comm);
+
 #endif

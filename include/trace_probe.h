@@ -90,6 +90,10 @@ struct tprobe_event {
 	int nkstack, nustack;
 };
 
+/* Evaluate an expression of the event's probe over its values and the
+ * builtins (comm, pid, ...). 0 or -errno. */
+int tprobe_eval(const struct tprobe_event *ev, const struct expr *e,
+		struct value *out);
 /* Does the event pass the probe's filter? */
 bool tprobe_filter(const struct tprobe_event *ev);
 /* The message column: the format applied, or NAME=VALUE pairs. */

@@ -18,7 +18,24 @@ struct trace_opts {
 	bool time_rel;		/* -t: seconds since start column */
 	bool kstack, ustack;	/* -K, -U: stacks under each event */
 	struct launch *launch;	/* -- CMD: trace only it, stop when it exits */
+	/* hist: each event that passes the filters goes here instead of
+	 * being printed (func: the function hit, or the probe's label) */
+	void (*on_event)(void *ctx, const struct tprobe_event *e, const char *func);
+	void *ctx;
+	bool resolved;		/* tprobe_resolve() done by the caller */
 };
+
+struct session;		/* include/trace_backend.h */
+
+/*
+ * The start of trace_session_run, for callers that consume the events
+ * themselves (on_event) and drive s->be (poll, finish, lost, free):
+ * choose the mechanism, resolve, start the backend (BPF, else tracefs).
+ * 0, or the exit status with one line in err; free s->be even then
+ * (when set).
+ */
+int trace_session_start(struct session *s, struct tprobe *probes, int n,
+			const struct trace_opts *o, char *err, size_t errsz);
 
 /* Trace n probes until done; returns the exit status. */
 int trace_session_run(struct tprobe *probes, int n, const struct trace_opts *o);

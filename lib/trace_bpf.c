@@ -247,7 +247,7 @@ static int string_value(const struct tprobe *p, const struct expr *e, int comm)
  * Translate the filter into the engine's expression nodes; -1 when some
  * part cannot run in the kernel (then user space alone filters).
  */
-static int filter_node(const struct tprobe *p, const struct expr *e,
+int trace_bpf_node(const struct tprobe *p, const struct expr *e,
 		       struct bpfprobe_spec *spec, int comm)
 {
 	static const uint8_t ops[] = {
@@ -268,7 +268,7 @@ static int filter_node(const struct tprobe *p, const struct expr *e,
 			return -1;
 		return node(spec, (struct bpfprobe_expr){ .op = BPO_VALUE, .a = a });
 	case EXPR_UNARY:
-		if ((a = filter_node(p, e->left, spec, comm)) < 0)
+		if ((a = trace_bpf_node(p, e->left, spec, comm)) < 0)
 			return -1;
 		return node(spec, (struct bpfprobe_expr){
 			.op = e->op == EOP_NOT ? BPO_LNOT : e->op == EOP_NEG ? BPO_NEG : BPO_BITNOT,
@@ -289,8 +289,8 @@ static int filter_node(const struct tprobe *p, const struct expr *e,
 			return node(spec, (struct bpfprobe_expr){ .op = BPO_LNOT, .a = b });
 		}
 		if ((size_t)e->op >= sizeof(ops) || !ops[e->op] ||
-		    (a = filter_node(p, e->left, spec, comm)) < 0 ||
-		    (b = filter_node(p, e->right, spec, comm)) < 0)
+		    (a = trace_bpf_node(p, e->left, spec, comm)) < 0 ||
+		    (b = trace_bpf_node(p, e->right, spec, comm)) < 0)
 			return -1;
 		return node(spec, (struct bpfprobe_expr){ .op = ops[e->op], .a = a, .b = b,
 							  .is_signed = true });
@@ -308,7 +308,7 @@ static void kernel_filter(const struct tprobe *p, struct bpfprobe_spec *spec, in
 
 	if (!p->spec.filter)
 		return;
-	root = filter_node(p, p->spec.filter, spec, comm);
+	root = trace_bpf_node(p, p->spec.filter, spec, comm);
 	if (root < 0) {	/* user space filters alone */
 		spec->nexpr = 0;
 		spec->nfetch = nfetch;

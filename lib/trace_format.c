@@ -31,6 +31,12 @@ static int leaf(void *ctx, const struct expr *e, struct value *out)
 	return 0;
 }
 
+int tprobe_eval(const struct tprobe_event *ev, const struct expr *e,
+		struct value *out)
+{
+	return expr_eval(e, leaf, (void *)ev, out);
+}
+
 bool tprobe_filter(const struct tprobe_event *ev)
 {
 	struct value v;

@@ -28,7 +28,8 @@ static const enum rung implemented[] = {
 
 /* One line naming every rung tried and why it was refused, and for a
  * kernel function the nearest tracepoint. */
-static int refuse(const struct tprobe *p, const struct plan *pl)
+static int refuse(const struct tprobe *p, const struct plan *pl, char *err,
+		  size_t errsz)
 {
 	char why[900], sugg[4][96], tail[256] = "";
 	int n = 0;
@@ -41,9 +42,10 @@ static int refuse(const struct tprobe *p, const struct plan *pl)
 						   p->spec.flags & PS_RETURN, sugg, 4);
 	if (n)
 		snprintf(tail, sizeof(tail), "; try the tracepoint %s", sugg[0]);
-	return error("cannot probe %s '%s' on this kernel: %s%s",
-		     probe_kind_name(p->pkind), p->spec.func ? p->spec.func : p->label,
-		     why, tail);
+	snprintf(err, errsz, "cannot probe %s '%s' on this kernel: %s%s",
+		 probe_kind_name(p->pkind), p->spec.func ? p->spec.func : p->label,
+		 why, tail);
+	return EXIT_FAIL;
 }
 
 static void frame_name(uint64_t ip, int pid, bool kernel, char *buf, size_t size)
@@ -145,6 +147,10 @@ void trace_emit(struct session *s, const struct tprobe_event *e, const char *fun
 		return;
 	if (!tprobe_filter(e))
 		return;
+	if (o->on_event) {
+		o->on_event(o->ctx, e, func ? func : e->probe->label);
+		return;
+	}
 	tprobe_message(e, msg, sizeof(msg));
 	print_event(s, e, func ? func : e->probe->label, msg);
 	if (s->o->max_events && ++s->printed >= s->o->max_events)
@@ -166,7 +172,8 @@ static int poll_session(void *ctx, int timeout_ms)
  * else tracefs (or perf, which reads tracefs-defined events through
  * perf_event_open, as perf probe does). Returns the exit status on refusal.
  */
-static int choose(struct tprobe *probes, int n, enum mechanism *mech)
+static int choose(struct tprobe *probes, int n, enum mechanism *mech, char *err,
+		  size_t errsz)
 {
 	const struct kernel_facts *kf = features_get();
 	enum mechanism via = g_opts.via == MECH_PERF ? MECH_TRACEFS : g_opts.via;
@@ -175,7 +182,7 @@ static int choose(struct tprobe *probes, int n, enum mechanism *mech)
 
 	for (int i = 0; i < n; i++) {
 		if (plan_select_among(probes[i].pkind, kf, via, implemented, &pl))
-			return refuse(&probes[i], &pl);
+			return refuse(&probes[i], &pl, err, errsz);
 		vinfo("%s: %s", probes[i].text, rung_name(pl.rung));
 		all_bpf = all_bpf && pl.mech == MECH_BPF;
 	}
@@ -186,7 +193,7 @@ static int choose(struct tprobe *probes, int n, enum mechanism *mech)
 	*mech = g_opts.via == MECH_PERF ? MECH_PERF : MECH_TRACEFS;
 	for (int i = 0; i < n && via == MECH_AUTO; i++)
 		if (plan_select_among(probes[i].pkind, kf, MECH_TRACEFS, implemented, &pl))
-			return refuse(&probes[i], &pl);
+			return refuse(&probes[i], &pl, err, errsz);
 	if (via == MECH_AUTO)
 		vinfo("not every probe can use BPF here: all go through %s",
 		      mechanism_name(*mech));
@@ -204,36 +211,45 @@ static void print_header(const struct trace_opts *o)
 	printf("%-7s %-7s %-15s %-16s %s\n", "PID", "TID", "COMM", "FUNC", "-");
 }
 
+int trace_session_start(struct session *s, struct tprobe *probes, int n,
+			const struct trace_opts *o, char *err, size_t errsz)
+{
+	int ret, status;
+
+	*s = (struct session){ .o = o, .probes = probes, .nprobes = n };
+	if ((status = choose(probes, n, &s->mech, err, errsz)))
+		return status;
+	if ((o->kstack || o->ustack) && s->mech != MECH_BPF) {
+		snprintf(err, errsz, "-K and -U need BPF stack maps; on this kernel (or with --via %s) the probes go through %s",
+			 mechanism_name(s->mech), mechanism_name(s->mech));
+		return EXIT_FAIL;
+	}
+	for (int i = 0; i < n && !o->resolved; i++)
+		if ((ret = tprobe_resolve(&probes[i], err, errsz)))
+			return ret;
+	signals_install();
+	s->be = s->mech == MECH_BPF ? &trace_bpf_backend : &trace_tracefs_backend;
+	if (!s->be->start(s, err, errsz))
+		return 0;
+	if (s->mech != MECH_BPF || g_opts.via == MECH_BPF)
+		return EXIT_FAIL;
+	/* BPF was offered but failed to load or attach: next rung */
+	warning("BPF failed (%s); falling back to tracefs", err);
+	s->be->free(s);
+	s->mech = MECH_TRACEFS;
+	s->be = &trace_tracefs_backend;
+	return s->be->start(s, err, errsz) ? EXIT_FAIL : 0;
+}
+
 int trace_session_run(struct tprobe *probes, int n, const struct trace_opts *o)
 {
-	struct session s = { .o = o, .probes = probes, .nprobes = n };
+	struct session s;
 	char err[1024];
 	int ret, status;
 
-	if ((status = choose(probes, n, &s.mech)))
-		return status;
-	if ((o->kstack || o->ustack) && s.mech != MECH_BPF)
-		return error("-K and -U need BPF stack maps; on this kernel (or with --via %s) the probes go through %s",
-			     mechanism_name(s.mech), mechanism_name(s.mech));
-	for (int i = 0; i < n; i++)
-		if ((ret = tprobe_resolve(&probes[i], err, sizeof(err))))
-			return ret == EXIT_USAGE ? usage_error("%s", err) : error("%s", err);
-	signals_install();
-	s.be = s.mech == MECH_BPF ? &trace_bpf_backend : &trace_tracefs_backend;
-	if (s.be->start(&s, err, sizeof(err))) {
-		if (s.mech != MECH_BPF || g_opts.via == MECH_BPF) {
-			status = error("%s", err);
-			goto out;
-		}
-		/* BPF was offered but failed to load or attach: next rung */
-		warning("BPF failed (%s); falling back to tracefs", err);
-		s.be->free(&s);
-		s.mech = MECH_TRACEFS;
-		s.be = &trace_tracefs_backend;
-		if (s.be->start(&s, err, sizeof(err))) {
-			status = error("%s", err);
-			goto out;
-		}
+	if ((status = trace_session_start(&s, probes, n, o, err, sizeof(err)))) {
+		status = status == EXIT_USAGE ? usage_error("%s", err) : error("%s", err);
+		goto out;
 	}
 	if (o->launch && launch_release(o->launch, err, sizeof(err))) {
 		status = error("%s", err);
@@ -254,7 +270,8 @@ int trace_session_run(struct tprobe *probes, int n, const struct trace_opts *o)
 	fflush(stdout);
 	status = ret ? error("reading events failed: %s", strerror(-ret)) : 0;
 out:
-	s.be->free(&s);
+	if (s.be)
+		s.be->free(&s);
 	if (o->launch)
 		launch_abort(o->launch);
 	return status;
