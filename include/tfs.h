@@ -56,6 +56,17 @@ int tfs_event_disable(struct tfs *t, const char *system, const char *event);
 /* Does events/<system>/<event> exist (global events dir)? */
 bool tfs_event_exists(struct tfs *t, const char *system, const char *event);
 
+/* Add a trigger ("hist:keys=...") to an event of the instance; removed
+ * ("!" + the same text) first thing at teardown, newest first. The
+ * kernel's explanation of a refusal goes to err. */
+int tfs_trigger_add(struct tfs *t, const char *system, const char *event,
+		    const char *trigger, char *err, size_t errsz);
+
+/* Define a synthetic event, "sonde_<pid>_NAME FIELDS" (named after the
+ * group, so that tfs_sweep_stale() knows whose it is); removed after the
+ * instance at teardown. */
+int tfs_synth_add(struct tfs *t, const char *def, char *err, size_t errsz);
+
 /* Write a file of the instance (e.g. "buffer_size_kb"). */
 int tfs_instance_write(struct tfs *t, const char *file, const char *value);
 
@@ -79,8 +90,9 @@ int tfs_instance_read(struct tfs *t, const char *file, char *buf,
 void tfs_teardown(void);
 
 /*
- * Remove leftovers of dead sonde processes: instances and probe groups
- * "sonde_<pid>" whose pid is gone. Never touches a live sonde's state.
+ * Remove leftovers of dead sonde processes: instances (with their
+ * triggers), probe groups "sonde_<pid>" and synthetic events
+ * "sonde_<pid>_..." whose pid is gone. Never touches a live sonde's state.
  * Returns how many objects were removed; messages via vinfo(). root NULL:
  * features_tracefs_path(). A live pid owns its objects when it was
  * running before its instance was made, else when it holds the tracefs
@@ -91,6 +103,8 @@ int tfs_sweep_stale(const char *root);
 /* Internals exposed for unit tests. */
 /* "sonde_<pid>" -> pid; false for anything else (also plain "sonde"). */
 bool tfs_parse_owner(const char *name, int *pid);
+/* "sonde_<pid>_NAME" (a synthetic event) -> pid. */
+bool tfs_parse_synth_owner(const char *name, int *pid);
 /* "p:grp/name place ..." -> group ("" when not given) and name. */
 int tfs_parse_def_name(const char *def, char *group, size_t gsz,
 		       char *name, size_t nsz);

@@ -36,6 +36,7 @@
 #include "util.h"
 
 enum undo_kind {
+	UNDO_TRIGGER,		/* append value ("!hist:...") to a trigger file */
 	UNDO_WRITE,		/* write value to path (disable, clear filter) */
 	UNDO_RMDIR,		/* remove the instance directory */
 	UNDO_DYNEVENT,		/* append value ("-:grp/name") to path */
@@ -122,6 +123,18 @@ bool tfs_parse_owner(const char *name, int *pid)
 		return false;
 	*pid = v;
 	return true;
+}
+
+bool tfs_parse_synth_owner(const char *name, int *pid)
+{
+	char owner[32];
+	const char *us;
+
+	if (strncmp(name, "sonde_", 6) || !(us = strchr(name + 6, '_')) ||
+	    us[1] == '\0' || (size_t)(us - name) >= sizeof(owner))
+		return false;
+	snprintf(owner, sizeof(owner), "%.*s", (int)(us - name), name);
+	return tfs_parse_owner(owner, pid);
 }
 
 int tfs_parse_def_name(const char *def, char *group, size_t gsz,
@@ -328,6 +341,9 @@ static void undo_one(struct undo *u, int *budget_ms)
 	int err = 0;
 
 	switch (u->kind) {
+	case UNDO_TRIGGER:
+		err = write_text_file(u->path, u->value, true);
+		break;
 	case UNDO_WRITE:
 		err = write_text_file(u->path, u->value, false);
 		break;
@@ -358,9 +374,11 @@ static void undo_kind_replay(struct tfs *t, enum undo_kind kind,
 }
 
 /*
- * Disable every event first (so nothing fires into a buffer being freed),
- * then remove the instance, then the dynamic events: the kernel refuses
- * to remove an event while an instance has it enabled.
+ * Remove triggers first, newest first (a hist trigger reading another's
+ * variable goes before it; an instance with triggers cannot be removed),
+ * then disable every event (so nothing fires into a buffer being freed),
+ * then remove the instance, then the dynamic and synthetic events: the
+ * kernel refuses to remove an event while an instance has it enabled.
  */
 void tfs_teardown(void)
 {
@@ -371,6 +389,7 @@ void tfs_teardown(void)
 		return;
 	for (int i = 0; i < t->nhooks; i++)
 		t->hooks[i]();
+	undo_kind_replay(t, UNDO_TRIGGER, &budget);
 	undo_kind_replay(t, UNDO_WRITE, &budget);
 	undo_kind_replay(t, UNDO_RMDIR, &budget);
 	undo_kind_replay(t, UNDO_DYNEVENT, &budget);
@@ -434,12 +453,67 @@ const char *tfs_group(struct tfs *t)
 	return t->group;
 }
 
+/* Does a trigger file hold a trigger (not only its "#" help lines)? */
+static bool has_triggers(const char *path)
+{
+	char text[4096], *line;
+
+	if (read_text_file(path, text, sizeof(text)) <= 0)
+		return false;
+	for (line = text; line; line = strchr(line, '\n'), line = line ? line + 1 : NULL)
+		if (*line && *line != '#' && *line != '\n')
+			return true;
+	return false;
+}
+
+/*
+ * Remove every trigger of an instance's events: opening a trigger file
+ * with O_TRUNC removes its triggers, except while another trigger reads
+ * one of their variables (hist_unreg_all()), so repeat until none is
+ * left: each pass frees the next link of a chain.
+ */
+static void instance_clear_triggers(const char *dir)
+{
+	char path[PATH_MAX];
+	struct dirent *sys, *ev;
+	bool left = true;
+	DIR *ds, *de;
+
+	for (int pass = 0; left && pass < 4; pass++) {
+		left = false;
+		snprintf(path, sizeof(path), "%s/events", dir);
+		if (!(ds = opendir(path)))
+			return;
+		while ((sys = readdir(ds))) {
+			if (sys->d_name[0] == '.' || (sys->d_type != DT_DIR && sys->d_type != DT_UNKNOWN))
+				continue;
+			snprintf(path, sizeof(path), "%s/events/%s", dir, sys->d_name);
+			if (!(de = opendir(path)))
+				continue;
+			while ((ev = readdir(de))) {
+				if (ev->d_name[0] == '.' || (ev->d_type != DT_DIR && ev->d_type != DT_UNKNOWN))
+					continue;
+				snprintf(path, sizeof(path), "%s/events/%s/%s/trigger",
+					 dir, sys->d_name, ev->d_name);
+				if (!has_triggers(path))
+					continue;
+				write_text_file(path, "", false);
+				left |= has_triggers(path);
+			}
+			closedir(de);
+		}
+		closedir(ds);
+	}
+}
+
 /* Disable everything in an instance and remove it: for our own leftover
  * (a dead process with our pid) and for stale ones. */
 static int instance_remove(const char *dir)
 {
 	char path[PATH_MAX];
 	int budget = BUSY_RETRY_MS;
+
+	instance_clear_triggers(dir);
 
 	snprintf(path, sizeof(path), "%s/events/enable", dir);
 	write_text_file(path, "0", false);
@@ -668,6 +742,83 @@ int tfs_event_disable(struct tfs *t, const char *system, const char *event)
 	return write_text_file(path, "0", false);
 }
 
+/* ---- triggers and synthetic events ---- */
+
+int tfs_trigger_add(struct tfs *t, const char *system, const char *event,
+		    const char *trigger, char *err, size_t errsz)
+{
+	const char *inst = tfs_instance(t);
+	char path[PATH_MAX], errlog[PATH_MAX + 16], before[2048], *undo;
+	int ret;
+
+	if (!inst) {
+		ret = -errno;
+		snprintf(err, errsz, "cannot create instance %s/instances/%s: %s",
+			 t->root, t->group, strerror(errno));
+		return ret;
+	}
+	snprintf(path, sizeof(path), "%s/events/%s/%s/trigger", inst, system,
+		 event);
+	if (!path_exists(path)) {
+		snprintf(err, errsz, "no event %s:%s", system, event);
+		return -ENOENT;
+	}
+	snprintf(errlog, sizeof(errlog), "%s/error_log", inst);
+	last_log_entry(errlog, before, sizeof(before));
+	ret = write_text_file(path, trigger, true);
+	if (ret) {
+		explain(errlog, before, NULL, ret, err, errsz);
+		return ret;
+	}
+	/* Removal repeats the text exactly, filter included. */
+	undo = malloc(strlen(trigger) + 2);
+	if (undo) {
+		sprintf(undo, "!%s", trigger);
+		ret = undo_push(t, UNDO_TRIGGER, path, undo);
+		free(undo);
+	}
+	if (!undo || ret) {
+		/* O_TRUNC removes the event's triggers in our instance */
+		write_text_file(path, "", false);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int tfs_synth_add(struct tfs *t, const char *def, char *err, size_t errsz)
+{
+	char file[PATH_MAX], errlog[PATH_MAX], before[2048], del[160];
+	size_t glen = strlen(t->group), nlen = strcspn(def, " \t");
+	int ret;
+
+	/* Global, like probes: named after us so the sweep knows whose. */
+	if (strncmp(def, t->group, glen) || def[glen] != '_' || nlen >= 128) {
+		snprintf(err, errsz, "synthetic event '%.*s' must be named %s_...",
+			 (int)nlen, def, t->group);
+		return -EINVAL;
+	}
+	/* synthetic_events (4.17+) rather than dynamic_events' "s:"
+	 * (5.x): the same event either way. */
+	snprintf(file, sizeof(file), "%s/synthetic_events", t->root);
+	if (!path_exists(file)) {
+		snprintf(err, errsz, "this kernel has no synthetic events (%s)",
+			 file);
+		return -EOPNOTSUPP;
+	}
+	snprintf(errlog, sizeof(errlog), "%s/error_log", t->root);
+	last_log_entry(errlog, before, sizeof(before));
+	ret = write_text_file(file, def, true);
+	if (ret) {
+		explain(errlog, before, NULL, ret, err, errsz);
+		return ret;
+	}
+	snprintf(del, sizeof(del), "!%.*s", (int)nlen, def);
+	ret = undo_push(t, UNDO_DYNEVENT, file, del);
+	if (ret)
+		write_text_file(file, del, true);
+	return ret;
+}
+
 /* ---- sweeping leftovers of dead sonde processes ---- */
 
 /* Defined in main.c; absent from the unit-test binary. */
@@ -867,6 +1018,37 @@ static int sweep_dynevent_file(const char *root, const char *file)
 	return n;
 }
 
+/* Synthetic events "sonde_<pid>_..." of dead owners (their triggers went
+ * with their instances, which are swept first). */
+static int sweep_synth(const char *root)
+{
+	char path[PATH_MAX], inst[PATH_MAX], name[128], del[136];
+	char text[16384], *line;
+	int pid, n = 0, err, budget = BUSY_RETRY_MS;
+
+	snprintf(path, sizeof(path), "%s/synthetic_events", root);
+	if (read_text_file(path, text, sizeof(text)) <= 0)
+		return 0;
+	for (line = text; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+		snprintf(name, sizeof(name), "%.*s", (int)strcspn(line, " \t\n"), line);
+		if (!tfs_parse_synth_owner(name, &pid))
+			continue;
+		snprintf(inst, sizeof(inst), "%s/instances/sonde_%d", root, pid);
+		if (owner_alive(root, pid, path_exists(inst) ? inst : NULL))
+			continue;
+		snprintf(del, sizeof(del), "!%s", name);
+		err = write_retry_busy(path, del, true, &budget);
+		if (!err) {
+			vinfo("removed stale synthetic event %s", name);
+			n++;
+		} else if (err != -ENOENT) {
+			warning("cannot remove stale synthetic event %s: %s", name,
+				strerror(-err));
+		}
+	}
+	return n;
+}
+
 int tfs_sweep_stale(const char *root)
 {
 	char path[PATH_MAX];
@@ -878,6 +1060,7 @@ int tfs_sweep_stale(const char *root)
 		return 0;
 	/* Instances first: their enabled events keep probes busy. */
 	n = sweep_instances(root);
+	n += sweep_synth(root);
 	snprintf(path, sizeof(path), "%s/dynamic_events", root);
 	if (path_exists(path))
 		return n + sweep_dynevent_file(root, "dynamic_events");

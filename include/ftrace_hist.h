@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ftrace hist triggers: aggregation in the kernel without BPF
+ * (Documentation/trace/histogram.rst). This module writes trigger texts,
+ * installs them in sonde's tracefs instance (lib/tfs.c undoes them) and
+ * parses the `hist` files back; lib/hist_trigger.c maps sonde hist
+ * requests onto it.
+ *
+ * What the kernels do (checked on 6.1 and 6.12):
+ *  - at most 3 keys per trigger, tables of up to 2^17 entries; entries are
+ *    never freed, a full table counts new keys as "Dropped";
+ *  - `.log2` prints "~ 2^k" for values in (2^(k-1), 2^k], 0 and 1 in 2^0:
+ *    exact powers of two share the bucket below them, unlike bcc's;
+ *  - `.buckets=N` prints "~ lo-hi"; keys may be expressions ("lat/1000"),
+ *    printed under that name, but modifiers do not apply to them;
+ *  - variables are read once: the first trigger that reads `$ts` consumes
+ *    it; expressions are evaluated left to right, without parentheses;
+ *  - onmatch(SYS.EVENT).trace(SYNTH, $lat, field...) fires a synthetic
+ *    event in the same instance; params must match the fields' types;
+ *  - removing a trigger takes its exact text (filter included) after '!';
+ *    opening a trigger file with O_TRUNC removes all its triggers unless
+ *    another trigger reads one of their variables; an instance with
+ *    triggers cannot be removed (EBUSY), nor a synthetic event in use;
+ *  - the stack key is `stacktrace` (6.5+ also `common_stacktrace`).
+ */
+#ifndef SONDE_FTRACE_HIST_H
+#define SONDE_FTRACE_HIST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define FHIST_MAX_KEYS		3	/* TRACING_MAP_KEYS_MAX */
+#define FHIST_MAX_VALS		2
+#define FHIST_MAX_SIZE		131072	/* 1 << TRACING_MAP_BITS_MAX */
+#define FHIST_FILTER_MAX	2048
+
+enum fhist_kmod {
+	FHK_RAW,	/* the number, "%10llu" */
+	FHK_LOG2,	/* .log2: "~ 2^k" */
+	FHK_BUCKETS,	/* .buckets=N: "~ lo-hi" */
+	FHK_EXECNAME,	/* common_pid.execname: "comm [pid]" */
+	FHK_STACK,	/* stacktrace: one frame a line */
+	FHK_STRING,	/* a string field */
+};
+
+struct fhist_key {
+	char expr[96];		/* "count", "common_pid", "lat/1000000" */
+	enum fhist_kmod mod;
+	uint64_t step;		/* FHK_BUCKETS */
+};
+
+/* One aggregating trigger. */
+struct fhist_agg {
+	char name[64];		/* name=: finds its table in the hist file */
+	struct fhist_key keys[FHIST_MAX_KEYS];
+	int nkeys;
+	char vals[FHIST_MAX_VALS][64];	/* summed besides hitcount */
+	int nvals;
+	char filter[FHIST_FILTER_MAX];	/* "" for none */
+	unsigned int size;		/* entries, 0: the kernel's 2048 */
+};
+
+/* "hist:name=N:keys=K,..:vals=hitcount,..[:size=S][ if FILTER]";
+ * -ENOSPC when it does not fit. */
+int fhist_agg_text(const struct fhist_agg *a, char *buf, size_t size);
+
+/*
+ * Latency between two events paired by a key: the start event saves its
+ * timestamp per key, the end event computes the difference plus one
+ * (so that the kernel's log2 buckets become floor(log2(lat)) + 1) and
+ * fires the synthetic event "synth" with it as "lat" and with params
+ * p0.. taken from the end event. Aggregate on the synthetic event.
+ */
+struct fhist_pair {
+	char from_sys[64], from_event[128], from_key[96];
+	char to_sys[64], to_event[128], to_key[96];
+	char from_filter[FHIST_FILTER_MAX], to_filter[FHIST_FILTER_MAX];
+	bool usecs;			/* common_timestamp.usecs, else ns */
+	char synth[64];
+	int nparams;
+	char params[FHIST_MAX_KEYS][96];	/* fields of the end event */
+	char param_types[FHIST_MAX_KEYS][32];	/* their types ("u64") */
+};
+
+/* The synthetic event's definition: "NAME u64 lat; TYPE p0; ..." */
+int fhist_pair_synth_def(const struct fhist_pair *p, char *buf, size_t size);
+/* The start event's trigger */
+int fhist_pair_from_text(const struct fhist_pair *p, char *buf, size_t size);
+/* The end event's trigger */
+int fhist_pair_to_text(const struct fhist_pair *p, char *buf, size_t size);
+
+/* ---- reading tables back ---- */
+
+struct fhist_kv {
+	uint64_t v;	/* RAW: the value; LOG2: k of 2^k; BUCKETS: low end;
+			 * EXECNAME: the pid */
+	char *s;	/* EXECNAME: comm; STRING: the string; STACK: the
+			 * frames, innermost first, one a line */
+};
+
+struct fhist_row {
+	char *id;			/* the key as printed: same key,
+					 * same id across reads */
+	struct fhist_kv key[FHIST_MAX_KEYS];
+	uint64_t hitcount;
+	uint64_t vals[FHIST_MAX_VALS];
+};
+
+struct fhist_table {
+	struct fhist_row *rows;
+	size_t nrows;
+	uint64_t hits, entries, dropped;	/* "Totals:" */
+};
+
+/*
+ * Parse the table of trigger a (by its name=; the first table when it
+ * has none) from the text of a hist file. 0; -ENOENT when it is not
+ * there; -EINVAL when a row does not parse; -ENOMEM.
+ */
+int fhist_parse(const char *text, const struct fhist_agg *a,
+		struct fhist_table *t);
+void fhist_table_free(struct fhist_table *t);
+
+/* ---- in the kernel (sonde's instance) ---- */
+
+struct tfs;
+
+/* Add the trigger agg to SYS/EVENT of the instance (undone at exit). */
+int fhist_add(struct tfs *t, const char *sys, const char *event,
+	      const struct fhist_agg *a, char *err, size_t errsz);
+/* Set up a pair: the synthetic event, then the start and end triggers. */
+int fhist_pair_add(struct tfs *t, const struct fhist_pair *p, char *err,
+		   size_t errsz);
+/* The hist file of SYS/EVENT in the instance, malloc'd; NULL with errno. */
+char *fhist_read(struct tfs *t, const char *sys, const char *event);
+
+#endif
