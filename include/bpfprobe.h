@@ -199,9 +199,10 @@ enum bpfprobe_src {
 	BPS_USTACK,	/* user stack id */
 	BPS_PAIR_DELTA,	/* ns since the start with this event's pairing key
 			 * (spec.pair; BPA_PAIR_START in another spec); the
-			 * start is consumed. Fetched before the filter, which
-			 * may use it: an end consumes its start even when
-			 * filtered out. No start: no event, stats.pair_missed */
+			 * start is consumed. Fetched after the filter (which
+			 * cannot use it): an end filtered out leaves its
+			 * start, a later start with its key replaces it. No
+			 * start: no event, stats.pair_missed */
 	BPS__COUNT,
 };
 
@@ -538,6 +539,7 @@ struct bpfprobe_layout {
 				 * at ctx_slot + 8, typed pointers) */
 	uint32_t key, keysz;	/* aggregation key in the scratch */
 	uint32_t entry_ts;	/* return probes: the entry time */
+	uint32_t pair_key;	/* pairing key built from its values */
 	uint32_t size;		/* per-CPU scratch bytes */
 };
 
@@ -581,6 +583,9 @@ struct bpfprobe_gen_env {
 	int zero_fd;		/* ARRAY[1] of zeros: a new key's value */
 	int pair_fd;		/* HASH: pairing key -> start time */
 };
+
+/* Does the action aggregate (COUNT, HIST_*)? */
+bool bpfprobe_action_aggregates(enum bpfprobe_action a);
 
 /* Bytes of one aggregation value: count, sum, min, max, buckets (u64). */
 uint32_t bpfprobe_agg_value_size(const struct bpfprobe_spec *spec);

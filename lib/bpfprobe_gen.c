@@ -60,6 +60,13 @@
  * does entry[pid_tgid] = ktime; the return program's prologue looks its
  * thread up, keeps the time in the scratch (lay.entry_ts) and deletes the
  * record (none: counters[BPC_ENTRY_MISSED]++, no event).
+ *
+ * Pairing two specs (spec.pair): the start (BPA_PAIR_START) fetches its
+ * values like an aggregation, then pair[key] = ktime; the end fetches
+ * BPS_PAIR_DELTA after the filter, its key values first: lookup (none:
+ * counters[BPC_PAIR_MISSED]++, no event), delete, ktime - start. The key
+ * is pid_tgid from the header, or the key values' slots copied side by
+ * side to lay.pair_key.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -163,10 +170,9 @@ static bool int_size_ok(unsigned s)
 	return s == 1 || s == 2 || s == 4 || s == 8;
 }
 
-static bool is_agg(int action)
+bool bpfprobe_action_aggregates(enum bpfprobe_action a)
 {
-	return action == BPA_COUNT || action == BPA_HIST_LOG2 ||
-	       action == BPA_HIST_LINEAR;
+	return a == BPA_COUNT || a == BPA_HIST_LOG2 || a == BPA_HIST_LINEAR;
 }
 
 static bool uses_pair_delta(const struct bpfprobe_spec *spec)
@@ -177,7 +183,10 @@ static bool uses_pair_delta(const struct bpfprobe_spec *spec)
 	return false;
 }
 
-/* A start stores a key; an end has the delta; keys are earlier INTs. */
+static void filter_needs(const struct bpfprobe_spec *spec, bool *vals);
+
+/* A start stores a key; an end has the delta, not used by the filter;
+ * keys are earlier INTs. */
 static int pair_check(const struct bpfprobe_spec *spec, char *err, size_t errsz)
 {
 	const struct bpfprobe_pair *pr = &spec->pair;
@@ -189,6 +198,15 @@ static int pair_check(const struct bpfprobe_spec *spec, char *err, size_t errsz)
 	if (spec->action != BPA_PAIR_START && !uses_pair_delta(spec))
 		return fail(err, errsz, "pair %u: neither a start nor the time since one",
 			    pr->id);
+	if (spec->filter >= 0 && spec->filter < spec->nexpr) {
+		bool need[BPFPROBE_MAX_VALUES];
+
+		filter_needs(spec, need);
+		for (int i = 0; i < spec->nfetch; i++)
+			if (need[i] && spec->fetch[i].src == BPS_PAIR_DELTA)
+				return fail(err, errsz, "pair %u: the filter cannot use the time since the start (it runs first)",
+					    pr->id);
+	}
 	if (pr->nkeys < 0 || pr->nkeys > BPFPROBE_MAX_KEYS)
 		return fail(err, errsz, "pair %u: %d key values (at most %d)", pr->id,
 			    pr->nkeys, BPFPROBE_MAX_KEYS);
@@ -394,7 +412,7 @@ int bpfprobe_spec_check(const struct bpfprobe_spec *spec, char *err,
 	}
 	if (pair_check(spec, err, errsz))
 		return -EINVAL;
-	if (is_agg(spec->action)) {
+	if (bpfprobe_action_aggregates(spec->action)) {
 		const struct bpfprobe_agg *a = &spec->agg;
 		uint32_t keysz = 0;
 
@@ -513,8 +531,25 @@ static bool fixed_place(const struct bpfprobe_fetch *f, bool compared)
 
 #define ALIGN8(x) (((x) + 7u) & ~7u)
 
+/* What follows the values: expression nodes, ctx, entry time, the
+ * pairing key. */
+static int layout_tail(const struct bpfprobe_spec *spec,
+		       struct bpfprobe_layout *lay, uint32_t off)
+{
+	lay->expr = off;
+	off += 8 * spec->nexpr;
+	lay->ctx_slot = off;
+	off += 16;
+	lay->entry_ts = off;
+	off += 8;
+	lay->pair_key = off;
+	off += 8 * (spec->pair.nkeys > 0 ? spec->pair.nkeys : 0);
+	lay->size = off;
+	return off > BPFPROBE_MAX_SCRATCH ? -E2BIG : 0;
+}
+
 /*
- * Aggregation: nothing is sent, every value has a fixed place. The key
+ * Aggregation and pairing starts: nothing is sent, every value has a fixed place. The key
  * comes first (zeroed by the prologue, at least 8 bytes): INT keys'
  * slots and STR keys' buffers in key order, so the key is built by the
  * fetches themselves. Then the other slots and strings, expression nodes,
@@ -524,13 +559,15 @@ static int agg_layout(const struct bpfprobe_spec *spec,
 		      struct bpfprobe_layout *lay)
 {
 	const struct bpfprobe_agg *a = &spec->agg;
+	int nkeys = bpfprobe_action_aggregates(spec->action) ? a->nkeys : 0;
 	bool iskey[BPFPROBE_MAX_VALUES] = { 0 };
 	uint32_t off = REC_HDR;
 
-	if (a->nkeys < 0 || a->nkeys > BPFPROBE_MAX_KEYS)
+	if (nkeys < 0 || nkeys > BPFPROBE_MAX_KEYS ||
+	    spec->pair.nkeys < 0 || spec->pair.nkeys > BPFPROBE_MAX_KEYS)
 		return -EINVAL;
 	lay->key = off;
-	for (int k = 0; k < a->nkeys; k++) {
+	for (int k = 0; k < nkeys; k++) {
 		int i = a->keys[k];
 		const struct bpfprobe_fetch *f;
 
@@ -562,14 +599,7 @@ static int agg_layout(const struct bpfprobe_spec *spec,
 		}
 	}
 	lay->tail = lay->out_max = off;
-	lay->expr = off;
-	off += 8 * spec->nexpr;
-	lay->ctx_slot = off;
-	off += 16;
-	lay->entry_ts = off;
-	off += 8;
-	lay->size = off;
-	return off > BPFPROBE_MAX_SCRATCH ? -E2BIG : 0;
+	return layout_tail(spec, lay, off);
 }
 
 int bpfprobe_agg_nbuckets(const struct bpfprobe_spec *spec)
@@ -629,7 +659,8 @@ int bpfprobe_layout(const struct bpfprobe_spec *spec,
 
 	memset(lay, 0, sizeof(*lay));
 	if (n < 0 || n > BPFPROBE_MAX_VALUES || spec->nexpr < 0 ||
-	    spec->nexpr > BPFPROBE_MAX_EXPR)
+	    spec->nexpr > BPFPROBE_MAX_EXPR || spec->pair.nkeys < 0 ||
+	    spec->pair.nkeys > BPFPROBE_MAX_KEYS)
 		return -EINVAL;
 	if (spec->action != BPA_EMIT)
 		return agg_layout(spec, lay);
@@ -668,14 +699,7 @@ int bpfprobe_layout(const struct bpfprobe_spec *spec,
 			off = ALIGN8(off + f->maxlen);
 		}
 	}
-	lay->expr = off;
-	off += 8 * spec->nexpr;
-	lay->ctx_slot = off;
-	off += 16;
-	lay->entry_ts = off;
-	off += 8;
-	lay->size = off;
-	return off > BPFPROBE_MAX_SCRATCH ? -E2BIG : 0;
+	return layout_tail(spec, lay, off);
 }
 
 /* ---- the emitter ---- */
@@ -695,6 +719,7 @@ struct gen {
 	bool node_done[BPFPROBE_MAX_EXPR];
 	bool ctx_saved;
 	int l_exit;
+	int l_pair_missed;
 	char *err;
 	size_t errsz;
 	int error;
@@ -941,6 +966,27 @@ static void emit_stack_read(struct gen *g, int64_t off, int l_fail)
 			l_fail);
 }
 
+/*
+ * reg = the address of this event's pairing key: pid_tgid in the header,
+ * or the key values' slots copied one after the other.
+ */
+static void emit_pair_key(struct gen *g, int reg)
+{
+	const struct bpfprobe_pair *pr = &g->spec->pair;
+
+	if (!pr->nkeys) {
+		emit(g, MOV64_REG(reg, R9));
+		emit(g, ALU64_IMM(BPF_ADD, reg, OFF_TID));
+		return;
+	}
+	for (int k = 0; k < pr->nkeys; k++) {
+		emit(g, LDX(BPF_DW, R1, R9, g->lay.slot[pr->keys[k]]));
+		emit(g, STX(BPF_DW, R9, R1, g->lay.pair_key + 8 * k));
+	}
+	emit(g, MOV64_REG(reg, R9));
+	emit(g, ALU64_IMM(BPF_ADD, reg, g->lay.pair_key));
+}
+
 /* Source of value i into r7. Returns false when nothing more is to be
  * done (comm, which writes its own buffer). */
 static bool emit_source(struct gen *g, int i, int l_fail)
@@ -1092,6 +1138,21 @@ static bool emit_source(struct gen *g, int i, int l_fail)
 		emit(g, CALL(BPF_FUNC_ktime_get_ns));
 		emit(g, MOV64_REG(R7, R0));
 		emit(g, LDX(BPF_DW, R1, R9, g->lay.entry_ts));
+		emit(g, ALU64_REG(BPF_SUB, R7, R1));
+		break;
+	case BPS_PAIR_DELTA:
+		emit_pair_key(g, R2);
+		emit_map(g, R1, g->env->pair_fd);
+		emit(g, CALL(BPF_FUNC_map_lookup_elem));
+		JIMM(g, BPF_JEQ, R0, 0, g->l_pair_missed);
+		emit(g, LDX(BPF_DW, R1, R0, 0));
+		emit(g, STX(BPF_DW, R9, R1, g->lay.slot[i]));
+		emit_pair_key(g, R2);
+		emit_map(g, R1, g->env->pair_fd);
+		emit(g, CALL(BPF_FUNC_map_delete_elem));
+		emit(g, CALL(BPF_FUNC_ktime_get_ns));
+		emit(g, MOV64_REG(R7, R0));
+		emit(g, LDX(BPF_DW, R1, R9, g->lay.slot[i]));
 		emit(g, ALU64_REG(BPF_SUB, R7, R1));
 		break;
 	case BPS_KSTACK:
@@ -1527,6 +1588,25 @@ static void emit_aggregate(struct gen *g)
 	emit_counter_inc(g, BPC_AGG_DROPPED);
 }
 
+/* pair[key] = now (a full map: counters[BPC_PAIR_DROPPED]++). */
+static void emit_pair_start(struct gen *g)
+{
+	int l_full = label(g);
+
+	emit(g, CALL(BPF_FUNC_ktime_get_ns));
+	emit(g, STX(BPF_DW, R10, R0, -8));
+	emit_pair_key(g, R2);
+	emit_map(g, R1, g->env->pair_fd);
+	emit(g, MOV64_REG(R3, R10));
+	emit(g, ALU64_IMM(BPF_ADD, R3, -8));
+	emit(g, MOV64_IMM(R4, BPF_ANY));
+	emit(g, CALL(BPF_FUNC_map_update_elem));
+	JIMM(g, BPF_JNE, R0, 0, l_full);
+	JA(g, g->l_exit);
+	place(g, l_full);
+	emit_counter_inc(g, BPC_PAIR_DROPPED);
+}
+
 static void emit_program(struct gen *g)
 {
 	const struct bpfprobe_spec *spec = g->spec;
@@ -1535,6 +1615,7 @@ static void emit_program(struct gen *g)
 	int l_out_fail = label(g), l_missed = label(g);
 
 	g->l_exit = label(g);
+	g->l_pair_missed = label(g);
 	filter_needs(spec, need);
 	compared_strings(spec, cmp);
 
@@ -1571,10 +1652,10 @@ static void emit_program(struct gen *g)
 	}
 
 	/* phase A and the filter */
+	for (int i = 0; i < spec->nfetch && !g->error; i++)
+		if (need[i])
+			emit_fetch(g, i, false);
 	if (spec->filter >= 0) {
-		for (int i = 0; i < spec->nfetch && !g->error; i++)
-			if (need[i])
-				emit_fetch(g, i, false);
 		emit_node(g, spec->filter);
 		emit(g, LDX(BPF_DW, R1, R9, node_off(g, spec->filter)));
 		JIMM(g, BPF_JEQ, R1, 0, g->l_exit);
@@ -1584,7 +1665,10 @@ static void emit_program(struct gen *g)
 		for (int i = 0; i < spec->nfetch && !g->error; i++)
 			if (!need[i])
 				emit_fetch(g, i, false);
-		emit_aggregate(g);
+		if (spec->action == BPA_PAIR_START)
+			emit_pair_start(g);
+		else
+			emit_aggregate(g);
 		goto tail;
 	}
 
@@ -1653,6 +1737,10 @@ tail:
 		place(g, l_missed);
 		emit_counter_inc(g, BPC_ENTRY_MISSED);
 	}
+	if (used(g, g->l_pair_missed)) {
+		place(g, g->l_pair_missed);
+		emit_counter_inc(g, BPC_PAIR_MISSED);
+	}
 	if (spec->action != BPA_EMIT) {
 		place(g, g->l_exit);
 		emit(g, MOV64_IMM(R0, 0));
@@ -1677,13 +1765,13 @@ int bpfprobe_gen(const struct bpfprobe_spec *spec,
 	if ((env->entry_role || bpfprobe_needs_entry(spec, env->prog)) &&
 	    env->entry_fd < 0)
 		return fail(err, errsz, "entry times need the entry map");
-	if (spec->action != BPA_EMIT && !env->entry_role &&
+	if (bpfprobe_action_aggregates(spec->action) && !env->entry_role &&
 	    (env->agg_fd < 0 || env->zero_fd < 0))
 		return fail(err, errsz, "aggregation needs its maps");
+	if (spec->pair.id && !env->entry_role && env->pair_fd < 0)
+		return fail(err, errsz, "pairing needs its map");
 	if (env->probe > 0xffff)
 		return fail(err, errsz, "probe number %u", env->probe);
-	if (spec->pair.id)
-		return fail(err, errsz, "pairing two probes is not implemented yet");
 	bpfprobe_layout(spec, &g.lay);
 	if (env->entry_role)
 		emit_entry_program(&g);

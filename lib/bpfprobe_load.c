@@ -61,10 +61,21 @@ struct bp_probe {
 	char desc[160];
 };
 
+/* The map of starts shared by the specs of one pair id. */
+struct bp_pair {
+	uint32_t id;
+	int fd;
+	int nkeys;
+	uint32_t max_entries;
+	bool start, end;
+};
+
 struct bpfprobe_session {
 	struct bpfprobe_opts opts;
 	struct bp_probe *p;
 	int np;
+	struct bp_pair *pairs;
+	int npairs;
 	int events_fd, scratch_fd, counters_fd, stacks_fd, zero_fd;
 	bool ringbuf, started, stopped;
 	bool legacy_read;
@@ -335,6 +346,14 @@ struct load_req {
 	uint32_t point;
 };
 
+static int pair_fd(const struct bpfprobe_session *s, uint32_t id)
+{
+	for (int i = 0; id && i < s->npairs; i++)
+		if (s->pairs[i].id == id)
+			return s->pairs[i].fd;
+	return -1;
+}
+
 static int load_one(struct bpfprobe_session *s, int pi, const struct load_req *r,
 		    char *err, size_t errsz)
 {
@@ -346,7 +365,7 @@ static int load_one(struct bpfprobe_session *s, int pi, const struct load_req *r
 		.scratch_fd = s->scratch_fd, .counters_fd = s->counters_fd,
 		.stacks_fd = s->stacks_fd, .entry_fd = p->entry_fd,
 		.entry_role = r->entry, .agg_fd = p->agg_outer,
-		.zero_fd = s->zero_fd,
+		.zero_fd = s->zero_fd, .pair_fd = pair_fd(s, p->spec.pair.id),
 	};
 	struct bpf_insn *insns;
 	char name[16], gerr[256];
@@ -937,7 +956,7 @@ static int create_probe_maps(struct bpfprobe_session *s, int pi, char *err,
 			return failf(err, errsz, -errno, "creating the entry map: %s",
 				     errno_name(errno));
 	}
-	if (sp->action == BPA_EMIT)
+	if (!bpfprobe_action_aggregates(sp->action))
 		return 0;
 	for (int k = 0; k < 2; k++) {
 		p->agg[k] = bpf_map_create(BPF_MAP_TYPE_PERCPU_HASH, "sonde_agg",
@@ -963,6 +982,56 @@ static int create_probe_maps(struct bpfprobe_session *s, int pi, char *err,
 		return failf(err, errsz, -errno, "setting the aggregation map: %s",
 			     errno_name(errno));
 	p->agg_cur = 0;
+	return 0;
+}
+
+/* One map of starts per pair id; each id needs a start and an end whose
+ * keys have the same number of values. */
+static int create_pair_maps(struct bpfprobe_session *s, char *err, size_t errsz)
+{
+	for (int i = 0; i < s->np; i++) {
+		const struct bpfprobe_spec *sp = &s->p[i].spec;
+		struct bp_pair *pr = NULL, *n;
+
+		if (!sp->pair.id)
+			continue;
+		for (int k = 0; k < s->npairs; k++)
+			if (s->pairs[k].id == sp->pair.id)
+				pr = &s->pairs[k];
+		if (!pr) {
+			n = realloc(s->pairs, (s->npairs + 1) * sizeof(*n));
+			if (!n)
+				return failf(err, errsz, -ENOMEM, "out of memory");
+			s->pairs = n;
+			pr = &s->pairs[s->npairs++];
+			*pr = (struct bp_pair){ .id = sp->pair.id, .fd = -1,
+						.nkeys = sp->pair.nkeys };
+		}
+		if (pr->nkeys != sp->pair.nkeys)
+			return failf(err, errsz, -EINVAL,
+				     "pair %u: %s has %d key values, another probe %d",
+				     pr->id, sp->name ? sp->name : "a probe",
+				     sp->pair.nkeys, pr->nkeys);
+		if (sp->action == BPA_PAIR_START)
+			pr->start = true;
+		else
+			pr->end = true;
+		if (sp->pair.max_entries > pr->max_entries)
+			pr->max_entries = sp->pair.max_entries;
+	}
+	for (int k = 0; k < s->npairs; k++) {
+		struct bp_pair *pr = &s->pairs[k];
+
+		if (!pr->start || !pr->end)
+			return failf(err, errsz, -EINVAL, "pair %u has no %s probe", pr->id,
+				     pr->start ? "end" : "start");
+		pr->fd = bpf_map_create(BPF_MAP_TYPE_HASH, "sonde_pair",
+					8 * (pr->nkeys ? pr->nkeys : 1), 8,
+					pr->max_entries ? pr->max_entries : 16384, NULL);
+		if (pr->fd < 0)
+			return failf(err, errsz, -errno, "creating the pairing map: %s",
+				     errno_name(errno));
+	}
 	return 0;
 }
 
@@ -1006,7 +1075,7 @@ int bpfprobe_session__start(struct bpfprobe_session *s, char *err, size_t errsz)
 			scratch = p->lay.size;
 		if (uses_src(&p->spec, BPS_KSTACK) || uses_src(&p->spec, BPS_USTACK))
 			stacks = true;
-		if (p->spec.action != BPA_EMIT &&
+		if (bpfprobe_action_aggregates(p->spec.action) &&
 		    bpfprobe_agg_value_size(&p->spec) > zero)
 			zero = bpfprobe_agg_value_size(&p->spec);
 	}
@@ -1027,6 +1096,9 @@ int bpfprobe_session__start(struct bpfprobe_session *s, char *err, size_t errsz)
 		if (ret)
 			goto fail;
 	}
+	ret = create_pair_maps(s, err, errsz);
+	if (ret)
+		goto fail;
 	for (int i = 0; i < s->np; i++) {
 		struct bp_probe *p = &s->p[i];
 
@@ -1127,13 +1199,12 @@ void bpfprobe_session__stats(const struct bpfprobe_session *s,
 		return;
 	}
 	memset(st, 0, sizeof(*st));
-	st->lost = s->pb_lost;
-	{
-		st->lost += bpf_util_sum_percpu_u64(s->counters_fd, BPC_LOST);
-		st->entry_dropped = bpf_util_sum_percpu_u64(s->counters_fd, BPC_ENTRY_DROPPED);
-		st->entry_missed = bpf_util_sum_percpu_u64(s->counters_fd, BPC_ENTRY_MISSED);
-		st->agg_dropped = bpf_util_sum_percpu_u64(s->counters_fd, BPC_AGG_DROPPED);
-	}
+	st->lost = s->pb_lost + bpf_util_sum_percpu_u64(s->counters_fd, BPC_LOST);
+	st->entry_dropped = bpf_util_sum_percpu_u64(s->counters_fd, BPC_ENTRY_DROPPED);
+	st->entry_missed = bpf_util_sum_percpu_u64(s->counters_fd, BPC_ENTRY_MISSED);
+	st->agg_dropped = bpf_util_sum_percpu_u64(s->counters_fd, BPC_AGG_DROPPED);
+	st->pair_dropped = bpf_util_sum_percpu_u64(s->counters_fd, BPC_PAIR_DROPPED);
+	st->pair_missed = bpf_util_sum_percpu_u64(s->counters_fd, BPC_PAIR_MISSED);
 }
 
 int bpfprobe_session__failures(const struct bpfprobe_session *s,
@@ -1223,7 +1294,7 @@ int bpfprobe_session__agg_read(struct bpfprobe_session *s, int probe,
 	if (probe < 0 || probe >= s->np)
 		return -EINVAL;
 	p = &s->p[probe];
-	if (p->spec.action == BPA_EMIT)
+	if (!bpfprobe_action_aggregates(p->spec.action))
 		return -EINVAL;
 	if (p->agg[0] < 0 || ncpus <= 0)
 		return -EBADF;
@@ -1326,6 +1397,8 @@ void bpfprobe_session__stop(struct bpfprobe_session *s)
 	close_fd(&s->scratch_fd);
 	close_fd(&s->stacks_fd);
 	close_fd(&s->zero_fd);
+	for (int i = 0; i < s->npairs; i++)
+		close_fd(&s->pairs[i].fd);
 	for (int i = 0; i < s->np; i++) {
 		close_fd(&s->p[i].entry_fd);
 		close_fd(&s->p[i].agg_outer);
@@ -1346,6 +1419,7 @@ void bpfprobe_session__free(struct bpfprobe_session *s)
 		probe_free_strings(&s->p[i]);
 	}
 	free(s->p);
+	free(s->pairs);
 	free(s->fail);
 	free(s);
 }

@@ -633,3 +633,87 @@ TEST(bpfprobe_gen_entry_delta)
 	e.entry_fd = -1;
 	CHECK_INT(bpfprobe_gen(&s, &e, &in, &n, err, sizeof(err)), -EINVAL);
 }
+
+/* Pairing: a start stores pair[key] = ktime, an end looks up, deletes
+ * and subtracts before its filter; keys are earlier INT values. */
+TEST(bpfprobe_pair_check_and_gen)
+{
+	struct bpfprobe_spec from, to;
+	struct bpfprobe_gen_env e = agg_env;
+	struct bpf_insn *in;
+	char err[256];
+	int n;
+
+	e.pair_fd = 16;
+	bpfprobe_spec_init(&from, BPK_UFUNC);
+	from.points = &u_point;
+	from.npoints = 1;
+	from.action = BPA_PAIR_START;
+	CHECK_INT(bpfprobe_spec_check(&from, err, sizeof(err)), -EINVAL);
+	CHECK(strstr(err, "pair id"));
+	from.pair.id = 7;
+	CHECK_INT(bpfprobe_spec_check(&from, err, sizeof(err)), 0);
+	CHECK_INT(bpfprobe_gen(&from, &e, &in, &n, err, sizeof(err)), 0);
+	CHECK(well_formed(in, n));
+	CHECK_INT(count_ld_map(in, n, 16), 1);
+	CHECK_INT(count_calls(in, n, BPF_FUNC_map_update_elem), 1);
+	CHECK_INT(count_calls(in, n, BPF_FUNC_ringbuf_output), 0);
+	CHECK_INT(count_ld_map(in, n, 14), 0);	/* no aggregation */
+	free(in);
+	/* keyed by an argument: it must be an integer */
+	add_fetch(&from, BPS_ARG, BPV_STR);
+	from.pair.nkeys = 1;
+	CHECK_INT(bpfprobe_spec_check(&from, err, sizeof(err)), -EINVAL);
+	CHECK(strstr(err, "not an integer"));
+	from.fetch[0].type = BPV_INT;
+	from.fetch[0].size = 8;
+	CHECK_INT(bpfprobe_spec_check(&from, err, sizeof(err)), 0);
+
+	/* the end: a histogram of the time since the start, keyed by comm */
+	agg_spec(&to, BPA_HIST_LOG2);
+	to.fetch[0].src = BPS_PAIR_DELTA;
+	CHECK_INT(bpfprobe_spec_check(&to, err, sizeof(err)), -EINVAL);
+	CHECK(strstr(err, "without a pair id"));
+	to.pair.id = 7;
+	CHECK_INT(bpfprobe_spec_check(&to, err, sizeof(err)), 0);
+	CHECK_INT(bpfprobe_gen(&to, &e, &in, &n, err, sizeof(err)), 0);
+	CHECK(well_formed(in, n));
+	CHECK_INT(count_ld_map(in, n, 16), 2);
+	CHECK_INT(count_calls(in, n, BPF_FUNC_map_delete_elem), 1);
+	free(in);
+	/* its key value must come before the time */
+	to.pair.nkeys = 1;
+	to.pair.keys[0] = 1;
+	to.fetch[1] = (struct bpfprobe_fetch){ .src = BPS_ARG, .type = BPV_INT,
+					       .size = 8 };
+	CHECK_INT(bpfprobe_spec_check(&to, err, sizeof(err)), -EINVAL);
+	CHECK(strstr(err, "must come before"));
+	to.fetch[0] = to.fetch[1];
+	to.fetch[1] = (struct bpfprobe_fetch){ .src = BPS_PAIR_DELTA,
+					       .type = BPV_INT, .size = 8 };
+	to.pair.keys[0] = 0;
+	to.agg = (struct bpfprobe_agg){ .value = 1, .nkeys = 1, .keys = { 0 } };
+	CHECK_INT(bpfprobe_spec_check(&to, err, sizeof(err)), 0);
+	CHECK_INT(bpfprobe_gen(&to, &e, &in, &n, err, sizeof(err)), 0);
+	CHECK(well_formed(in, n));
+	free(in);
+	/* emitted rather than aggregated */
+	to.action = BPA_EMIT;
+	CHECK_INT(bpfprobe_gen(&to, &e, &in, &n, err, sizeof(err)), 0);
+	CHECK(well_formed(in, n));
+	CHECK_INT(count_calls(in, n, BPF_FUNC_ringbuf_output), 1);
+	free(in);
+	/* the filter runs before the lookup: it cannot use the time */
+	to.expr[0] = (struct bpfprobe_expr){ .op = BPO_VALUE, .a = 1 };
+	to.nexpr = 1;
+	to.filter = 0;
+	CHECK_INT(bpfprobe_spec_check(&to, err, sizeof(err)), -EINVAL);
+	CHECK(strstr(err, "filter cannot use"));
+	to.expr[0].a = 0;
+	CHECK_INT(bpfprobe_spec_check(&to, err, sizeof(err)), 0);
+	/* neither a start nor an end; the map is needed */
+	to.fetch[1].src = BPS_ARG;
+	CHECK_INT(bpfprobe_spec_check(&to, err, sizeof(err)), -EINVAL);
+	e.pair_fd = -1;
+	CHECK_INT(bpfprobe_gen(&from, &e, &in, &n, err, sizeof(err)), -EINVAL);
+}

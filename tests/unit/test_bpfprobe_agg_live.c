@@ -8,17 +8,21 @@
  *   100 in [65536, 131072); count keyed by the argument and by comm;
  *   latency of nap() through uprobe + uretprobe; per-CPU values merged;
  *   a one-key map counts the key it had no room for; interval reads;
- *   a tracepoint count keyed by tid.
+ *   a tracepoint count keyed by tid; two probes paired (by thread: the
+ *   time between getppid() and getpid() around naps of this process; by
+ *   a request id: req_begin(id) to req_end(id) in the target).
  * Needs root, BPF uprobes/tracepoints and cc; otherwise SKIP on stderr.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bpfprobe.h"
@@ -37,6 +41,12 @@ static const char agg_target_src[] =
 	"{ __asm__ volatile(\"\" ::: \"memory\"); return n + 1; }\n"
 	"__attribute__((noinline)) void nap(void)\n"
 	"{ struct timespec ts = { 0, 1000000 }; nanosleep(&ts, 0); }\n"
+	"__attribute__((noinline)) void req_begin(long id)\n"
+	"{ __asm__ volatile(\"\" :: \"r\"(id) : \"memory\"); }\n"
+	"__attribute__((noinline)) void req_end(long id)\n"
+	"{ __asm__ volatile(\"\" :: \"r\"(id) : \"memory\"); }\n"
+	"static void nap10(void)\n"
+	"{ struct timespec ts = { 0, 10000000 }; nanosleep(&ts, 0); }\n"
 	"int main(void)\n"
 	"{ long s = 0; int c, ncpu = sysconf(_SC_NPROCESSORS_ONLN);\n"
 	"  while ((c = getchar()) != EOF && c != 'q') {\n"
@@ -55,12 +65,14 @@ static const char agg_target_src[] =
 	"      cpu_set_t set; CPU_ZERO(&set); CPU_SET(k % ncpu, &set);\n"
 	"      sched_setaffinity(0, sizeof(set), &set);\n"
 	"      for (int i = 0; i < 100; i++) s += work(4096); }\n"
+	"    if (c == 'r') { req_begin(1); req_begin(2); nap10(); req_end(2);\n"
+	"                    nap10(); req_end(1); req_end(3); }\n"
 	"    if (c == '\\n') continue;\n"
 	"    printf(\"done %ld\\n\", s); fflush(stdout); }\n"
 	"  return 0; }\n";
 
 static char tgt_bin[300];
-static uint64_t off_work, off_nap;
+static uint64_t off_work, off_nap, off_begin, off_end;
 
 static bool agg_skip(const char *test, enum fact_id need)
 {
@@ -116,9 +128,13 @@ static bool agg_target(const char *test)
 		off_work = t.offset;
 	if (!uelf__resolve(e, "nap", &t, err, sizeof(err)))
 		off_nap = t.offset;
+	if (!uelf__resolve(e, "req_begin", &t, err, sizeof(err)))
+		off_begin = t.offset;
+	if (!uelf__resolve(e, "req_end", &t, err, sizeof(err)))
+		off_end = t.offset;
 	uelf__close(e);
-	CHECK(off_work && off_nap);
-	if (!off_work || !off_nap)
+	CHECK(off_work && off_nap && off_begin && off_end);
+	if (!off_work || !off_nap || !off_begin || !off_end)
 		return false;
 	state = 1;
 	return true;
@@ -483,11 +499,32 @@ out:
 	child_end(&c);
 }
 
+/* A spec on a tracepoint, for this process only: value 0 is the hidden
+ * pid the filter compares. */
+static void tpspec(struct bpfprobe_spec *sp, struct bpfprobe_point *pt,
+		   const char *name, int action)
+{
+	memset(pt, 0, sizeof(*pt));
+	pt->name = name;
+	bpfprobe_spec_init(sp, BPK_TRACEPOINT);
+	sp->points = pt;
+	sp->npoints = 1;
+	sp->action = action;
+	sp->agg.value = -1;
+	afetch(sp, BPS_PID, BPV_INT)->size = 4;
+	sp->fetch[0].flags = BPF_FETCH_HIDDEN;
+	sp->expr[0] = (struct bpfprobe_expr){ .op = BPO_VALUE, .a = 0 };
+	sp->expr[1] = (struct bpfprobe_expr){ .op = BPO_CONST, .imm = getpid() };
+	sp->expr[2] = (struct bpfprobe_expr){ .op = BPO_EQ, .a = 0, .b = 1 };
+	sp->nexpr = 3;
+	sp->filter = 2;
+}
+
 /* a tracepoint: getppid() 777 times, counted by tid, filtered by pid */
 TEST(bpfprobe_agg_live_tracepoint)
 {
 	static struct agg_seen a;
-	struct bpfprobe_point pt = { .name = "syscalls:sys_enter_getppid" };
+	struct bpfprobe_point pt;
 	struct bpfprobe_spec sp;
 	struct bpfprobe_session *s;
 	char err[512];
@@ -495,21 +532,10 @@ TEST(bpfprobe_agg_live_tracepoint)
 	if (agg_skip("bpfprobe_agg_live_tracepoint", FACT_ID_bpf_tracepoint))
 		return;
 	s = bpfprobe_session__new(NULL);
-	bpfprobe_spec_init(&sp, BPK_TRACEPOINT);
-	sp.points = &pt;
-	sp.npoints = 1;
-	sp.action = BPA_COUNT;
-	sp.agg.value = -1;
+	tpspec(&sp, &pt, "syscalls:sys_enter_getppid", BPA_COUNT);
 	afetch(&sp, BPS_TID, BPV_INT)->size = 4;
-	afetch(&sp, BPS_PID, BPV_INT)->size = 4;
-	sp.fetch[1].flags = BPF_FETCH_HIDDEN;
-	sp.expr[0] = (struct bpfprobe_expr){ .op = BPO_VALUE, .a = 1 };
-	sp.expr[1] = (struct bpfprobe_expr){ .op = BPO_CONST, .imm = getpid() };
-	sp.expr[2] = (struct bpfprobe_expr){ .op = BPO_EQ, .a = 0, .b = 1 };
-	sp.nexpr = 3;
-	sp.filter = 2;
 	sp.agg.nkeys = 1;
-	sp.agg.keys[0] = 0;
+	sp.agg.keys[0] = 1;
 	CHECK_INT(bpfprobe_session__add(s, &sp, err, sizeof(err)), 0);
 	if (bpfprobe_session__start(s, err, sizeof(err))) {
 		fprintf(stderr, "  SKIP bpfprobe_agg_live_tracepoint: %s\n", err);
@@ -585,4 +611,148 @@ TEST(bpfprobe_agg_live_cost)
 	fprintf(stderr, "  agg cost: getppid %.0f ns; + probe: ", ns[0]);
 	for (int k = 1; k < 4; k++)
 		fprintf(stderr, "%s %+.0f ns%s", names[k], ns[k] - ns[0], k < 3 ? ", " : "\n");
+}
+
+static void *getpid_thread(void *arg)
+{
+	(void)arg;
+	syscall(SYS_getpid);
+	return NULL;
+}
+
+/*
+ * Two tracepoints paired by thread: getppid() starts, getpid() ends;
+ * between them this process naps 20 x 1 ms and 10 x 10 ms, timing each
+ * interval itself (the probes see a little less). An end without a start
+ * (first, and in another thread) is counted, not aggregated.
+ */
+TEST(bpfprobe_agg_live_pair_thread)
+{
+	static struct agg_seen a;
+	struct bpfprobe_point pt[2];
+	struct bpfprobe_spec sp;
+	struct bpfprobe_session *s;
+	struct bpfprobe_stats st;
+	uint64_t tot = 0, mx = 0, high = 0, got = 0;
+	char err[512];
+	pthread_t th;
+
+	if (agg_skip("bpfprobe_agg_live_pair_thread", FACT_ID_bpf_tracepoint))
+		return;
+	s = bpfprobe_session__new(NULL);
+	tpspec(&sp, &pt[0], "syscalls:sys_enter_getppid", BPA_PAIR_START);
+	sp.pair.id = 1;
+	CHECK_INT(bpfprobe_session__add(s, &sp, err, sizeof(err)), 0);
+	tpspec(&sp, &pt[1], "syscalls:sys_enter_getpid", BPA_HIST_LOG2);
+	afetch(&sp, BPS_PAIR_DELTA, BPV_INT);
+	sp.agg.value = 1;
+	sp.pair.id = 1;
+	CHECK_INT(bpfprobe_session__add(s, &sp, err, sizeof(err)), 1);
+	if (bpfprobe_session__start(s, err, sizeof(err))) {
+		fprintf(stderr, "  SKIP bpfprobe_agg_live_pair_thread: %s\n", err);
+		goto out;
+	}
+	syscall(SYS_getpid);		/* no start yet */
+	for (int i = 0; i < 30; i++) {
+		struct timespec ts = { 0, i < 20 ? 1000000 : 10000000 };
+		uint64_t t0 = now_mono_ns(), d;
+
+		syscall(SYS_getppid);
+		nanosleep(&ts, NULL);
+		syscall(SYS_getpid);
+		d = now_mono_ns() - t0;
+		tot += d;
+		mx = d > mx ? d : mx;
+		high += d >= 1u << 23;
+	}
+	memset(&a, 0, sizeof(a));
+	CHECK_INT(bpfprobe_session__agg_read(s, 1, false, agg_collect, &a), 1);
+	CHECK_INT(a.e[0].count, 30);
+	CHECK(a.e[0].sum <= tot && a.e[0].sum >= 20 * 1000000ull + 10 * 10000000ull);
+	CHECK(a.e[0].min >= 1000000 && (uint64_t)a.e[0].max <= mx);
+	/* 10 ms is in [2^23, 2^24): those 10 there or above, and no more
+	 * than the target saw itself */
+	for (int b = 23; b < 64; b++)
+		got += a.e[0].b[b];
+	CHECK(got >= 10 && got <= high);
+	bpfprobe_session__stats(s, &st);
+	CHECK_INT(st.pair_missed, 1);
+	/* a start here, an end in another thread: missed; ours still pairs */
+	syscall(SYS_getppid);
+	CHECK_INT(pthread_create(&th, NULL, getpid_thread, NULL), 0);
+	pthread_join(th, NULL);
+	syscall(SYS_getpid);
+	memset(&a, 0, sizeof(a));
+	CHECK_INT(bpfprobe_session__agg_read(s, 1, false, agg_collect, &a), 1);
+	CHECK_INT(a.e[0].count, 31);
+	bpfprobe_session__stats(s, &st);
+	CHECK_INT(st.pair_missed, 2);
+	CHECK_INT(st.pair_dropped, 0);
+out:
+	bpfprobe_session__free(s);
+}
+
+struct pair_events {
+	int n;
+	int64_t id[4], ns[4];
+};
+
+static int on_pair_event(void *ctx, const struct bpfprobe_event *ev)
+{
+	struct pair_events *pe = ctx;
+
+	if (pe->n < 4) {
+		pe->id[pe->n] = ev->v[0].s;
+		pe->ns[pe->n] = ev->v[1].s;
+		pe->n++;
+	}
+	return 0;
+}
+
+/*
+ * Paired by a request id (a uprobe argument) and emitted: the target
+ * begins 1 and 2, naps 10 ms, ends 2, naps 10 ms, ends 1, ends 3 (never
+ * begun): events (2, >= 10 ms) then (1, >= 20 ms), one missed.
+ */
+TEST(bpfprobe_agg_live_pair_keyed)
+{
+	struct pair_events pe = { 0 };
+	struct bpfprobe_opts o = { .on_event = on_pair_event, .ctx = &pe };
+	struct bpfprobe_point pt[2];
+	struct bpfprobe_spec sp;
+	struct bpfprobe_session *s;
+	struct bpfprobe_stats st;
+	struct child c = { 0 };
+	char err[512];
+
+	if (agg_skip("bpfprobe_agg_live_pair_keyed", FACT_ID_bpf_uprobe) ||
+	    !agg_target("bpfprobe_agg_live_pair_keyed") || !child_start(&c))
+		return;
+	s = bpfprobe_session__new(&o);
+	uspec(&sp, &pt[0], BPK_UFUNC, BPA_PAIR_START, off_begin, c.pid);
+	afetch(&sp, BPS_ARG, BPV_INT);
+	sp.pair = (struct bpfprobe_pair){ .id = 2, .nkeys = 1, .keys = { 0 } };
+	CHECK_INT(bpfprobe_session__add(s, &sp, err, sizeof(err)), 0);
+	uspec(&sp, &pt[1], BPK_UFUNC, BPA_EMIT, off_end, c.pid);
+	afetch(&sp, BPS_ARG, BPV_INT);
+	afetch(&sp, BPS_PAIR_DELTA, BPV_INT);
+	sp.pair = (struct bpfprobe_pair){ .id = 2, .nkeys = 1, .keys = { 0 } };
+	CHECK_INT(bpfprobe_session__add(s, &sp, err, sizeof(err)), 1);
+	if (bpfprobe_session__start(s, err, sizeof(err))) {
+		fprintf(stderr, "  start: %s\n", err);
+		CHECK(0);
+		goto out;
+	}
+	CHECK(child_do(&c, 'r'));
+	for (int i = 0; i < 20 && pe.n < 2; i++)
+		bpfprobe_session__poll(s, 100);
+	CHECK_INT(pe.n, 2);
+	CHECK_INT(pe.id[0], 2);
+	CHECK_INT(pe.id[1], 1);
+	CHECK(pe.ns[0] >= 10000000 && pe.ns[1] >= 20000000 && pe.ns[1] > pe.ns[0]);
+	bpfprobe_session__stats(s, &st);
+	CHECK_INT(st.pair_missed, 1);
+out:
+	bpfprobe_session__free(s);
+	child_end(&c);
 }
