@@ -178,7 +178,7 @@ static void banner(const struct hist_request *req, struct hist_rung *r)
 	};
 	const char *name = req->probes[0].tp.label;
 
-	fprintf(stderr, "Aggregating %s %s%s%s%s via %s. Ctrl-C to end.\n",
+	fprintf(stderr, "Tracing %s %s%s%s%s, aggregated by %s. Ctrl-C to end.\n",
 		what[req->mode], name, req->mode == HIST_PAIR ? " to " : "",
 		req->mode == HIST_PAIR ? req->probes[1].tp.label : "",
 		req->mode == HIST_COUNT && req->nprobes > 1 ? " and others" : "",

@@ -351,8 +351,14 @@ static int bpf_start(struct hist_rung *r, char *err, size_t errsz)
 	}
 	if ((ret = bpfprobe_session__start(b->bs, err, errsz)))
 		return ret;
-	snprintf(b->what, sizeof(b->what), "BPF maps (%s%s)",
-		 bpfprobe_session__describe(b->bs, 0), b->nspecs > 1 ? ", ..." : "");
+	snprintf(b->what, sizeof(b->what), "BPF maps (%s", bpfprobe_session__describe(b->bs, 0));
+	/* the engine names its transport, which aggregation does not use */
+	char *tail = strstr(b->what, ", ring buffer");
+
+	if (!tail)
+		tail = strstr(b->what, ", perf buffer");
+	snprintf(tail ? tail : b->what + strlen(b->what), 16, "%s)",
+		 b->nspecs > 1 ? ", ..." : "");
 	return 0;
 }
 

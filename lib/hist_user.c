@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "hist.h"
 #include "sonde.h"
@@ -27,6 +28,7 @@ struct user_hist {
 	struct session s;
 	struct trace_opts o;
 	struct tprobe *probes;	/* copies of the request's, in order */
+	struct expr *nodes;	/* their own filter nodes */
 	struct hist_table *acc;
 	struct pairmap starts;
 	uint64_t missed, dropped;
@@ -238,6 +240,48 @@ static bool wants_key(const struct hist_request *req, enum hist_key_kind kind)
 	return false;
 }
 
+#define OWN_NODES 8	/* filter nodes added to each probe copy */
+
+static struct expr *node(struct expr **pool, enum expr_kind kind, enum expr_op op,
+			 struct expr *l, struct expr *r)
+{
+	struct expr *e = (*pool)++;
+
+	*e = (struct expr){ .kind = kind, .op = op, .left = l, .right = r };
+	return e;
+}
+
+static struct expr *and(struct expr **pool, struct expr *a, struct expr *b)
+{
+	return b ? node(pool, EXPR_BINARY, EOP_LAND, a, b) : a;
+}
+
+/*
+ * Each copy's filter gets "tid != sonde's own" (reading tracefs buffers
+ * makes read(2) calls, which a probe on them would count, and read, and
+ * count) and --comm, so that the kernel drops what it can before the
+ * buffers. The nodes come from pool (OWN_NODES); the rest is shared.
+ */
+static void kernel_side_filters(const struct hist_request *req, struct tprobe *p,
+				struct expr *pool)
+{
+	struct expr *tid = node(&pool, EXPR_BUILTIN, EOP_NONE, NULL, NULL);
+	struct expr *me = node(&pool, EXPR_INT, EOP_NONE, NULL, NULL);
+	struct expr *f = node(&pool, EXPR_BINARY, EOP_NE, tid, me);
+
+	tid->builtin = EB_TID;
+	me->value = gettid();
+	if (req->comm) {
+		struct expr *c = node(&pool, EXPR_BUILTIN, EOP_NONE, NULL, NULL);
+		struct expr *name = node(&pool, EXPR_STR, EOP_NONE, NULL, NULL);
+
+		c->builtin = EB_COMM;
+		name->name = (char *)req->comm;
+		f = and(&pool, f, node(&pool, EXPR_BINARY, EOP_EQ, c, name));
+	}
+	p->spec.filter = and(&pool, f, p->spec.filter);
+}
+
 static int user_start(struct hist_rung *r, char *err, size_t errsz)
 {
 	const struct hist_request *req = r->req;
@@ -248,8 +292,12 @@ static int user_start(struct hist_rung *r, char *err, size_t errsz)
 	    !(u->acc = hist_table_new(req)))
 		return -ENOMEM;
 	/* shallow copies: the trace backends want an array of probes */
-	for (int i = 0; i < req->nprobes; i++)
+	if (!(u->nodes = calloc(req->nprobes * OWN_NODES, sizeof(*u->nodes))))
+		return -ENOMEM;
+	for (int i = 0; i < req->nprobes; i++) {
 		u->probes[i] = req->probes[i].tp;
+		kernel_side_filters(req, &u->probes[i], u->nodes + i * OWN_NODES);
+	}
 	u->o = (struct trace_opts){
 		.pid = req->pid, .comm = req->comm, .launch = req->launch,
 		.kstack = wants_key(req, HKEY_KSTACK),
@@ -314,6 +362,7 @@ static void user_free(struct hist_rung *r)
 	hist_table_free(u->acc);
 	free(u->starts.keys);
 	free(u->starts.ts);
+	free(u->nodes);
 	free(u->probes);
 	free(u);
 	r->priv = NULL;

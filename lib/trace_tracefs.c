@@ -13,6 +13,7 @@
 #include "evstream.h"
 #include "exec_source.h"
 #include "kernel_facts.h"
+#include "ksyms.h"
 #include "sonde.h"
 #include "tfs.h"
 #include "trace_backend.h"
@@ -35,6 +36,21 @@ struct tracefs_state {
 };
 
 #define STATE(s) ((struct tracefs_state *)(s)->priv)
+
+static bool has_comm_field(const struct tprobe *p)
+{
+	const char *root = features_tracefs_path();
+	char path[512], *text;
+	bool has;
+
+	snprintf(path, sizeof(path), "%s/events/%s/%s/format", root ? root : "",
+		 p->tp_sys, p->tp_name);
+	if (!(text = ksyms_read_file(path)))
+		return true;
+	has = strstr(text, " comm[") || strstr(text, " comm;");
+	free(text);
+	return has;
+}
 
 /*
  * The probe's filter as a tracefs filter over the event's fields, so the
@@ -60,7 +76,12 @@ static bool kernel_filter(const struct tprobe *p, const struct expr *e,
 			return false;
 		return snprintf(buf, size, "\"%s\"", e->name) < (int)size;
 	case EXPR_BUILTIN:
-		if (e->builtin != EB_COMM || plain)
+		/* every event records the thread as common_pid */
+		if (e->builtin == EB_TID)
+			return snprintf(buf, size, "common_pid") < (int)size;
+		/* "comm" is the task's unless the event has a field of
+		 * that name (sched_wakeup) */
+		if (e->builtin != EB_COMM || (plain && has_comm_field(p)))
 			return false;
 		return snprintf(buf, size, "comm") < (int)size;
 	case EXPR_UNARY:
