@@ -125,8 +125,9 @@ struct hist_request {
 	double interval;			/* -i SECONDS, 0: none */
 	double duration;			/* -d SECONDS, 0: until Ctrl-C */
 	int top;				/* --top N, 0: all keys */
-	/* filters besides each probe's own (tp.spec.filter); a rung
-	 * applies them where it can, the core checks nothing after it */
+	/* filters besides each probe's own (tp.spec.filter), where
+	 * hist_probe_filtered() says; a rung applies them where it can, the
+	 * core checks nothing after it */
 	int pid;				/* -p: thread group, 0: all */
 	const char *comm;			/* --comm, NULL: all */
 	struct launch *launch;			/* -- CMD: its pid, as -p */
@@ -152,6 +153,13 @@ const char *hist_unit_name(enum hist_unit u);
 /* The function or event of probe hp hit at point (kernel function globs:
  * index into tp.funcs; else 0): the HKEY_FUNC key. */
 const char *hist_probe_func(const struct hist_probe *hp, int point);
+/*
+ * Do -p and --comm apply at this probe? Everywhere but at --to with
+ * --key: the end of a request keyed by, say, its pointer may come from
+ * any task (an interrupt), its start tells whose it is.
+ */
+bool hist_probe_filtered(const struct hist_request *req,
+			 const struct hist_probe *hp);
 /* The pid every event must have (-p, or -- CMD's child), 0: any. */
 int hist_request_pid(const struct hist_request *req);
 

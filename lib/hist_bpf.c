@@ -31,6 +31,7 @@ struct hspec {
 	int agg[HIST_MAX_KEYS];		/* KS_AGG: index in agg.keys */
 	int pid_agg;			/* agg.keys index of the pid (user
 					 * stacks), -1: none */
+	bool collect;			/* aggregates (not a --from) */
 };
 
 struct bpf_hist {
@@ -106,10 +107,11 @@ static int expr_value(const struct hist_probe *hp, const struct expr *e,
 	return -1;
 }
 
-/* Function latency in the unit: ENTRY_DELTA / divisor. */
-static int latency_value(const struct hist_request *req, struct bpfprobe_spec *spec)
+/* A latency in the unit: src (ENTRY_DELTA, PAIR_DELTA) / divisor. */
+static int delta_value(const struct hist_request *req, struct bpfprobe_spec *spec,
+		       enum bpfprobe_src src)
 {
-	int d = int_fetch(spec, BPS_ENTRY_DELTA), a, b, q;
+	int d = int_fetch(spec, src), a, b, q;
 	int64_t div = 1;
 
 	if (d < 0 || req->unit == HIST_NSEC)
@@ -124,6 +126,25 @@ static int latency_value(const struct hist_request *req, struct bpfprobe_spec *s
 		return -1;
 	return add_fetch(spec, (struct bpfprobe_fetch){ .src = BPS_EXPR, .imm = q,
 							.type = BPV_INT, .size = 8 });
+}
+
+/* --from/--to: both sides share pairing map 1, keyed by the thread or by
+ * the --key value (fetched before the delta). */
+static int pair_spec(const struct hist_probe *hp, struct bpfprobe_spec *spec, int comm,
+		     char *err, size_t errsz)
+{
+	int k;
+
+	spec->pair = (struct bpfprobe_pair){ .id = 1 };
+	if (!hp->pair)
+		return 0;
+	k = expr_value(hp, hp->pair, spec, comm, false);
+	if (k < 0 || spec->fetch[k].type != BPV_INT)
+		return refuse(err, errsz, "BPF maps: --key %s must be a number computed in the kernel",
+			      hp->tp.text);
+	spec->pair.nkeys = 1;
+	spec->pair.keys[0] = k;
+	return 0;
 }
 
 /* spec->filter &&= node */
@@ -244,7 +265,10 @@ static int the_value(const struct hist_request *req, const struct hist_probe *hp
 
 	switch (hp->role) {
 	case HROLE_RETURN:
-		v = latency_value(req, spec);
+		v = delta_value(req, spec, BPS_ENTRY_DELTA);
+		break;
+	case HROLE_TO:
+		v = delta_value(req, spec, BPS_PAIR_DELTA);
 		break;
 	case HROLE_VALUE:
 		v = expr_value(hp, hp->value, spec, comm, false);
@@ -274,14 +298,22 @@ static int build_spec(struct hist_rung *r, const struct hist_probe *hp,
 	if (hp->tp.spec.filter && spec->filter < 0)
 		return refuse(err, errsz, "BPF maps: the filter of '%s' cannot run in the kernel",
 			      hp->tp.text);
+	if ((hp->role == HROLE_FROM || hp->role == HROLE_TO) &&
+	    (ret = pair_spec(hp, spec, comm, err, errsz)))
+		return ret;
+	if (hist_probe_filtered(req, hp) && request_filters(req, spec, comm))
+		return refuse(err, errsz, "BPF maps: too many values or expression nodes for '%s'",
+			      hp->tp.text);
+	if (hp->role == HROLE_FROM) {
+		spec->action = BPA_PAIR_START;
+		return bpfprobe_spec_check(spec, err, errsz) ? -EINVAL : 0;
+	}
+	hs->collect = true;
 	if (hp->role != HROLE_COUNT &&
 	    (value = the_value(req, hp, spec, comm, err, errsz)) < 0)
 		return value;
 	if ((ret = keys(req, hp, spec, hs, comm, err, errsz)))
 		return ret;
-	if (request_filters(req, spec, comm))
-		return refuse(err, errsz, "BPF maps: too many values or expression nodes for '%s'",
-			      hp->tp.text);
 	set_action(req, spec, value);
 	return bpfprobe_spec_check(spec, err, errsz) ? -EINVAL : 0;
 }
@@ -323,8 +355,6 @@ static int bpf_start(struct hist_rung *r, char *err, size_t errsz)
 	r->priv = b;
 	if (!b)
 		return -ENOMEM;
-	if (req->mode == HIST_PAIR)
-		return refuse(err, errsz, "BPF maps: pairing --from and --to events needs the engine's pair support (not yet)");
 	if ((ret = check_attach(req, err, errsz)))
 		return ret;
 	for (int i = 0; i < req->nprobes; i++)
@@ -427,8 +457,11 @@ static int bpf_collect(struct hist_rung *r, struct hist_table *t, bool reset)
 
 	for (int i = 0; i < b->nspecs; i++) {
 		struct collect_ctx c = { r, b, &b->specs[i], t };
-		int ret = bpfprobe_session__agg_read(b->bs, b->specs[i].probe, reset, on_agg, &c);
+		int ret;
 
+		if (!b->specs[i].collect)
+			continue;
+		ret = bpfprobe_session__agg_read(b->bs, b->specs[i].probe, reset, on_agg, &c);
 		if (ret < 0)
 			return ret;
 	}
@@ -442,8 +475,8 @@ static void bpf_stats(struct hist_rung *r, struct hist_stats *st)
 
 	bpfprobe_session__stats(b->bs, &bst);
 	st->lost = bst.lost;
-	st->missed = bst.entry_missed;
-	st->dropped = bst.agg_dropped + bst.entry_dropped;
+	st->missed = bst.entry_missed + bst.pair_missed;
+	st->dropped = bst.agg_dropped + bst.entry_dropped + bst.pair_dropped;
 }
 
 static const char *bpf_describe(struct hist_rung *r)

@@ -42,6 +42,11 @@ const char *hist_probe_func(const struct hist_probe *hp, int point)
 	return p->label;
 }
 
+bool hist_probe_filtered(const struct hist_request *req, const struct hist_probe *hp)
+{
+	return hp->role != HROLE_TO || !req->pair_text;
+}
+
 int hist_request_pid(const struct hist_request *req)
 {
 	return req->launch ? req->launch->pid : req->pid;

@@ -262,7 +262,8 @@ static struct expr *and(struct expr **pool, struct expr *a, struct expr *b)
  * count) and --comm, so that the kernel drops what it can before the
  * buffers. The nodes come from pool (OWN_NODES); the rest is shared.
  */
-static void kernel_side_filters(const struct hist_request *req, struct tprobe *p,
+static void kernel_side_filters(const struct hist_request *req,
+				const struct hist_probe *hp, struct tprobe *p,
 				struct expr *pool)
 {
 	struct expr *tid = node(&pool, EXPR_BUILTIN, EOP_NONE, NULL, NULL);
@@ -271,7 +272,7 @@ static void kernel_side_filters(const struct hist_request *req, struct tprobe *p
 
 	tid->builtin = EB_TID;
 	me->value = gettid();
-	if (req->comm) {
+	if (req->comm && hist_probe_filtered(req, hp)) {
 		struct expr *c = node(&pool, EXPR_BUILTIN, EOP_NONE, NULL, NULL);
 		struct expr *name = node(&pool, EXPR_STR, EOP_NONE, NULL, NULL);
 
@@ -296,10 +297,11 @@ static int user_start(struct hist_rung *r, char *err, size_t errsz)
 		return -ENOMEM;
 	for (int i = 0; i < req->nprobes; i++) {
 		u->probes[i] = req->probes[i].tp;
-		kernel_side_filters(req, &u->probes[i], u->nodes + i * OWN_NODES);
+		kernel_side_filters(req, &req->probes[i], &u->probes[i],
+				    u->nodes + i * OWN_NODES);
 	}
 	u->o = (struct trace_opts){
-		.pid = req->pid, .comm = req->comm, .launch = req->launch,
+		.pid = req->pid, .launch = req->launch,
 		.kstack = wants_key(req, HKEY_KSTACK),
 		.ustack = wants_key(req, HKEY_USTACK),
 		.on_event = on_event, .ctx = r, .resolved = true,
