@@ -14,10 +14,10 @@
 #include "sonde.h"
 
 static const char *const hist_usage[] = {
-	"sonde hist [OPTIONS] FUNC                        latency of a function, entry to return",
-	"sonde hist [OPTIONS] --from PROBE --to PROBE [--key EXPR]   latency between two events",
-	"sonde hist [OPTIONS] --value EXPR PROBE          distribution of a value",
-	"sonde hist [OPTIONS] --count PROBE...            events per key (wildcards allowed)",
+	"sonde hist [<options>] FUNC [-- CMD [ARGS]]      latency of a function, entry to return",
+	"sonde hist [<options>] --from PROBE --to PROBE [--key EXPR]   latency between two events",
+	"sonde hist [<options>] -V EXPR PROBE             distribution of a value",
+	"sonde hist [<options>] --count PROBE...          events per key (globs allowed)",
 	NULL,
 };
 

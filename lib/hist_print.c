@@ -195,16 +195,17 @@ static void section_header(FILE *fp, const struct hist_request *req,
 		return;
 	fputc('\n', fp);
 	for (int i = 0; i < req->nkeys; i++) {
-		if (is_stack(req, i)) {
-			print_stack(fp, req, i, &e->key[i]);
+		if (is_stack(req, i))
 			continue;
-		}
 		kval_text(&e->key[i], buf, sizeof(buf));
 		fprintf(fp, "%s%s = %s", any ? ", " : "", req->keys[i].text, buf);
 		any = true;
 	}
 	if (any)
 		fputc('\n', fp);
+	for (int i = 0; i < req->nkeys; i++)
+		if (is_stack(req, i))
+			print_stack(fp, req, i, &e->key[i]);
 }
 
 static void print_hists(FILE *fp, const struct hist_table *t)
