@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "exec_source.h"
+#include "kernel_facts.h"
+#include "ksyms.h"
 #include "util.h"
 
 #define PPID_SLOTS 65536	/* power of two; overwritten on collision */
@@ -35,6 +37,30 @@ void ppid_note_comm(pid_t pid, const char *comm)
 		snprintf(slots[i].comm, sizeof(slots[i].comm), "%s", comm);
 }
 
+/* The kernel's pid -> comm cache of traced tasks (tracefs
+ * saved_cmdlines), for a task gone by the time its events are read. */
+static bool saved_cmdline(pid_t pid, char *buf, size_t size)
+{
+	const char *root = features_tracefs_path();
+	char path[512], *text, *line, *save = NULL, *sp;
+	bool found = false;
+
+	if (!root)
+		return false;
+	snprintf(path, sizeof(path), "%s/saved_cmdlines", root);
+	if (!(text = ksyms_read_file(path)))
+		return false;
+	for (line = strtok_r(text, "\n", &save); line && !found;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (atoi(line) != pid || !(sp = strchr(line, ' ')) || !strcmp(sp + 1, "<...>"))
+			continue;
+		snprintf(buf, size, "%s", sp + 1);
+		found = true;
+	}
+	free(text);
+	return found;
+}
+
 bool ppid_comm(pid_t pid, char *buf, size_t size)
 {
 	unsigned int i = (unsigned int)pid & (PPID_SLOTS - 1);
@@ -45,7 +71,7 @@ bool ppid_comm(pid_t pid, char *buf, size_t size)
 		return true;
 	}
 	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
-	return read_text_file(path, buf, size) > 0;
+	return read_text_file(path, buf, size) > 0 || saved_cmdline(pid, buf, size);
 }
 
 static pid_t ppid_from_proc(pid_t pid)

@@ -43,11 +43,18 @@ stop() {
 	SPID=$(cat "$TMPDIR/$1.pid")
 	stop_sonde || fail "$1: exit status $?: $(cat "$TMPDIR/$1.err")"
 }
-atleast() {	# WHAT GOT WANT
-	[ -n "$2" ] && [ "$2" -ge "$3" ] || fail "$1: got '${2}', want at least $3"
+# atleast/exactly WHAT GOT WANT [FILE...]: FILEs are shown on failure
+atleast() {
+	[ -n "$2" ] && [ "$2" -ge "$3" ] && return
+	_m="$1: got '${2}', want at least $3"
+	shift 3
+	fail "$_m $(cat "$@" </dev/null)"
 }
 exactly() {
-	[ "$2" = "$3" ] || fail "$1: got '${2}', want $3"
+	[ "$2" = "$3" ] && return
+	_m="$1: got '${2}', want $3"
+	shift 3
+	fail "$_m $(cat "$@" </dev/null)"
 }
 rung_of() { sed -n 's/.*aggregated by \(.*\)\. Ctrl-C.*/\1/p' "$TMPDIR/$1.err"; }
 
@@ -55,7 +62,7 @@ for way in $ways; do
 	w=${way%%:*}
 	set -- $(echo "${way#*:}" | tr , ' ')
 	start "$w-s" hist "$@" -m $sleeps --comm "${name}s"
-	start "$w-r" hist "$@" -V 'args->count' t:syscalls:sys_enter_read --comm "${name}r"
+	start "$w-r" hist -v "$@" -V 'args->count' t:syscalls:sys_enter_read --comm "${name}r"
 	# the counts: of what the command sonde starts does
 	"$SONDE" hist "$@" --count --by comm 't:syscalls:sys_enter_rea*' -- \
 		"$HELPERS/histprog" work "$name" >"$TMPDIR/$w-c.out" 2>"$TMPDIR/$w-c.err" ||
@@ -75,11 +82,13 @@ for way in $ways; do
 	read -r _ _ ok1 _ ok10 <<EOF
 $(grep '^naps' "$TMPDIR/$w-c.out")
 EOF
-	atleast "$w: 1 ms sleeps" "$(bucket "$TMPDIR/$w-s.out" 0)" $((ok1 < 475 ? ok1 : 475))
-	atleast "$w: 10 ms sleeps" "$(bucket "$TMPDIR/$w-s.out" 8)" $((ok10 < 95 ? ok10 : 95))
-	exactly "$w: 4096-byte reads" "$(bucket "$TMPDIR/$w-r.out" 4096)" 1000
-	exactly "$w: 65536-byte reads" "$(bucket "$TMPDIR/$w-r.out" 65536)" 100
-	exactly "$w: reads counted" "$(awk -v c="${name}r" '$1 == "syscalls:sys_enter_read" && $2 == c { print $3 }' "$TMPDIR/$w-c.out")" 1100
+	s=$TMPDIR/$w-s r=$TMPDIR/$w-r c=$TMPDIR/$w-c
+	atleast "$w: 1 ms sleeps" "$(bucket "$s.out" 0)" $((ok1 < 475 ? ok1 : 475)) "$s.out" "$s.err"
+	atleast "$w: 10 ms sleeps" "$(bucket "$s.out" 8)" $((ok10 < 95 ? ok10 : 95)) "$s.out" "$s.err"
+	exactly "$w: 4096-byte reads" "$(bucket "$r.out" 4096)" 1000 "$r.out" "$r.err"
+	exactly "$w: 65536-byte reads" "$(bucket "$r.out" 65536)" 100 "$r.out" "$r.err"
+	exactly "$w: reads counted" "$(awk -v c="${name}r" '$1 == "syscalls:sys_enter_read" && $2 == c { print $3 }' "$c.out")" \
+		1100 "$c.out" "$c.err"
 	tracefs_clean || fail "$w: not clean"
 done
 
@@ -92,9 +101,10 @@ for way in ${ways%% *} user-tracefs:--via,tracefs,--user-agg; do
 	"$HELPERS/histprog" paced "$name" || fail "$w: histprog paced failed"
 	SPID=$(cat "$TMPDIR/$w-i.pid")
 	wait "$SPID" || fail "$w: -i 1 -d 3 exit status $?: $(cat "$TMPDIR/$w-i.err")"
-	exactly "$w: intervals" "$(grep -c '"type":"interval_end"' "$TMPDIR/$w-i.out")" 3
-	exactly "$w: reads in the intervals" "$(sed -n 's/.*"type":"count".*"count":\([0-9]*\)}.*/\1/p' "$TMPDIR/$w-i.out" |
-		awk '{ s += $1 } END { print s + 0 }')" 300
+	i=$TMPDIR/$w-i
+	exactly "$w: intervals" "$(grep -c '"type":"interval_end"' "$i.out")" 3 "$i.out" "$i.err"
+	exactly "$w: reads in the intervals" "$(sed -n 's/.*"type":"count".*"count":\([0-9]*\)}.*/\1/p' "$i.out" |
+		awk '{ s += $1 } END { print s + 0 }')" 300 "$i.out" "$i.err"
 done
 
 # Latency of a user function, 1000 calls, the command started by sonde.
@@ -104,7 +114,7 @@ for way in $ways; do
 	"$SONDE" hist "$@" -n "u:$HELPERS/utarget_static:sonde_t_add" -- \
 		"$HELPERS/utarget_static" x 1000 >"$TMPDIR/$w-u.out" 2>"$TMPDIR/$w-u.err" ||
 		fail "$w: uprobe latency: exit $?: $(cat "$TMPDIR/$w-u.err")"
-	exactly "$w: calls of sonde_t_add" "$(total "$TMPDIR/$w-u.out")" 1000
+	exactly "$w: calls of sonde_t_add" "$(total "$TMPDIR/$w-u.out")" 1000 "$TMPDIR/$w-u.out" "$TMPDIR/$w-u.err"
 	grep -q "nsecs" "$TMPDIR/$w-u.out" || fail "$w: no nsecs histogram: $(cat "$TMPDIR/$w-u.out")"
 done
 
@@ -124,7 +134,7 @@ else
 		start "$w-k" hist "$@" -u vfs_read --comm "${name}r"
 		"$HELPERS/histprog" work "$name" || fail "$w: histprog failed"
 		stop "$w-k"
-		atleast "$w: vfs_read calls" "$(total "$TMPDIR/$w-k.out")" 1100
+		atleast "$w: vfs_read calls" "$(total "$TMPDIR/$w-k.out")" 1100 "$TMPDIR/$w-k.out" "$TMPDIR/$w-k.err"
 		tracefs_clean || fail "$w: not clean"
 	done
 fi
