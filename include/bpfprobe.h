@@ -16,8 +16,7 @@
  *
  * Implemented in lib/bpfprobe_gen.c (IR -> instructions, layout, decode,
  * user-space filter) and lib/bpfprobe_load.c (sessions). Not implemented
- * yet, refused with a message: BPS_ARG in kretprobes and uretprobes (fexit
- * has the arguments), and attaching through tracefs kprobe_events/
+ * yet, refused with a message: attaching through tracefs kprobe_events/
  * uprobe_events on kernels without the kprobe/uprobe PMU (before 4.17).
  *
  * In-kernel aggregation (actions BPA_COUNT, BPA_HIST_LOG2, BPA_HIST_LINEAR,
@@ -175,7 +174,9 @@ enum bpfprobe_src {
 			 * ABI (di si dx cx r8 r9) for kprobe/uprobe, the u64
 			 * args for fentry/fexit/raw_tp/tp_btf. In return
 			 * probes: the value at entry (fexit has it, kretprobe
-			 * and uretprobe get it saved by an entry program) */
+			 * and uretprobe get the 6 registers saved by an entry
+			 * program; a return without one: no event,
+			 * stats.entry_missed) */
 	BPS_RETVAL,	/* return value (return probes) */
 	BPS_REG,	/* pt_regs register idx (enum bpfprobe_reg) */
 	BPS_STACK,	/* u64 at stack pointer + imm (user memory in uprobes) */
@@ -422,6 +423,17 @@ struct bpfprobe_opts {
 	uint32_t ringbuf_bytes;	/* 0: 4 MiB */
 	uint32_t perfbuf_pages;	/* per CPU, 0: 64 */
 	uint32_t stack_entries;	/* stack map size, 0: 16384 */
+	/*
+	 * Only events of this process and of the processes it forks after
+	 * the start, and theirs (`trace -- CMD`); 0: every process. The
+	 * session seeds a map of followed tgids with it (typically a child
+	 * held before its exec), adds the children a followed process forks
+	 * (sched_process_fork) and drops tasks when they are freed
+	 * (sched_process_free: after the reaping, so a reused pid is not
+	 * followed). Every program looks its tgid up before fetching
+	 * anything. User probe points should then have pid 0.
+	 */
+	int follow_pid;
 };
 
 /* One attach point that failed: "attach kprobe to 'foo': ENOENT". */
@@ -440,6 +452,8 @@ struct bpfprobe_stats {
 				 * aggregation map full */
 	uint64_t pair_dropped;	/* starts the pairing map had no room for */
 	uint64_t pair_missed;	/* ends without a recorded start */
+	uint64_t follow_dropped; /* children of followed processes the map
+				  * had no room for (not followed) */
 };
 
 struct bpfprobe_session;
@@ -565,6 +579,7 @@ enum bpfprobe_counter {
 	BPC_AGG_DROPPED,
 	BPC_PAIR_DROPPED,
 	BPC_PAIR_MISSED,
+	BPC_FOLLOW_DROPPED,
 	BPC__COUNT,
 };
 
@@ -582,6 +597,8 @@ struct bpfprobe_gen_env {
 				 * hash */
 	int zero_fd;		/* ARRAY[1] of zeros: a new key's value */
 	int pair_fd;		/* HASH: pairing key -> start time */
+	bool follow;		/* only tgids in follow_fd (opts.follow_pid) */
+	int follow_fd;		/* HASH: u32 tgid -> u32 1 */
 };
 
 /* Does the action aggregate (COUNT, HIST_*)? */
@@ -597,8 +614,24 @@ int bpfprobe_gen(const struct bpfprobe_spec *spec,
 		 const struct bpfprobe_gen_env *env, struct bpf_insn **insns,
 		 int *cnt, char *err, size_t errsz);
 
+/*
+ * The programs that keep the followed-process map (classic tracepoints):
+ * on sched_process_fork, follow[child_pid] = 1 when the current tgid is
+ * followed (a full map: counters[BPC_FOLLOW_DROPPED]++); on
+ * sched_process_free, delete follow[pid]. field_off: that field's offset
+ * in the record (format file). env: follow_fd, counters_fd.
+ */
+enum bpfprobe_follow_prog { BPF_FOLLOW_FORK, BPF_FOLLOW_FREE };
+int bpfprobe_gen_follow(enum bpfprobe_follow_prog which, int field_off,
+			const struct bpfprobe_gen_env *env,
+			struct bpf_insn **insns, int *cnt);
+
 /* Does a return spec need an entry program (saved args, timestamps)? */
 bool bpfprobe_needs_entry(const struct bpfprobe_spec *spec,
 			  enum bpfprobe_prog prog);
+/* Bytes of its entry record: the time, then the 6 argument registers
+ * when the return reads arguments without fexit. */
+uint32_t bpfprobe_entry_size(const struct bpfprobe_spec *spec,
+			     enum bpfprobe_prog prog);
 
 #endif

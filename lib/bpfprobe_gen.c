@@ -56,10 +56,12 @@
  *   a 6-step binary search, or the linear bucket clamped to its ends.
  *   Per-CPU values: plain adds, no atomics, no cache-line bouncing.
  *
- * Return probes with BPS_ENTRY_DELTA: an entry program (env.entry_role)
- * does entry[pid_tgid] = ktime; the return program's prologue looks its
- * thread up, keeps the time in the scratch (lay.entry_ts) and deletes the
- * record (none: counters[BPC_ENTRY_MISSED]++, no event).
+ * Return probes with BPS_ENTRY_DELTA, and kretprobes/uretprobes reading
+ * arguments: an entry program (env.entry_role) does entry[pid_tgid] =
+ * { ktime, the 6 argument registers when needed }; the return program's
+ * prologue looks its thread up, copies the record to the scratch
+ * (lay.entry_ts) and deletes it (none: counters[BPC_ENTRY_MISSED]++, no
+ * event); BPS_ARG then reads the saved registers.
  *
  * Pairing two specs (spec.pair): the start (BPA_PAIR_START) fetches its
  * values like an aggregation, then pair[key] = ktime; the end fetches
@@ -104,6 +106,8 @@ enum { R0, R1, R2, R3, R4, R5, R6, R7, R8, R9, R10 };
 #define OFF_PROBE	20
 #define OFF_CPU		22
 #define OFF_FAILED	24
+
+#define ENTRY_ARGS	6	/* argument registers saved for a return */
 
 _Static_assert(sizeof(struct bpfprobe_rec) == 32, "record header is 32 bytes");
 
@@ -175,10 +179,10 @@ bool bpfprobe_action_aggregates(enum bpfprobe_action a)
 	return a == BPA_COUNT || a == BPA_HIST_LOG2 || a == BPA_HIST_LINEAR;
 }
 
-static bool uses_pair_delta(const struct bpfprobe_spec *spec)
+static bool uses_src(const struct bpfprobe_spec *spec, int src)
 {
 	for (int i = 0; i < spec->nfetch; i++)
-		if (spec->fetch[i].src == BPS_PAIR_DELTA)
+		if (spec->fetch[i].src == src)
 			return true;
 	return false;
 }
@@ -195,7 +199,7 @@ static int pair_check(const struct bpfprobe_spec *spec, char *err, size_t errsz)
 		return fail(err, errsz, "a pairing start needs a pair id");
 	if (!pr->id)
 		return 0;
-	if (spec->action != BPA_PAIR_START && !uses_pair_delta(spec))
+	if (spec->action != BPA_PAIR_START && !uses_src(spec, BPS_PAIR_DELTA))
 		return fail(err, errsz, "pair %u: neither a start nor the time since one",
 			    pr->id);
 	if (spec->filter >= 0 && spec->filter < spec->nexpr) {
@@ -541,7 +545,8 @@ static int layout_tail(const struct bpfprobe_spec *spec,
 	lay->ctx_slot = off;
 	off += 16;
 	lay->entry_ts = off;
-	off += 8;
+	off += is_ret_kind(spec->kind) && uses_src(spec, BPS_ARG) ?
+	       8 + 8 * ENTRY_ARGS : 8;
 	lay->pair_key = off;
 	off += 8 * (spec->pair.nkeys > 0 ? spec->pair.nkeys : 0);
 	lay->size = off;
@@ -997,7 +1002,15 @@ static bool emit_source(struct gen *g, int i, int l_fail)
 
 	switch (f->src) {
 	case BPS_ARG:
-		if (cm == CTX_REGS) {
+		if (cm == CTX_REGS && is_ret_kind(g->spec->kind)) {
+			/* saved by the entry program, copied by the prologue */
+			if (f->idx >= ENTRY_ARGS) {
+				gen_error(g, "argument %d at a return: only the first %d are saved at entry",
+					  f->idx + 1, ENTRY_ARGS);
+				return false;
+			}
+			emit(g, LDX(BPF_DW, R7, R9, g->lay.entry_ts + 8 + 8 * f->idx));
+		} else if (cm == CTX_REGS) {
 			if (f->idx < 6)
 				emit(g, LDX(BPF_DW, R7, R6, arg_regs[f->idx]));
 			else
@@ -1008,19 +1021,11 @@ static bool emit_source(struct gen *g, int i, int l_fail)
 					  g->env->nargs);
 				return false;
 			}
-			if (is_ret_kind(g->spec->kind) && prog != BPP_FENTRY) {
-				gen_error(g, "arguments in a return probe need fexit");
-				return false;
-			}
 			emit(g, LDX(BPF_DW, R7, R6, 8 * f->idx));
 			if (ctx_typed(prog))
 				emit_launder(g, R7);
 		} else {
 			gen_error(g, "a classic tracepoint has fields, not arguments");
-			return false;
-		}
-		if (cm == CTX_REGS && is_ret_kind(g->spec->kind)) {
-			gen_error(g, "arguments in kretprobes and uretprobes are not implemented yet (use fexit)");
 			return false;
 		}
 		break;
@@ -1402,15 +1407,25 @@ static void emit_node(struct gen *g, int k)
 
 /* ---- whole programs ---- */
 
+/* A kretprobe or uretprobe reading arguments: saved at entry (fexit
+ * has them). */
+static bool saves_args(const struct bpfprobe_spec *spec, int prog)
+{
+	return is_ret_kind(spec->kind) && prog != BPP_FENTRY &&
+	       uses_src(spec, BPS_ARG);
+}
+
 bool bpfprobe_needs_entry(const struct bpfprobe_spec *spec,
 			  enum bpfprobe_prog prog)
 {
-	if (!is_ret_kind(spec->kind))
-		return false;
-	for (int i = 0; i < spec->nfetch; i++)
-		if (spec->fetch[i].src == BPS_ENTRY_DELTA)
-			return true;
-	return false;
+	return is_ret_kind(spec->kind) &&
+	       (uses_src(spec, BPS_ENTRY_DELTA) || saves_args(spec, prog));
+}
+
+uint32_t bpfprobe_entry_size(const struct bpfprobe_spec *spec,
+			     enum bpfprobe_prog prog)
+{
+	return 8 + (saves_args(spec, prog) ? 8 * ENTRY_ARGS : 0);
 }
 
 static bool needs_ctx_number(const struct bpfprobe_spec *spec)
@@ -1440,24 +1455,44 @@ static void emit_counter_inc(struct gen *g, int c)
 	JA(g, g->l_exit);
 }
 
+/* Only followed processes: the tgid at reg + off in the follow map. */
+static void emit_follow_check(struct gen *g, int reg, int off)
+{
+	if (!g->env->follow)
+		return;
+	emit_map(g, R1, g->env->follow_fd);
+	emit(g, MOV64_REG(R2, reg));
+	emit(g, ALU64_IMM(BPF_ADD, R2, off));
+	emit(g, CALL(BPF_FUNC_map_lookup_elem));
+	JIMM(g, BPF_JEQ, R0, 0, g->l_exit);
+}
+
 /*
- * The entry program of a return spec: entry[pid_tgid] = ktime. A thread
- * has one call in flight per spec (recursion: the innermost entry wins).
+ * The entry program of a return spec: entry[pid_tgid] = ktime, and the
+ * argument registers when the return reads arguments. A thread has one
+ * call in flight per spec (recursion: the innermost entry wins).
  */
 static void emit_entry_program(struct gen *g)
 {
 	int l_drop = label(g);
+	int val = -16 - (int)bpfprobe_entry_size(g->spec, g->env->prog);
 
 	g->l_exit = label(g);
+	emit(g, MOV64_REG(R6, R1));
 	emit(g, CALL(BPF_FUNC_get_current_pid_tgid));
 	emit(g, STX(BPF_DW, R10, R0, -16));
+	emit_follow_check(g, R10, -12);		/* the tgid half */
 	emit(g, CALL(BPF_FUNC_ktime_get_ns));
-	emit(g, STX(BPF_DW, R10, R0, -24));
+	emit(g, STX(BPF_DW, R10, R0, val));
+	for (int a = 0; saves_args(g->spec, g->env->prog) && a < ENTRY_ARGS; a++) {
+		emit(g, LDX(BPF_DW, R1, R6, arg_regs[a]));
+		emit(g, STX(BPF_DW, R10, R1, val + 8 + 8 * a));
+	}
 	emit_map(g, R1, g->env->entry_fd);
 	emit(g, MOV64_REG(R2, R10));
 	emit(g, ALU64_IMM(BPF_ADD, R2, -16));
 	emit(g, MOV64_REG(R3, R10));
-	emit(g, ALU64_IMM(BPF_ADD, R3, -24));
+	emit(g, ALU64_IMM(BPF_ADD, R3, val));
 	emit(g, MOV64_IMM(R4, BPF_ANY));
 	emit(g, CALL(BPF_FUNC_map_update_elem));
 	JIMM(g, BPF_JNE, R0, 0, l_drop);
@@ -1631,6 +1666,7 @@ static void emit_program(struct gen *g)
 	emit(g, ST(BPF_DW, R9, OFF_FAILED, 0));
 	emit(g, CALL(BPF_FUNC_get_current_pid_tgid));
 	emit(g, STX(BPF_DW, R9, R0, OFF_TID));
+	emit_follow_check(g, R9, OFF_PID);
 	if (needs_ctx_number(spec))
 		emit(g, STX(BPF_DW, R9, R6, g->lay.ctx_slot));
 	if (spec->action != BPA_EMIT)
@@ -1643,8 +1679,10 @@ static void emit_program(struct gen *g)
 		emit(g, ALU64_IMM(BPF_ADD, R2, OFF_TID));
 		emit(g, CALL(BPF_FUNC_map_lookup_elem));
 		JIMM(g, BPF_JEQ, R0, 0, l_missed);
-		emit(g, LDX(BPF_DW, R1, R0, 0));
-		emit(g, STX(BPF_DW, R9, R1, g->lay.entry_ts));
+		for (uint32_t o = 0; o < bpfprobe_entry_size(spec, env->prog); o += 8) {
+			emit(g, LDX(BPF_DW, R1, R0, o));
+			emit(g, STX(BPF_DW, R9, R1, g->lay.entry_ts + o));
+		}
 		emit_map(g, R1, env->entry_fd);
 		emit(g, MOV64_REG(R2, R9));
 		emit(g, ALU64_IMM(BPF_ADD, R2, OFF_TID));
@@ -1748,6 +1786,32 @@ tail:
 	}
 }
 
+/* Resolve the jumps, free the emitter; the program or -errno. */
+static int gen_finish(struct gen *g, struct bpf_insn **insns, int *cnt)
+{
+	if (!g->error && g->oom)
+		g->error = -ENOMEM, fail(g->err, g->errsz, "out of memory");
+	for (int k = 0; !g->error && k < g->nfix; k++) {
+		int at = g->fix[k].at, to = g->lab[g->fix[k].lab];
+
+		if (to < 0 || to - at - 1 > INT16_MAX) {
+			g->error = fail(g->err, g->errsz, "internal: unresolved jump at %d", at);
+			break;
+		}
+		g->in[at].off = to - at - 1;
+	}
+	free(g->lab);
+	free(g->labuse);
+	free(g->fix);
+	if (g->error) {
+		free(g->in);
+		return g->error;
+	}
+	*insns = g->in;
+	*cnt = g->n;
+	return 0;
+}
+
 int bpfprobe_gen(const struct bpfprobe_spec *spec,
 		 const struct bpfprobe_gen_env *env, struct bpf_insn **insns,
 		 int *cnt, char *err, size_t errsz)
@@ -1772,32 +1836,68 @@ int bpfprobe_gen(const struct bpfprobe_spec *spec,
 		return fail(err, errsz, "pairing needs its map");
 	if (env->probe > 0xffff)
 		return fail(err, errsz, "probe number %u", env->probe);
+	if (env->follow && env->follow_fd < 0)
+		return fail(err, errsz, "following processes needs its map");
 	bpfprobe_layout(spec, &g.lay);
 	if (env->entry_role)
 		emit_entry_program(&g);
 	else
 		emit_program(&g);
-	if (!g.error && g.oom)
-		g.error = -ENOMEM, fail(err, errsz, "out of memory");
-	for (int k = 0; !g.error && k < g.nfix; k++) {
-		int at = g.fix[k].at, to = g.lab[g.fix[k].lab];
+	return gen_finish(&g, insns, cnt);
+}
 
-		if (to < 0 || to - at - 1 > INT16_MAX) {
-			g.error = fail(err, errsz, "internal: unresolved jump at %d", at);
-			break;
-		}
-		g.in[at].off = to - at - 1;
+/*
+ * sched_process_fork: the current (parent) tgid followed? then
+ * follow[child_pid] = 1. sched_process_free: delete follow[pid].
+ */
+int bpfprobe_gen_follow(enum bpfprobe_follow_prog which, int field_off,
+			const struct bpfprobe_gen_env *env,
+			struct bpf_insn **insns, int *cnt)
+{
+	struct gen g = { .env = env };
+	int l_full;
+
+	*insns = NULL;
+	*cnt = 0;
+	if (field_off < 8 || field_off % 4 || field_off > 4096 || env->follow_fd < 0)
+		return -EINVAL;
+	g.l_exit = label(&g);
+	emit(&g, MOV64_REG(R6, R1));
+	emit(&g, LDX(BPF_W, R1, R6, field_off));
+	emit(&g, STX(BPF_W, R10, R1, -8));
+	emit(&g, ST(BPF_W, R10, -12, 1));
+	if (which == BPF_FOLLOW_FREE) {
+		emit_map(&g, R1, env->follow_fd);
+		emit(&g, MOV64_REG(R2, R10));
+		emit(&g, ALU64_IMM(BPF_ADD, R2, -8));
+		emit(&g, CALL(BPF_FUNC_map_delete_elem));
+		place(&g, g.l_exit);
+		emit(&g, MOV64_IMM(R0, 0));
+		emit(&g, EXIT());
+		return gen_finish(&g, insns, cnt);
 	}
-	free(g.lab);
-	free(g.labuse);
-	free(g.fix);
-	if (g.error) {
-		free(g.in);
-		return g.error;
-	}
-	*insns = g.in;
-	*cnt = g.n;
-	return 0;
+	l_full = label(&g);
+	emit(&g, CALL(BPF_FUNC_get_current_pid_tgid));
+	emit(&g, STX(BPF_DW, R10, R0, -24));
+	emit_map(&g, R1, env->follow_fd);
+	emit(&g, MOV64_REG(R2, R10));
+	emit(&g, ALU64_IMM(BPF_ADD, R2, -20));	/* the tgid half */
+	emit(&g, CALL(BPF_FUNC_map_lookup_elem));
+	JIMM(&g, BPF_JEQ, R0, 0, g.l_exit);
+	emit_map(&g, R1, env->follow_fd);
+	emit(&g, MOV64_REG(R2, R10));
+	emit(&g, ALU64_IMM(BPF_ADD, R2, -8));
+	emit(&g, MOV64_REG(R3, R10));
+	emit(&g, ALU64_IMM(BPF_ADD, R3, -12));
+	emit(&g, MOV64_IMM(R4, BPF_ANY));
+	emit(&g, CALL(BPF_FUNC_map_update_elem));
+	JIMM(&g, BPF_JNE, R0, 0, l_full);
+	place(&g, g.l_exit);
+	emit(&g, MOV64_IMM(R0, 0));
+	emit(&g, EXIT());
+	place(&g, l_full);
+	emit_counter_inc(&g, BPC_FOLLOW_DROPPED);
+	return gen_finish(&g, insns, cnt);
 }
 
 /* ---- user space: decoding and filtering ---- */

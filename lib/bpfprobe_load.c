@@ -42,6 +42,7 @@
 #include "bpf_util.h"
 #include "bpfprobe.h"
 #include "kernel_facts.h"
+#include "tpformat.h"
 #include "util.h"
 
 struct bp_probe {
@@ -77,6 +78,8 @@ struct bpfprobe_session {
 	struct bp_pair *pairs;
 	int npairs;
 	int events_fd, scratch_fd, counters_fd, stacks_fd, zero_fd;
+	int follow_fd;			/* opts.follow_pid: followed tgids */
+	int follow_fds[4];		/* its fork and free programs, events */
 	bool ringbuf, started, stopped;
 	bool legacy_read;
 	struct ring_buffer *rb;
@@ -146,7 +149,9 @@ struct bpfprobe_session *bpfprobe_session__new(const struct bpfprobe_opts *opts)
 	if (opts)
 		s->opts = *opts;
 	s->events_fd = s->scratch_fd = s->counters_fd = s->stacks_fd = -1;
-	s->zero_fd = -1;
+	s->zero_fd = s->follow_fd = -1;
+	for (int i = 0; i < 4; i++)
+		s->follow_fds[i] = -1;
 	return s;
 }
 
@@ -253,8 +258,6 @@ static bool uses_src(const struct bpfprobe_spec *spec, int src)
 static int choose_prog(const struct bpfprobe_spec *spec,
 		       const struct kernel_facts *kf, char *err, size_t errsz)
 {
-	bool ret = spec->kind == BPK_KRETFUNC;
-
 	if (spec->prog != BPP_AUTO)
 		return spec->prog;
 	switch (spec->kind) {
@@ -282,10 +285,6 @@ static int choose_prog(const struct bpfprobe_spec *spec,
 	if (!uses_src(spec, BPS_REG) && !uses_src(spec, BPS_STACK) &&
 	    fact_yes(&kf->fentry) && spec->npoints <= 16)
 		return BPP_FENTRY;
-	if (ret && uses_src(spec, BPS_ARG))
-		return failf(err, errsz, -EOPNOTSUPP,
-			     "arguments at a function's return need fexit: %s",
-			     kf->fentry.evidence);
 	if (spec->npoints > 1 && fact_yes(&kf->kprobe_multi) && spec->points[0].name)
 		return BPP_KPROBE_MULTI;
 	if (fact_yes(&kf->bpf_kprobe))
@@ -366,6 +365,7 @@ static int load_one(struct bpfprobe_session *s, int pi, const struct load_req *r
 		.stacks_fd = s->stacks_fd, .entry_fd = p->entry_fd,
 		.entry_role = r->entry, .agg_fd = p->agg_outer,
 		.zero_fd = s->zero_fd, .pair_fd = pair_fd(s, p->spec.pair.id),
+		.follow = s->follow_fd >= 0, .follow_fd = s->follow_fd,
 	};
 	struct bpf_insn *insns;
 	char name[16], gerr[256];
@@ -452,22 +452,31 @@ static int pmu_format_bit(const char *pmu, const char *field, int dflt)
 	return bit;
 }
 
-static int tracepoint_id(const char *catname)
+/* The id of "category/name". */
+static int tracepoint_id_path(const char *event)
 {
 	const char *root = features_tracefs_path();
-	char path[512], cat[128];
-	const char *colon = strchr(catname, ':');
+	char path[512];
 	long long id;
 	int err;
 
 	if (!root)
 		return -ENOENT;
-	if (!colon || colon - catname >= (int)sizeof(cat))
-		return -EINVAL;
-	snprintf(cat, sizeof(cat), "%.*s", (int)(colon - catname), catname);
-	snprintf(path, sizeof(path), "%s/events/%s/%s/id", root, cat, colon + 1);
+	snprintf(path, sizeof(path), "%s/events/%s/id", root, event);
 	err = read_int_file(path, &id);
 	return err ? err : (int)id;
+}
+
+/* The id of "category:name". */
+static int tracepoint_id(const char *catname)
+{
+	const char *colon = strchr(catname, ':');
+	char ev[256];
+
+	if (!colon || strlen(catname) >= sizeof(ev))
+		return -EINVAL;
+	snprintf(ev, sizeof(ev), "%.*s/%s", (int)(colon - catname), catname, colon + 1);
+	return tracepoint_id_path(ev);
 }
 
 /* Open the perf event of a point: -errno or fd; what says which. */
@@ -950,7 +959,8 @@ static int create_probe_maps(struct bpfprobe_session *s, int pi, char *err,
 	uint32_t key = 0;
 
 	if (bpfprobe_needs_entry(sp, p->prog)) {
-		p->entry_fd = bpf_map_create(BPF_MAP_TYPE_HASH, "sonde_entry", 8, 8,
+		p->entry_fd = bpf_map_create(BPF_MAP_TYPE_HASH, "sonde_entry", 8,
+					     bpfprobe_entry_size(sp, p->prog),
 					     sp->entry_max ? sp->entry_max : 16384, NULL);
 		if (p->entry_fd < 0)
 			return failf(err, errsz, -errno, "creating the entry map: %s",
@@ -982,6 +992,64 @@ static int create_probe_maps(struct bpfprobe_session *s, int pi, char *err,
 		return failf(err, errsz, -errno, "setting the aggregation map: %s",
 			     errno_name(errno));
 	p->agg_cur = 0;
+	return 0;
+}
+
+/*
+ * opts.follow_pid: the map of followed tgids, seeded with the pid, and
+ * the programs that keep it (attached before any probe, so a child
+ * forked once probes fire is followed).
+ */
+static int start_follow(struct bpfprobe_session *s, char *err, size_t errsz)
+{
+	static const struct { const char *event, *field; int which; } tp[2] = {
+		{ "sched/sched_process_fork", "child_pid", BPF_FOLLOW_FORK },
+		{ "sched/sched_process_free", "pid", BPF_FOLLOW_FREE },
+	};
+	struct bpfprobe_gen_env env = { .counters_fd = s->counters_fd };
+	LIBBPF_OPTS(bpf_map_create_opts, mo, .map_flags = BPF_F_NO_PREALLOC);
+	uint32_t pid = s->opts.follow_pid, one = 1;
+
+	s->follow_fd = bpf_map_create(BPF_MAP_TYPE_HASH, "sonde_follow", 4, 4,
+				      65536, &mo);
+	if (s->follow_fd < 0)
+		return failf(err, errsz, -errno, "creating the followed-process map: %s",
+			     errno_name(errno));
+	if (bpf_map_update_elem(s->follow_fd, &pid, &one, BPF_ANY))
+		return failf(err, errsz, -errno, "following pid %u: %s", pid,
+			     errno_name(errno));
+	env.follow_fd = s->follow_fd;
+	for (int k = 0; k < 2; k++) {
+		struct perf_event_attr attr = { .size = sizeof(attr),
+			.type = PERF_TYPE_TRACEPOINT, .sample_period = 1 };
+		int off = tpformat_field_offset(tp[k].event, tp[k].field);
+		int id = tracepoint_id_path(tp[k].event);
+		struct bpf_insn *insns;
+		int cnt, e;
+
+		if (off < 0 || id < 0)
+			return failf(err, errsz, -ENOENT, "following forks needs %s (its format: %s)",
+				     tp[k].event, errno_name(id < 0 ? -id : ENOENT));
+		if (bpfprobe_gen_follow(tp[k].which, off, &env, &insns, &cnt))
+			return failf(err, errsz, -EINVAL, "%s: field %s at %d", tp[k].event,
+				     tp[k].field, off);
+		s->follow_fds[2 * k] = bpf_prog_load(BPF_PROG_TYPE_TRACEPOINT, "sonde_follow",
+						     "GPL", insns, cnt, NULL);
+		e = errno;
+		free(insns);
+		if (s->follow_fds[2 * k] < 0)
+			return failf(err, errsz, -e, "loading the program following forks: %s",
+				     errno_name(e));
+		attr.config = id;
+		s->follow_fds[2 * k + 1] = sys_perf_event_open(&attr, -1, 0, -1, 0);
+		if (s->follow_fds[2 * k + 1] < 0)
+			return failf(err, errsz, s->follow_fds[2 * k + 1], "open tracepoint %s: %s",
+				     tp[k].event, errno_name(-s->follow_fds[2 * k + 1]));
+		if (ioctl(s->follow_fds[2 * k + 1], PERF_EVENT_IOC_SET_BPF, s->follow_fds[2 * k]) ||
+		    ioctl(s->follow_fds[2 * k + 1], PERF_EVENT_IOC_ENABLE, 0))
+			return failf(err, errsz, -errno, "attach to tracepoint %s: %s",
+				     tp[k].event, errno_name(errno));
+	}
 	return 0;
 }
 
@@ -1099,6 +1167,11 @@ int bpfprobe_session__start(struct bpfprobe_session *s, char *err, size_t errsz)
 	ret = create_pair_maps(s, err, errsz);
 	if (ret)
 		goto fail;
+	if (s->opts.follow_pid > 0) {
+		ret = start_follow(s, err, errsz);
+		if (ret)
+			goto fail;
+	}
 	for (int i = 0; i < s->np; i++) {
 		struct bp_probe *p = &s->p[i];
 
@@ -1205,6 +1278,7 @@ void bpfprobe_session__stats(const struct bpfprobe_session *s,
 	st->agg_dropped = bpf_util_sum_percpu_u64(s->counters_fd, BPC_AGG_DROPPED);
 	st->pair_dropped = bpf_util_sum_percpu_u64(s->counters_fd, BPC_PAIR_DROPPED);
 	st->pair_missed = bpf_util_sum_percpu_u64(s->counters_fd, BPC_PAIR_MISSED);
+	st->follow_dropped = bpf_util_sum_percpu_u64(s->counters_fd, BPC_FOLLOW_DROPPED);
 }
 
 int bpfprobe_session__failures(const struct bpfprobe_session *s,
@@ -1397,6 +1471,9 @@ void bpfprobe_session__stop(struct bpfprobe_session *s)
 	close_fd(&s->scratch_fd);
 	close_fd(&s->stacks_fd);
 	close_fd(&s->zero_fd);
+	for (int i = 3; i >= 0; i--)
+		close_fd(&s->follow_fds[i]);
+	close_fd(&s->follow_fd);
 	for (int i = 0; i < s->npairs; i++)
 		close_fd(&s->pairs[i].fd);
 	for (int i = 0; i < s->np; i++) {

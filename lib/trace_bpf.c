@@ -432,9 +432,11 @@ static int on_event(void *ctx, const struct bpfprobe_event *ev)
 static int bpf_start(struct session *s, char *err, size_t errsz)
 {
 	struct bpf_state *b = calloc(1, sizeof(*b));
-	struct bpfprobe_opts opts = { .on_event = on_event, .ctx = s };
+	/* -- CMD: the command's process tree, followed in the kernel */
+	struct bpfprobe_opts opts = { .on_event = on_event, .ctx = s,
+		.follow_pid = s->o->launch ? s->o->launch->pid : 0 };
 	const struct bpfprobe_failure *fails;
-	int pid = s->o->launch ? s->o->launch->pid : s->o->pid;
+	int pid = s->o->launch ? 0 : s->o->pid;
 	size_t n = 0;
 
 	s->priv = b;

@@ -139,11 +139,10 @@ void trace_emit(struct session *s, const struct tprobe_event *e, const char *fun
 
 	if (s->done)
 		return;
-	/* -p, --tid, --comm; for -- CMD tracefs and perf follow the command's
-	 * process tree in the kernel, BPF keeps its process here */
+	/* -p, --tid, --comm; every backend follows -- CMD's process tree in
+	 * the kernel */
 	if ((o->pid && e->pid != o->pid) || (o->tid && e->tid != o->tid) ||
-	    (o->comm && strcmp(e->comm, o->comm)) ||
-	    (o->launch && s->mech == MECH_BPF && e->pid != o->launch->pid))
+	    (o->comm && strcmp(e->comm, o->comm)))
 		return;
 	if (!tprobe_filter(e))
 		return;

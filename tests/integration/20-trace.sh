@@ -108,4 +108,33 @@ for mech in $mechs; do
 		tracefs_clean || fail "$mech $bin: not clean"
 	done
 done
-echo "kernel function, tracepoint, uprobe, uretprobe, shared library and USDT traced via $mechs"
+# 4. -- CMD follows the command's process tree: its child execs the
+# uprobe target through a link named "mine"; an unrelated process (started
+# before, released by the command, waited for by it) through one named
+# "other". The exec tracepoint and the uprobe see the child only.
+mine=$TMPDIR/sonde-mine-$$ other=$TMPDIR/sonde-other-$$
+ln -s "$HELPERS/utarget_pie" "$mine"
+ln -s "$HELPERS/utarget_pie" "$other"
+for mech in $mechs; do
+	go=$TMPDIR/go.$mech done=$TMPDIR/done.$mech out=$TMPDIR/f.$mech
+	mkfifo "$go" "$done"
+	sh -c 'read x <"$1"; "$3" "other-$4" 1 >/dev/null; echo done >"$2"' \
+		sh "$go" "$done" "$other" $$ &
+	upid=$!
+	"$SONDE" trace --via "$mech" 't:sched:sched_process_exec "exec %s", args->filename' \
+		"u:$HELPERS/utarget_pie:sonde_t_greet \"name=%s\", arg1" \
+		-- sh -c 'echo go >"$1"; sh -c "echo \$\$ >\"\$1\"; exec \"\$2\" child-\$3 1" sh "$2" "$3" "$4" >/dev/null; read x <"$5"' \
+		sh "$go" "$out.child" "$mine" $$ "$done" \
+		>"$out" 2>"$out.err" || { kill $upid 2>/dev/null; fail "$mech follow: exit $?: $(cat "$out.err")"; }
+	wait $upid
+	child=$(cat "$out.child")
+	grep "^$child " "$out" | grep -qF "exec $mine" ||
+		fail "$mech: the child $child's exec not traced: $(cat "$out")"
+	grep "^$child " "$out" | grep -qF "name=child-$$" ||
+		fail "$mech: the child $child's uprobe not traced: $(cat "$out")"
+	grep -qF -e "exec $other" -e "name=other-$$" "$out" &&
+		fail "$mech: an unrelated process was traced: $(cat "$out")"
+	rm -f "$go" "$done"
+	tracefs_clean || fail "$mech follow: not clean"
+done
+echo "kernel function, tracepoint, uprobe, uretprobe, shared library and USDT traced via $mechs; -- CMD follows its children"

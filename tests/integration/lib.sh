@@ -54,8 +54,8 @@ stop_sonde() {
 }
 
 # Anything sonde made in tracefs that is still there (instances, probe
-# groups named sonde_<pid>) and whose sonde is gone; a sonde still running
-# (another test run on this machine) is not a leftover. Prints what it
+# groups named sonde_<pid>) and whose sonde is gone; a sonde or unit-tests
+# still running (another test run on this machine) is not a leftover. Prints what it
 # finds; true when clean.
 tracefs_clean() {
 	_t=$(tracefs_dir)
@@ -64,7 +64,9 @@ tracefs_clean() {
 		$(cat "$_t/dynamic_events" "$_t/kprobe_events" "$_t/uprobe_events" 2>/dev/null |
 			sed -n 's/^[a-z0-9]*:\(sonde_[0-9]*\)\/.*/\1/p'); do
 		_pid=${_n#sonde_}
-		[ "$(cat "/proc/$_pid/comm" 2>/dev/null)" = sonde ] && continue
+		case $(cat "/proc/$_pid/comm" 2>/dev/null) in
+		sonde | unit-tests) continue ;;	# still running (the unit tests too)
+		esac
 		_left="$_left $_n"
 	done
 	[ -z "$_left" ] && return 0

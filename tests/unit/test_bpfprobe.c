@@ -310,12 +310,26 @@ TEST(bpfprobe_gen_uprobe_deref)
 	CHECK_INT(count_calls(in, n, BPF_FUNC_get_attach_cookie), 1);
 	free(in);
 
-	/* arguments in a uretprobe are not saved at entry yet: refused */
+	/* arguments in a uretprobe: the 6 registers saved at entry (fexit
+	 * has them), the 7th refused */
 	s.kind = BPK_URETFUNC;
-	CHECK(!bpfprobe_needs_entry(&s, BPP_UPROBE));
-	CHECK_INT(bpfprobe_gen(&s, &e, &in, &n, err, sizeof(err)), -EINVAL);
-	CHECK(strstr(err, "kretprobes and uretprobes"));
+	CHECK(bpfprobe_needs_entry(&s, BPP_UPROBE));
 	CHECK(!bpfprobe_needs_entry(&s, BPP_FENTRY));
+	CHECK_INT(bpfprobe_entry_size(&s, BPP_UPROBE), 56);
+	CHECK_INT(bpfprobe_entry_size(&s, BPP_FENTRY), 8);
+	e.entry_fd = 13;
+	CHECK_INT(bpfprobe_gen(&s, &e, &in, &n, err, sizeof(err)), -EINVAL);
+	CHECK(strstr(err, "only the first 6"));
+	s.nfetch--;
+	CHECK_INT(bpfprobe_gen(&s, &e, &in, &n, err, sizeof(err)), 0);
+	CHECK(well_formed(in, n));
+	CHECK_INT(count_calls(in, n, BPF_FUNC_map_delete_elem), 1);
+	free(in);
+	e.entry_role = true;
+	CHECK_INT(bpfprobe_gen(&s, &e, &in, &n, err, sizeof(err)), 0);
+	CHECK(well_formed(in, n));
+	CHECK_INT(count_calls(in, n, BPF_FUNC_map_update_elem), 1);
+	free(in);
 }
 
 TEST(bpfprobe_gen_fentry_and_exprs)
@@ -716,4 +730,43 @@ TEST(bpfprobe_pair_check_and_gen)
 	CHECK_INT(bpfprobe_spec_check(&to, err, sizeof(err)), -EINVAL);
 	e.pair_fd = -1;
 	CHECK_INT(bpfprobe_gen(&from, &e, &in, &n, err, sizeof(err)), -EINVAL);
+}
+
+/* -- CMD's process tree: every program looks its tgid up first; the fork
+ * and free programs keep the map. */
+TEST(bpfprobe_gen_follow)
+{
+	struct bpfprobe_spec s;
+	struct bpfprobe_gen_env e = agg_env;
+	struct bpf_insn *in;
+	char err[256];
+	int n;
+
+	e.follow = true;
+	e.follow_fd = 17;
+	agg_spec(&s, BPA_HIST_LOG2);
+	CHECK_INT(bpfprobe_gen(&s, &e, &in, &n, err, sizeof(err)), 0);
+	CHECK(well_formed(in, n));
+	CHECK_INT(count_ld_map(in, n, 17), 1);
+	free(in);
+	s.kind = BPK_URETFUNC;
+	s.fetch[0].src = BPS_ENTRY_DELTA;
+	e.entry_role = true;
+	CHECK_INT(bpfprobe_gen(&s, &e, &in, &n, err, sizeof(err)), 0);
+	CHECK(well_formed(in, n));
+	CHECK_INT(count_ld_map(in, n, 17), 1);
+	free(in);
+
+	CHECK_INT(bpfprobe_gen_follow(BPF_FOLLOW_FORK, 44, &e, &in, &n), 0);
+	CHECK(well_formed(in, n));
+	CHECK_INT(count_ld_map(in, n, 17), 2);
+	CHECK_INT(count_calls(in, n, BPF_FUNC_map_update_elem), 1);
+	free(in);
+	CHECK_INT(bpfprobe_gen_follow(BPF_FOLLOW_FREE, 24, &e, &in, &n), 0);
+	CHECK(well_formed(in, n));
+	CHECK_INT(count_calls(in, n, BPF_FUNC_map_delete_elem), 1);
+	free(in);
+	CHECK_INT(bpfprobe_gen_follow(BPF_FOLLOW_FREE, 3, &e, &in, &n), -EINVAL);
+	e.follow_fd = -1;
+	CHECK_INT(bpfprobe_gen(&s, &e, &in, &n, err, sizeof(err)), -EINVAL);
 }

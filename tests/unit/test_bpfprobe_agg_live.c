@@ -756,3 +756,53 @@ out:
 	bpfprobe_session__free(s);
 	child_end(&c);
 }
+
+/*
+ * A uretprobe reading its argument (saved by the entry program): work(n)
+ * returns n + 1, so retval - arg1 is 1 on each of the 1000 + 100 calls.
+ */
+TEST(bpfprobe_agg_live_uretprobe_args)
+{
+	static struct agg_seen a;
+	struct bpfprobe_point pt;
+	struct bpfprobe_spec sp;
+	struct bpfprobe_session *s;
+	struct bpfprobe_stats st;
+	struct child c = { 0 };
+	char err[512];
+	int k;
+
+	if (agg_skip("bpfprobe_agg_live_uretprobe_args", FACT_ID_bpf_uprobe) ||
+	    !agg_target("bpfprobe_agg_live_uretprobe_args") || !child_start(&c))
+		return;
+	s = bpfprobe_session__new(NULL);
+	uspec(&sp, &pt, BPK_URETFUNC, BPA_COUNT, off_work, c.pid);
+	afetch(&sp, BPS_ARG, BPV_INT);
+	afetch(&sp, BPS_RETVAL, BPV_INT);
+	afetch(&sp, BPS_EXPR, BPV_INT)->imm = 2;
+	sp.expr[0] = (struct bpfprobe_expr){ .op = BPO_VALUE, .a = 1 };
+	sp.expr[1] = (struct bpfprobe_expr){ .op = BPO_VALUE, .a = 0 };
+	sp.expr[2] = (struct bpfprobe_expr){ .op = BPO_SUB, .a = 0, .b = 1 };
+	sp.nexpr = 3;
+	sp.agg = (struct bpfprobe_agg){ .nkeys = 1, .keys = { 0 }, .value = 2 };
+	CHECK_INT(bpfprobe_session__add(s, &sp, err, sizeof(err)), 0);
+	if (bpfprobe_session__start(s, err, sizeof(err))) {
+		fprintf(stderr, "  start: %s\n", err);
+		CHECK(0);
+		goto out;
+	}
+	CHECK(child_do(&c, 'w'));
+	memset(&a, 0, sizeof(a));
+	CHECK_INT(bpfprobe_session__agg_read(s, 0, false, agg_collect, &a), 2);
+	k = find_key(&a, 4096);
+	CHECK(k >= 0 && a.e[k].count == 1000 && a.e[k].sum == 1000 &&
+	      a.e[k].min == 1 && a.e[k].max == 1);
+	k = find_key(&a, 65536);
+	CHECK(k >= 0 && a.e[k].count == 100 && a.e[k].sum == 100 &&
+	      a.e[k].min == 1 && a.e[k].max == 1);
+	bpfprobe_session__stats(s, &st);
+	CHECK_INT(st.entry_missed, 0);
+out:
+	bpfprobe_session__free(s);
+	child_end(&c);
+}
