@@ -204,6 +204,8 @@ enum bpfprobe_src {
 			 * cannot use it): an end filtered out leaves its
 			 * start, a later start with its key replaces it. No
 			 * start: no event, stats.pair_missed */
+	BPS_POINT,	/* index of the attach point hit in spec.points (a
+			 * key for counts per function of a glob) */
 	BPS__COUNT,
 };
 

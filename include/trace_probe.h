@@ -88,6 +88,9 @@ struct tprobe_event {
 	const char *func;		/* the function hit (wildcards) */
 	const uint64_t *kstack, *ustack; /* -K/-U frames, innermost first */
 	int nkstack, nustack;
+	/* the kernel applied the probe's whole filter: not checked again
+	 * (a task gone before its event is read has no comm to check) */
+	bool filtered;
 };
 
 /* Evaluate an expression of the event's probe over its values and the

@@ -1160,6 +1160,15 @@ static bool emit_source(struct gen *g, int i, int l_fail)
 		emit(g, LDX(BPF_DW, R1, R9, g->lay.slot[i]));
 		emit(g, ALU64_REG(BPF_SUB, R7, R1));
 		break;
+	case BPS_POINT:
+		if (g->env->cookie) {
+			emit(g, MOV64_REG(R1, R6));
+			emit(g, CALL(BPF_FUNC_get_attach_cookie));
+			emit(g, MOV64_REG(R7, R0));
+		} else {
+			emit_mov_const(g, R7, g->env->point);
+		}
+		break;
 	case BPS_KSTACK:
 	case BPS_USTACK:
 		if (g->env->stacks_fd < 0) {

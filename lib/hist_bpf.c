@@ -21,8 +21,9 @@
 #define KEY_STRLEN	64	/* bytes of a string key (comm: 16) */
 #define MAX_FRAMES	127
 
-/* Where key i of the request comes from in a spec. */
-enum key_src { KS_NONE, KS_AGG, KS_FUNC };
+/* Where key i of the request comes from in a spec: an aggregation key,
+ * the probe itself, or the point hit (an aggregation key) of a glob. */
+enum key_src { KS_NONE, KS_AGG, KS_FUNC, KS_POINT };
 
 struct hspec {
 	int hp;				/* index in req->probes */
@@ -204,8 +205,14 @@ static int one_key(const struct hist_request *req, const struct hist_probe *hp,
 
 	switch (req->keys[i].kind) {
 	case HKEY_FUNC:
-		hs->src[i] = KS_FUNC;
-		return hp->tp.nfuncs > 1 ? -2 : 0;
+		if (hp->tp.nfuncs <= 1) {
+			hs->src[i] = KS_FUNC;
+			return 0;
+		}
+		if (add_key(spec, hs, i, int_fetch(spec, BPS_POINT)))
+			return -1;
+		hs->src[i] = KS_POINT;
+		return 0;
 	case HKEY_COMM:
 		spec->fetch[comm].maxlen = 16;
 		return add_key(spec, hs, i, comm);
@@ -224,9 +231,6 @@ static int keys(const struct hist_request *req, const struct hist_probe *hp,
 	for (int i = 0; i < req->nkeys; i++) {
 		int r = one_key(req, hp, spec, hs, i, comm);
 
-		if (r == -2)
-			return refuse(err, errsz, "BPF maps: counting each function of '%s' apart needs the attach point as a key (not in the engine yet)",
-				      hp->tp.text);
 		if (r)
 			return refuse(err, errsz, "BPF maps: key '%s' cannot be computed in the kernel (or more than %d key values)",
 				      req->keys[i].text, BPFPROBE_MAX_KEYS);
@@ -434,7 +438,9 @@ static int on_agg(void *ctx, const struct bpfprobe_agg_entry *e)
 			continue;
 		}
 		v = &e->key[c->hs->agg[i]];
-		if (req->keys[i].kind == HKEY_KSTACK || req->keys[i].kind == HKEY_USTACK)
+		if (c->hs->src[i] == KS_POINT)
+			key[i].s = hist_probe_func(hp, v->s);
+		else if (req->keys[i].kind == HKEY_KSTACK || req->keys[i].kind == HKEY_USTACK)
 			stack_key(c, e, i, &key[i], ips[i]);
 		else if (v->type == BPV_STR)
 			key[i].s = v->str ? v->str : "";

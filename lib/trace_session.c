@@ -144,7 +144,7 @@ void trace_emit(struct session *s, const struct tprobe_event *e, const char *fun
 	if ((o->pid && e->pid != o->pid) || (o->tid && e->tid != o->tid) ||
 	    (o->comm && strcmp(e->comm, o->comm)))
 		return;
-	if (!tprobe_filter(e))
+	if (!e->filtered && !tprobe_filter(e))
 		return;
 	if (o->on_event) {
 		o->on_event(o->ctx, e, func ? func : e->probe->label);

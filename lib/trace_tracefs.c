@@ -27,6 +27,7 @@ struct bound_event {
 	struct tprobe *probe;
 	const char *func;	/* function hit, for wildcards */
 	bool plain;		/* a tracepoint read as it is: slots are fields */
+	bool kernel_filtered;	/* the kernel applies the probe's filter */
 };
 
 struct tracefs_state {
@@ -135,6 +136,7 @@ static int add_event(struct session *s, struct tprobe *p, const char *sys,
 		return evstream_add(t->stream, sys, name, NULL, err, errsz);
 	if (!evstream_add(t->stream, sys, name, filter, err, errsz)) {
 		vinfo("kernel filter for %s/%s: %s", sys, name, filter);
+		b->kernel_filtered = true;
 		return 0;
 	}
 	/* e.g. a negative number for a field the format calls unsigned */
@@ -249,6 +251,7 @@ static void deliver(struct session *s, struct bound_event *b,
 	char strs[TPROBE_MAX_SLOTS][512], comm[32] = "", name[16];
 
 	e.probe = b->probe;
+	e.filtered = b->kernel_filtered;
 	e.tid = ev_record_pid(ev, rec);
 	e.pid = tgid_of(e.tid);
 	e.cpu = cpu;

@@ -8,9 +8,9 @@
  *          thread NAMEr: 1000 reads of 4096 bytes, then 100 of 65536 bytes
  *          from /dev/zero (both at once)
  *   paced  thread NAMEi: 300 reads of 4096 bytes, one every 5 ms
- * Each thread then waits 300 ms in poll(2) (neither a sleep nor a read),
+ * Each thread then waits 1 s in poll(2) (neither a sleep nor a read),
  * so that its name can still be looked up in /proc while the last events
- * are being read.
+ * are being read (a slow guest reads perf buffers late).
  */
 #include <fcntl.h>
 #include <poll.h>
@@ -73,7 +73,7 @@ static void *sleeper(void *arg)
 	for (int i = 0; i < 100; i++)
 		ok10 += nap_ms(10, 8, 16);
 	printf("naps 1ms: %d 10ms: %d\n", ok1, ok10);
-	poll(NULL, 0, 300);
+	poll(NULL, 0, 1000);
 	return NULL;
 }
 
@@ -84,7 +84,7 @@ static void *reader(void *arg)
 	name_self("r");
 	reads(fd, 1000, 4096, 0);
 	reads(fd, 100, 65536, 0);
-	poll(NULL, 0, 300);
+	poll(NULL, 0, 1000);
 	return NULL;
 }
 
@@ -94,7 +94,7 @@ static void *paced(void *arg)
 
 	name_self("i");
 	reads(fd, 300, 4096, 5);
-	poll(NULL, 0, 300);
+	poll(NULL, 0, 1000);
 	return NULL;
 }
 

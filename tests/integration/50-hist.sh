@@ -9,7 +9,8 @@
 #    the exact number of reads;
 #  - -i 1 -d 3: three intervals adding up to the 300 reads made;
 #  - latency of a user function over its 1000 calls (-- CMD);
-#  - a kernel function's latency, or on the host its precise refusal;
+#  - a kernel function's latency and a function glob's counts, or on the
+#    host the precise refusal;
 #  - bad input: exit 2, one line, nothing left in tracefs.
 . "$(dirname "$0")/lib.sh"
 
@@ -27,6 +28,43 @@ for m in $(profile_mechs); do
 	esac
 done
 
+# Every sonde this test starts is in $TMPDIR/pids: clean() checks that
+# none of them left anything in tracefs (tracefs_clean would also blame
+# dead sondes of other test runs on this machine).
+: >"$TMPDIR/pids"
+clean() {
+	_t=$(tracefs_dir)
+	for _p in $(cat "$TMPDIR/pids"); do
+		if [ -d "$_t/instances/sonde_$_p" ] ||
+			grep -q "sonde_$_p/" "$_t/dynamic_events" "$_t/kprobe_events" \
+				"$_t/uprobe_events" 2>/dev/null; then
+			echo "left behind in tracefs: sonde_$_p"
+			return 1
+		fi
+	done
+}
+# On any exit (a failure, the runner's timeout) no sonde of ours outlives
+# the test: one left would keep its probes (and, on syscall tracepoints,
+# hide their events from perf users).
+reap() {
+	for _p in $(cat "$TMPDIR/pids"); do
+		[ "$(cat "/proc/$_p/comm" 2>/dev/null)" = sonde ] || continue
+		kill -INT "$_p" 2>/dev/null && nap 0.5
+		[ "$(cat "/proc/$_p/comm" 2>/dev/null)" = sonde ] && kill -KILL "$_p"
+	done
+	return 0
+}
+trap reap EXIT
+trap 'exit 1' INT TERM HUP
+# run_fg OUT ERR ARGS...: run sonde ARGS to its end
+run_fg() {
+	_o=$1 _e=$2
+	shift 2
+	"$SONDE" "$@" >"$_o" 2>"$_e" &
+	echo $! >>"$TMPDIR/pids"
+	wait $!
+}
+
 # bucket FILE LO: the count of the histogram bucket starting at LO
 bucket() { awk -v lo="$2" '$2 == "->" && $1 == lo { print $5; exit }' "$1"; }
 # total FILE: the count of the avg/total/count line
@@ -38,6 +76,7 @@ start() {
 	shift
 	start_sonde "$TMPDIR/$_n.out" "$TMPDIR/$_n.err" "$@" || fail "$_n: cannot start"
 	echo "$SPID" >"$TMPDIR/$_n.pid"
+	echo "$SPID" >>"$TMPDIR/pids"
 }
 stop() {
 	SPID=$(cat "$TMPDIR/$1.pid")
@@ -64,8 +103,8 @@ for way in $ways; do
 	start "$w-s" hist "$@" -m $sleeps --comm "${name}s"
 	start "$w-r" hist -v "$@" -V 'args->count' t:syscalls:sys_enter_read --comm "${name}r"
 	# the counts: of what the command sonde starts does
-	"$SONDE" hist "$@" --count --by comm 't:syscalls:sys_enter_rea*' -- \
-		"$HELPERS/histprog" work "$name" >"$TMPDIR/$w-c.out" 2>"$TMPDIR/$w-c.err" ||
+	run_fg "$TMPDIR/$w-c.out" "$TMPDIR/$w-c.err" hist "$@" --count --by comm \
+		't:syscalls:sys_enter_rea*' -- "$HELPERS/histprog" work "$name" ||
 		fail "$w: histprog or hist --count failed: $(cat "$TMPDIR/$w-c.err")"
 	stop "$w-s"
 	stop "$w-r"
@@ -89,7 +128,7 @@ EOF
 	exactly "$w: 65536-byte reads" "$(bucket "$r.out" 65536)" 100 "$r.out" "$r.err"
 	exactly "$w: reads counted" "$(awk -v c="${name}r" '$1 == "syscalls:sys_enter_read" && $2 == c { print $3 }' "$c.out")" \
 		1100 "$c.out" "$c.err"
-	tracefs_clean || fail "$w: not clean"
+	clean || fail "$w: not clean"
 done
 
 # -i 1 -d 3: three intervals adding up to the 300 paced reads (JSON).
@@ -111,8 +150,8 @@ done
 for way in $ways; do
 	w=${way%%:*}
 	set -- $(echo "${way#*:}" | tr , ' ')
-	"$SONDE" hist "$@" -n "u:$HELPERS/utarget_static:sonde_t_add" -- \
-		"$HELPERS/utarget_static" x 1000 >"$TMPDIR/$w-u.out" 2>"$TMPDIR/$w-u.err" ||
+	run_fg "$TMPDIR/$w-u.out" "$TMPDIR/$w-u.err" hist "$@" -n \
+		"u:$HELPERS/utarget_static:sonde_t_add" -- "$HELPERS/utarget_static" x 1000 ||
 		fail "$w: uprobe latency: exit $?: $(cat "$TMPDIR/$w-u.err")"
 	exactly "$w: calls of sonde_t_add" "$(total "$TMPDIR/$w-u.out")" 1000 "$TMPDIR/$w-u.out" "$TMPDIR/$w-u.err"
 	grep -q "nsecs" "$TMPDIR/$w-u.out" || fail "$w: no nsecs histogram: $(cat "$TMPDIR/$w-u.out")"
@@ -120,32 +159,37 @@ done
 
 # A kernel function's latency: per way in guests, refused on the host.
 if [ "$PROFILE" = host ]; then
-	"$SONDE" hist vfs_read >"$TMPDIR/k.out" 2>"$TMPDIR/k.err"
+	run_fg "$TMPDIR/k.out" "$TMPDIR/k.err" hist vfs_read
 	rc=$?
 	exactly "kernel function on host: exit status" $rc 1
 	exactly "refusal lines" "$(wc -l <"$TMPDIR/k.err")" 1
 	grep -q "cannot probe kernel function entry 'vfs_read'.*kprobe" "$TMPDIR/k.err" ||
 		fail "refusal unclear: $(cat "$TMPDIR/k.err")"
-	tracefs_clean || fail "refusal left state behind"
+	clean || fail "refusal left state behind"
 else
 	for way in $ways; do
 		w=${way%%:*}
 		set -- $(echo "${way#*:}" | tr , ' ')
+		k=$TMPDIR/$w-k g=$TMPDIR/$w-g
 		start "$w-k" hist "$@" -u vfs_read --comm "${name}r"
-		"$HELPERS/histprog" work "$name" || fail "$w: histprog failed"
+		start "$w-g" hist "$@" --count 'vfs_rea*' --comm "${name}r"
+		"$HELPERS/histprog" work "$name" >/dev/null || fail "$w: histprog failed"
 		stop "$w-k"
-		atleast "$w: vfs_read calls" "$(total "$TMPDIR/$w-k.out")" 1100 "$TMPDIR/$w-k.out" "$TMPDIR/$w-k.err"
-		tracefs_clean || fail "$w: not clean"
+		stop "$w-g"
+		exactly "$w: vfs_read calls" "$(total "$k.out")" 1100 "$k.out" "$k.err"
+		exactly "$w: vfs_read counted in vfs_rea*" \
+			"$(awk '$1 == "vfs_read" { print $2 }' "$g.out")" 1100 "$g.out" "$g.err"
+		clean || fail "$w: not clean"
 	done
 fi
 
 # Bad input: usage errors, one line each, nothing left behind.
 bad() {
-	"$SONDE" hist "$@" >"$TMPDIR/bad.out" 2>"$TMPDIR/bad.err"
+	run_fg "$TMPDIR/bad.out" "$TMPDIR/bad.err" hist "$@"
 	rc=$?
 	[ $rc -eq 2 ] || fail "hist $*: exit $rc, want 2: $(cat "$TMPDIR/bad.err")"
 	[ "$(wc -l <"$TMPDIR/bad.err")" -eq 1 ] || fail "hist $*: not one line: $(cat "$TMPDIR/bad.err")"
-	tracefs_clean || fail "hist $*: not clean"
+	clean || fail "hist $*: not clean"
 }
 bad
 bad --from t:syscalls:sys_enter_read
