@@ -5,7 +5,8 @@
 #   sudo make test  install packages if missing, build, run every test (unit,
 #                   command line, integration on this kernel and under qemu)
 #   make install    PREFIX=/usr/local DESTDIR=
-#   make asan       sonde-asan and the unit tests under ASan+UBSan (dynamic)
+#   make asan       sonde-asan and the unit tests under ASan+UBSan (dynamic;
+#                   the test suite runs the bad-input table with it)
 #   make fuzz       run each libFuzzer target for FUZZ_TIME seconds
 
 VERSION := 0.1.0
@@ -43,7 +44,7 @@ BUILD_PKGS := gcc make clang llvm bpftool libbpf-dev libelf-dev libdw-dev \
 TEST_PKGS  := qemu-system-x86 busybox-static cpio util-linux file libclang-rt-dev
 
 .PHONY: all run test deps test-deps unit test-helpers install clean \
-	asan fuzz fuzz-build fuzz-smoke
+	asan asan-build fuzz fuzz-build fuzz-smoke
 
 all: $(BIN)
 
@@ -105,16 +106,17 @@ run: deps
 	./sonde snoop exec
 
 test: test-deps
-	$(MAKE) sonde test-helpers $(OUT)/unit-tests fuzz-build
+	$(MAKE) sonde test-helpers $(OUT)/unit-tests fuzz-build asan-build
 	sh tests/run-all.sh
 
 # Sanitizer build: clang, dynamic (ASan cannot run static binaries), its
 # own object directory so it never mixes with the shipped build.
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 	     -fno-omit-frame-pointer
-asan:
+asan-build:
 	$(MAKE) OUT=.build-asan CC=$(CLANG) STATIC= CFLAGS="-O1 -g -Wno-unknown-warning-option" \
 		SAN="$(SAN_FLAGS)" BIN=sonde-asan sonde-asan .build-asan/unit-tests
+asan: asan-build
 	ASAN_OPTIONS=detect_leaks=0 ./.build-asan/unit-tests
 
 # libFuzzer targets (tests/fuzz/fuzz_*.c), one binary each, linked with

@@ -33,12 +33,10 @@ int cmd_snoop(int argc, char **argv)
 			printf("%s\n", tools[i].name);
 		return 0;
 	}
-	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-		FILE *fp = argc < 2 ? stderr : stdout;
-
-		usage_with_options(fp, snoop_usage, NULL);
-		list_tools(fp);
-		return argc < 2 ? EXIT_USAGE : 0;
+	if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+		usage_with_options(stdout, snoop_usage, NULL);
+		list_tools(stdout);
+		return 0;
 	}
 	argc = parse_options(argc, argv, NULL, snoop_usage,
 			     PARSE_OPT_STOP_AT_NON_OPTION);

@@ -3,6 +3,8 @@
  * sonde trace PROBE...: one line per event (bcc trace, perf probe +
  * perf script); sonde trace --syscalls: the strace view (cmd/trace_syscalls.c).
  */
+#include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -70,6 +72,13 @@ int cmd_trace(int argc, char **argv)
 		return usage_error("-T and -t cannot be used together");
 	if (max < 0)
 		return usage_error("-M must not be negative");
+	if (o.comm && strlen(o.comm) > 15)
+		return usage_error("--comm '%.20s...' can never match: the kernel keeps 15 characters of a task's name",
+				   o.comm);
+	if (o.pid && kill(o.pid, 0) && errno == ESRCH)
+		return usage_error("no such process %d", o.pid);
+	if (dashdash >= 0 && (status = launch_check_command(argv[dashdash + 1])))
+		return status;
 	o.max_events = max;
 
 	probes = calloc(nprobes, sizeof(*probes));

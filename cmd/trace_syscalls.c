@@ -194,40 +194,6 @@ static int poll_source(void *ctx, int timeout_ms)
 	return n;
 }
 
-/* PATH lookup as execvp does it, so a command that cannot run fails before
- * any tracing is set up. Returns 0 or an errno. */
-static int find_command(const char *cmd)
-{
-	const char *path = getenv("PATH");
-	char buf[4096];
-	struct stat st;
-	int err = ENOENT;
-
-	if (strchr(cmd, '/')) {
-		if (stat(cmd, &st))
-			return errno;
-		if (S_ISDIR(st.st_mode))
-			return EACCES;
-		return access(cmd, X_OK) ? errno : 0;
-	}
-	if (!path)
-		path = "/usr/local/bin:/usr/bin:/bin";
-	for (const char *p = path; ; ) {
-		size_t len = strcspn(p, ":");
-
-		snprintf(buf, sizeof(buf), "%.*s%s%s", (int)len, p, len ? "/" : "", cmd);
-		if (!stat(buf, &st) && !S_ISDIR(st.st_mode)) {
-			if (!access(buf, X_OK))
-				return 0;
-			err = EACCES;
-		}
-		if (!p[len])
-			break;
-		p += len + 1;
-	}
-	return err;
-}
-
 /* The thread group of pid (which may name a thread), or -errno. */
 static int resolve_pid(int pid)
 {
@@ -246,6 +212,8 @@ static int parse_expr(struct sc_opts *o)
 	char *list = strdup(o->expr), *save = NULL;
 	bool negate = o->expr[0] == '!';
 
+	if (!o->expr[negate] || strspn(o->expr + negate, ",") == strlen(o->expr + negate))
+		return usage_error("-e needs syscall names, e.g. -e openat,close or -e '!read'");
 	o->select = calloc(SC_MAX_NR, 1);
 	if (!list || !o->select)
 		return error("out of memory");
@@ -365,10 +333,8 @@ int trace_syscalls(int argc, char **argv)
 		o.target = tgid;
 	}
 	/* 127 and 126, as shells, env and timeout answer */
-	if (cmd && (e = find_command(cmd[0]))) {
-		error("cannot run '%s': %s", cmd[0], strerror(e));
-		return e == ENOENT ? 127 : 126;
-	}
+	if (cmd && (ret = launch_check_command(cmd[0])))
+		return ret;
 	if (sc_table_load(&o.table, NULL, err, sizeof(err)))
 		return error("%s", err);
 	if (o.expr && (ret = parse_expr(&o)))

@@ -23,6 +23,11 @@ struct launch {
  * cannot be exec'd is reported by launch_release(). */
 int launch_prepare(struct launch *l, char *const argv[], char *err, size_t errsz);
 
+/* Can cmd be exec'd (PATH lookup as execvp does it)? 0, or after one
+ * error line 127 (not found) or 126 (not executable), as shells answer:
+ * check before any tracing is set up. */
+int launch_check_command(const char *cmd);
+
 /* Let the child exec. Returns 0, or -errno (with err) when its exec
  * failed (e.g. ENOENT: no such command). */
 int launch_release(struct launch *l, char *err, size_t errsz);

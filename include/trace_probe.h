@@ -30,6 +30,7 @@ struct tslot {
 	const struct expr *e;	/* the subtree it stands for (in spec) */
 	const char *label;	/* perf-style NAME=, or NULL */
 	bool string;		/* read as a NUL-terminated string */
+	bool filter_only;	/* read for the filter, not shown */
 	/* tracefs: a fetch argument of the dynamic event, or (plain
 	 * tracepoints) the record field read directly */
 	char fetch[768];

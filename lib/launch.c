@@ -3,11 +3,14 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "launch.h"
+#include "sonde.h"
 
 /*
  * Two pipes: the child blocks reading "go" until the parent closes its
@@ -93,4 +96,49 @@ int launch_exit_code(const struct launch *l)
 	if (WIFSIGNALED(l->status))
 		return 128 + WTERMSIG(l->status);
 	return WIFEXITED(l->status) ? WEXITSTATUS(l->status) : 0;
+}
+
+/* PATH lookup as execvp does it, so a command that cannot run fails before
+ * any tracing is set up. Returns 0 or an errno. */
+static int find_command(const char *cmd)
+{
+	const char *path = getenv("PATH");
+	char buf[4096];
+	struct stat st;
+	int err = ENOENT;
+
+	if (strchr(cmd, '/')) {
+		if (stat(cmd, &st))
+			return errno;
+		if (S_ISDIR(st.st_mode))
+			return EACCES;
+		return access(cmd, X_OK) ? errno : 0;
+	}
+	if (!path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	for (const char *p = path; ; ) {
+		size_t len = strcspn(p, ":");
+
+		snprintf(buf, sizeof(buf), "%.*s%s%s", (int)len, p, len ? "/" : "", cmd);
+		if (!stat(buf, &st) && !S_ISDIR(st.st_mode)) {
+			if (!access(buf, X_OK))
+				return 0;
+			err = EACCES;
+		}
+		if (!p[len])
+			break;
+		p += len + 1;
+	}
+	return err;
+}
+
+int launch_check_command(const char *cmd)
+{
+	int e = find_command(cmd);
+
+	if (!e)
+		return 0;
+	/* 127 and 126, as shells, env and timeout answer */
+	error("cannot run '%s': %s", cmd, strerror(e));
+	return e == ENOENT ? 127 : 126;
 }

@@ -35,7 +35,10 @@ struct eparser {
 	char *err;
 	size_t errlen;
 	int rc;				/* 0, or the first failure */
+	int depth;			/* nesting, bounded: the parser recurses */
 };
+
+#define EXPR_MAX_DEPTH	256
 
 int probe_error(char *err, size_t errlen, int pos, const char *hint,
 		const char *fmt, ...)
@@ -770,7 +773,23 @@ static enum expr_op unary_op(int c)
 	return EOP_NONE;
 }
 
+static struct expr *parse_unary_term(struct eparser *p);
+
+/* Every nesting (parentheses, casts, unary operators) passes here. */
 static struct expr *parse_unary(struct eparser *p)
+{
+	struct expr *e;
+
+	if (p->depth >= EXPR_MAX_DEPTH)
+		return fail(p, p->pos, NULL, "expression nested more than %d deep",
+			    EXPR_MAX_DEPTH);
+	p->depth++;
+	e = parse_unary_term(p);
+	p->depth--;
+	return e;
+}
+
+static struct expr *parse_unary_term(struct eparser *p)
 {
 	enum expr_op op;
 	int start;

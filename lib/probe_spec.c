@@ -158,6 +158,9 @@ static int check_name(struct sparser *p, struct span w, const char *what,
 	return glob ? check_brackets(p, w, what) : 0;
 }
 
+/* ftrace's limit for group and event names (MAX_EVENT_NAME_LEN - 1) */
+#define EVENT_NAME_MAX	63
+
 static int set_name(struct sparser *p, char **dst, struct span w,
 		    const char *what, bool glob)
 {
@@ -261,6 +264,9 @@ static int parse_event_name(struct sparser *p, struct span w, int sep)
 			      "group name", false);
 		w.start = k + 1;
 	}
+	if (!rc && span_len(w) > EVENT_NAME_MAX)
+		return ERR(p, w.start, NULL, "event name longer than %d characters",
+			   EVENT_NAME_MAX);
 	return rc ?: set_name(p, &p->spec->event, w, "event name", false);
 }
 

@@ -138,8 +138,11 @@ static void message_args(const struct tprobe_event *ev, char *buf, size_t size)
 	for (int i = 0; i < p->nslots && n + 1 < size; i++) {
 		const struct tslot *s = &p->slots[i];
 		const struct value *v = &ev->vals[i];
-		char *name = s->label ? NULL : expr_str(s->e);
+		char *name;
 
+		if (s->filter_only)
+			continue;
+		name = s->label ? NULL : expr_str(s->e);
 		if (v->is_str)
 			n += snprintf(buf + n, size - n, "%s%s=\"%s\"", i ? " " : "",
 				      s->label ? s->label : name, v->s);

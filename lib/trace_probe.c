@@ -341,7 +341,7 @@ static int tracepoint_field(const struct tprobe *p, const char *field,
 {
 	char path[PATH_MAX], *text, *line, *save = NULL;
 	const char *root = features_tracefs_path();
-	size_t flen = 0;
+	size_t flen = 0, nlen;
 	int ret = -ENOENT;
 
 	snprintf(path, sizeof(path), "%s/events/%s/%s/format", root ? root : "",
@@ -359,11 +359,11 @@ static int tracepoint_field(const struct tprobe *p, const char *field,
 		f += 6;
 		name = strrchr(f, ' ');
 		name = name ? name + 1 : f;
-		if (strchr(name, '['))
-			*strchr(name, '[') = '\0';
+		/* "char prev_comm[16]": the name ends at '[', decl keeps it */
+		nlen = strcspn(name, "[");
 		if (!strncmp(name, "common_", 7))
 			continue;
-		if (!strcmp(name, field)) {
+		if (strlen(field) == nlen && !strncmp(name, field, nlen)) {
 			char *o = strstr(semi + 1, "offset:"), *z = strstr(semi + 1, "size:"),
 			     *g = strstr(semi + 1, "signed:");
 
@@ -375,7 +375,7 @@ static int tracepoint_field(const struct tprobe *p, const char *field,
 			break;
 		}
 		flen += snprintf(fields + flen, fsize > flen ? fsize - flen : 0,
-				 "%s%s", flen ? ", " : "", name);
+				 "%s%.*s", flen ? ", " : "", (int)nlen, name);
 	}
 	free(text);
 	return ret;
@@ -559,10 +559,55 @@ static int user_param_names(struct tprobe *p, char *err, size_t errsz)
 	return ret;
 }
 
+/* Is e certainly a number (a literal, arithmetic, or a tracepoint field
+ * of integer type)? Unknown kinds (arguments, pointers) are not. */
+static bool surely_number(const struct tprobe *p, const struct expr *e)
+{
+	int i = tprobe_slot_of(p, e);
+
+	if (i >= 0)
+		return p->slots[i].from_field && !p->slots[i].string &&
+		       !p->slots[i].field_pointer && !p->slots[i].field_array;
+	return e->kind == EXPR_INT ||
+	       (e->kind == EXPR_BINARY && e->op < EOP_LT) ||
+	       (e->kind == EXPR_BINARY && e->op > EOP_NE) ||
+	       (e->kind == EXPR_UNARY && e->op != EOP_DEREF) ||
+	       (e->kind == EXPR_BUILTIN && e->builtin != EB_COMM);
+}
+
+/* Is e certainly a string (a literal, str(), a char-array field)? */
+static bool surely_string(const struct tprobe *p, const struct expr *e)
+{
+	int i = tprobe_slot_of(p, e);
+
+	return expr_is_string(e) ||
+	       (i >= 0 && p->slots[i].from_field && p->slots[i].string);
+}
+
+/* A comparison of a string with a number is a mistake the user must hear
+ * of now, not a filter that silently never matches. */
+static int check_comparisons(const struct tprobe *p, const struct expr *e,
+			     char *err, size_t errsz)
+{
+	int ret;
+
+	if (!e)
+		return 0;
+	if (e->kind == EXPR_BINARY && e->op >= EOP_LT && e->op <= EOP_NE &&
+	    ((surely_string(p, e->left) && surely_number(p, e->right)) ||
+	     (surely_string(p, e->right) && surely_number(p, e->left))))
+		return fail(err, errsz, EXIT_USAGE,
+			    "comparison of a string with a number at column %d; quote numbers only for string fields",
+			    e->pos + 1);
+	if ((ret = check_comparisons(p, e->left, err, errsz)))
+		return ret;
+	return check_comparisons(p, e->right, err, errsz);
+}
+
 static int build_slots(struct tprobe *p, char *err, size_t errsz)
 {
 	const struct probe_spec *s = &p->spec;
-	int ret;
+	int ret, shown;
 
 	if ((ret = user_param_names(p, err, errsz)))
 		return ret;
@@ -581,9 +626,12 @@ static int build_slots(struct tprobe *p, char *err, size_t errsz)
 	for (int i = 0; i < s->nprint; i++)
 		if ((ret = collect_slots(p, s->print[i], s->convs[i].conv == 's', err, errsz)))
 			return ret;
+	shown = p->nslots;
 	if ((ret = collect_slots(p, s->filter, false, err, errsz)))
 		return ret;
-	return 0;
+	for (int i = shown; i < p->nslots; i++)
+		p->slots[i].filter_only = true;
+	return check_comparisons(p, s->filter, err, errsz);
 }
 
 /* ---- public ---- */

@@ -15,9 +15,16 @@ section() {
 }
 
 section "unit tests" ./.build/unit-tests
+if [ -x .build-asan/unit-tests ]; then
+	section "unit tests under ASan+UBSan" env ASAN_OPTIONS=detect_leaks=0 \
+		./.build-asan/unit-tests
+fi
 section "command line" sh tests/cli.sh
 section "fuzz smoke (each parser ${FUZZ_TIME:=5}s, recorded crashes replayed)" \
 	env FUZZ_TIME="$FUZZ_TIME" sh tests/fuzz/run.sh .build-fuzz
+# the bad-input table runs the sanitizer build too (host only: it is
+# dynamically linked)
+[ -x sonde-asan ] && export SONDE_ASAN="$PWD/sonde-asan"
 if [ "$(id -u)" = 0 ]; then
 	section "integration: this kernel ($(uname -r))" sh tests/integration/run.sh host
 else
