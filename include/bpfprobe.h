@@ -374,6 +374,9 @@ struct bpfprobe_spec {
 };
 
 void bpfprobe_spec_init(struct bpfprobe_spec *spec, enum bpfprobe_kind kind);
+/* Append a value / an expression node; its index, or -1 when full. */
+int bpfprobe_spec_add_fetch(struct bpfprobe_spec *spec, struct bpfprobe_fetch f);
+int bpfprobe_spec_add_expr(struct bpfprobe_spec *spec, struct bpfprobe_expr n);
 
 /* Check a spec on its own (no kernel needed); 0 or -EINVAL with err. */
 int bpfprobe_spec_check(const struct bpfprobe_spec *spec, char *err,

@@ -145,6 +145,22 @@ void bpfprobe_spec_init(struct bpfprobe_spec *spec, enum bpfprobe_kind kind)
 	spec->filter = -1;
 }
 
+int bpfprobe_spec_add_fetch(struct bpfprobe_spec *spec, struct bpfprobe_fetch f)
+{
+	if (spec->nfetch >= BPFPROBE_MAX_VALUES)
+		return -1;
+	spec->fetch[spec->nfetch] = f;
+	return spec->nfetch++;
+}
+
+int bpfprobe_spec_add_expr(struct bpfprobe_spec *spec, struct bpfprobe_expr n)
+{
+	if (spec->nexpr >= BPFPROBE_MAX_EXPR)
+		return -1;
+	spec->expr[spec->nexpr] = n;
+	return spec->nexpr++;
+}
+
 static int fail(char *err, size_t errsz, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static int fail(char *err, size_t errsz, const char *fmt, ...)

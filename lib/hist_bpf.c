@@ -63,25 +63,9 @@ static int refuse(char *err, size_t errsz, const char *fmt, ...)
 	return -EOPNOTSUPP;
 }
 
-static int add_fetch(struct bpfprobe_spec *spec, struct bpfprobe_fetch f)
-{
-	if (spec->nfetch == BPFPROBE_MAX_VALUES)
-		return -1;
-	spec->fetch[spec->nfetch] = f;
-	return spec->nfetch++;
-}
-
-static int add_node(struct bpfprobe_spec *spec, struct bpfprobe_expr n)
-{
-	if (spec->nexpr == BPFPROBE_MAX_EXPR)
-		return -1;
-	spec->expr[spec->nexpr] = n;
-	return spec->nexpr++;
-}
-
 static int int_fetch(struct bpfprobe_spec *spec, enum bpfprobe_src src)
 {
-	return add_fetch(spec, (struct bpfprobe_fetch){ .src = src, .type = BPV_INT,
+	return bpfprobe_spec_add_fetch(spec, (struct bpfprobe_fetch){ .src = src, .type = BPV_INT,
 							.size = 8, .is_signed = true });
 }
 
@@ -100,7 +84,7 @@ static int expr_value(const struct hist_probe *hp, const struct expr *e,
 	}
 	node = trace_bpf_node(&hp->tp, e, spec, comm);
 	if (node >= 0)
-		return add_fetch(spec, (struct bpfprobe_fetch){
+		return bpfprobe_spec_add_fetch(spec, (struct bpfprobe_fetch){
 			.src = BPS_EXPR, .imm = node, .type = BPV_INT, .size = 8,
 			.is_signed = true });
 	spec->nexpr = nexpr;
@@ -120,12 +104,12 @@ static int delta_value(const struct hist_request *req, struct bpfprobe_spec *spe
 	for (int i = 0; i < (int)req->unit; i++)
 		div *= 1000;
 	spec->fetch[d].flags = BPF_FETCH_HIDDEN;
-	a = add_node(spec, (struct bpfprobe_expr){ .op = BPO_VALUE, .a = d });
-	b = add_node(spec, (struct bpfprobe_expr){ .op = BPO_CONST, .imm = div });
-	q = add_node(spec, (struct bpfprobe_expr){ .op = BPO_DIV, .a = a, .b = b });
+	a = bpfprobe_spec_add_expr(spec, (struct bpfprobe_expr){ .op = BPO_VALUE, .a = d });
+	b = bpfprobe_spec_add_expr(spec, (struct bpfprobe_expr){ .op = BPO_CONST, .imm = div });
+	q = bpfprobe_spec_add_expr(spec, (struct bpfprobe_expr){ .op = BPO_DIV, .a = a, .b = b });
 	if (a < 0 || b < 0 || q < 0)
 		return -1;
-	return add_fetch(spec, (struct bpfprobe_fetch){ .src = BPS_EXPR, .imm = q,
+	return bpfprobe_spec_add_fetch(spec, (struct bpfprobe_fetch){ .src = BPS_EXPR, .imm = q,
 							.type = BPV_INT, .size = 8 });
 }
 
@@ -157,7 +141,7 @@ static int and_filter(struct bpfprobe_spec *spec, int node)
 		spec->filter = node;
 		return 0;
 	}
-	spec->filter = add_node(spec, (struct bpfprobe_expr){ .op = BPO_LAND,
+	spec->filter = bpfprobe_spec_add_expr(spec, (struct bpfprobe_expr){ .op = BPO_LAND,
 							      .a = spec->filter, .b = node });
 	return spec->filter < 0 ? -1 : 0;
 }
@@ -173,14 +157,14 @@ static int request_filters(const struct hist_request *req, struct bpfprobe_spec 
 		if (v < 0)
 			return -1;
 		spec->fetch[v].flags = BPF_FETCH_HIDDEN;
-		v = add_node(spec, (struct bpfprobe_expr){ .op = BPO_VALUE, .a = v });
-		c = add_node(spec, (struct bpfprobe_expr){ .op = BPO_CONST, .imm = pid });
-		if (v < 0 || c < 0 || and_filter(spec, add_node(spec,
+		v = bpfprobe_spec_add_expr(spec, (struct bpfprobe_expr){ .op = BPO_VALUE, .a = v });
+		c = bpfprobe_spec_add_expr(spec, (struct bpfprobe_expr){ .op = BPO_CONST, .imm = pid });
+		if (v < 0 || c < 0 || and_filter(spec, bpfprobe_spec_add_expr(spec,
 				(struct bpfprobe_expr){ .op = BPO_EQ, .a = v, .b = c })))
 			return -1;
 	}
 	if (req->comm)
-		return and_filter(spec, add_node(spec, (struct bpfprobe_expr){
+		return and_filter(spec, bpfprobe_spec_add_expr(spec, (struct bpfprobe_expr){
 			.op = BPO_STREQ, .a = comm, .str = req->comm }));
 	return 0;
 }

@@ -206,14 +206,6 @@ static int slot_fetch(const struct tprobe *p, const struct tslot *s,
 
 /* ---- the filter in the kernel ---- */
 
-static int node(struct bpfprobe_spec *spec, struct bpfprobe_expr n)
-{
-	if (spec->nexpr == BPFPROBE_MAX_EXPR)
-		return -1;
-	spec->expr[spec->nexpr] = n;
-	return spec->nexpr++;
-}
-
 /* A hidden value for a builtin the filter uses (pid, tid, uid, cpu). */
 static int builtin_value(struct bpfprobe_spec *spec, enum expr_builtin b)
 {
@@ -262,15 +254,15 @@ int trace_bpf_node(const struct tprobe *p, const struct expr *e,
 
 	switch (e->kind) {
 	case EXPR_INT:
-		return node(spec, (struct bpfprobe_expr){ .op = BPO_CONST, .imm = e->value });
+		return bpfprobe_spec_add_expr(spec, (struct bpfprobe_expr){ .op = BPO_CONST, .imm = e->value });
 	case EXPR_BUILTIN:
 		if ((a = builtin_value(spec, e->builtin)) < 0)
 			return -1;
-		return node(spec, (struct bpfprobe_expr){ .op = BPO_VALUE, .a = a });
+		return bpfprobe_spec_add_expr(spec, (struct bpfprobe_expr){ .op = BPO_VALUE, .a = a });
 	case EXPR_UNARY:
 		if ((a = trace_bpf_node(p, e->left, spec, comm)) < 0)
 			return -1;
-		return node(spec, (struct bpfprobe_expr){
+		return bpfprobe_spec_add_expr(spec, (struct bpfprobe_expr){
 			.op = e->op == EOP_NOT ? BPO_LNOT : e->op == EOP_NEG ? BPO_NEG : BPO_BITNOT,
 			.a = a, .is_signed = true });
 	case EXPR_BINARY:
@@ -281,24 +273,24 @@ int trace_bpf_node(const struct tprobe *p, const struct expr *e,
 
 			if ((a = string_value(p, e->left, comm)) < 0 || n >= BPFPROBE_MAX_CONSTSTR)
 				return -1;
-			b = node(spec, (struct bpfprobe_expr){
+			b = bpfprobe_spec_add_expr(spec, (struct bpfprobe_expr){
 				.op = prefix ? BPO_STRPREFIX : BPO_STREQ, .a = a,
 				.str = prefix ? strndup(e->right->name, n - 1) : e->right->name });
 			if (b < 0 || e->op == EOP_EQ)
 				return b;
-			return node(spec, (struct bpfprobe_expr){ .op = BPO_LNOT, .a = b });
+			return bpfprobe_spec_add_expr(spec, (struct bpfprobe_expr){ .op = BPO_LNOT, .a = b });
 		}
 		if ((size_t)e->op >= sizeof(ops) || !ops[e->op] ||
 		    (a = trace_bpf_node(p, e->left, spec, comm)) < 0 ||
 		    (b = trace_bpf_node(p, e->right, spec, comm)) < 0)
 			return -1;
-		return node(spec, (struct bpfprobe_expr){ .op = ops[e->op], .a = a, .b = b,
+		return bpfprobe_spec_add_expr(spec, (struct bpfprobe_expr){ .op = ops[e->op], .a = a, .b = b,
 							  .is_signed = true });
 	default:
 		slot = tprobe_slot_of(p, e);
 		if (slot < 0 || p->slots[slot].string)
 			return -1;
-		return node(spec, (struct bpfprobe_expr){ .op = BPO_VALUE, .a = slot });
+		return bpfprobe_spec_add_expr(spec, (struct bpfprobe_expr){ .op = BPO_VALUE, .a = slot });
 	}
 }
 
