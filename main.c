@@ -30,6 +30,8 @@ const struct command commands[] = {
 
 const struct applet applets[] = {
 	{ "execsnoop", "snoop", "exec" },
+	{ "funccount", "hist", "--count" },
+	{ "funclatency", "hist", NULL },
 	{ NULL },
 };
 
