@@ -21,7 +21,7 @@
 const struct command commands[] = {
 	{ "trace", cmd_trace, "one line per event at any probe; --syscalls: strace-like" },
 	{ "features", cmd_features, "report what this kernel offers and which mechanism each probe kind gets" },
-	{ "snoop", cmd_snoop, "ready-made event tools: exec, ..." },
+	{ "snoop", cmd_snoop, "ready-made event tools: exec, exit, kill, open, bio, ..." },
 	{ "probe", cmd_probe, "list probe points, show arguments, add and delete persistent events (perf probe)" },
 	{ "hist", cmd_hist, "latency and value histograms and keyed counts, aggregated in the kernel" },
 	{ "help", cmd_help, "show help for sonde or a command" },
@@ -30,6 +30,10 @@ const struct command commands[] = {
 
 const struct applet applets[] = {
 	{ "execsnoop", "snoop", "exec" },
+	{ "exitsnoop", "snoop", "exit" },
+	{ "killsnoop", "snoop", "kill" },
+	{ "opensnoop", "snoop", "open" },
+	{ "biosnoop", "snoop", "bio" },
 	{ "funccount", "hist", "--count" },
 	{ "funclatency", "hist", NULL },
 	{ NULL },

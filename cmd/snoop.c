@@ -10,6 +10,10 @@
 
 static const struct snoop_tool tools[] = {
 	{ "exec", snoop_exec, "new processes (execsnoop)" },
+	{ "exit", snoop_exit, "process exits with age and exit code or signal (exitsnoop)" },
+	{ "kill", snoop_kill, "signals sent by kill, tkill, tgkill (killsnoop)" },
+	{ "open", snoop_open, "file opens with FD or error (opensnoop)" },
+	{ "bio", snoop_bio, "block I/O with disk, size and latency (biosnoop)" },
 };
 
 static const char *const snoop_usage[] = {

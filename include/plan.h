@@ -85,6 +85,10 @@ int plan_select_among(enum probe_kind kind, const struct kernel_facts *f,
 		      enum mechanism forced, const enum rung *impl,
 		      struct plan *plan);
 
+/* With -v: "WHAT: RUNG" (WHAT NULL: the probe kind), then each rejected
+ * better rung and why. */
+void plan_explain(const struct plan *p, const char *what);
+
 /* One-line summary of the reasons (semicolon separated), for errors. */
 const char *plan_reason_line(const struct plan *plan, char *buf, size_t size);
 

@@ -23,6 +23,14 @@ struct trace_opts {
 	void (*on_event)(void *ctx, const struct tprobe_event *e, const char *func);
 	void *ctx;
 	bool resolved;		/* tprobe_resolve() done by the caller */
+	/* Tools built on the engine (snoop) also name themselves ("Tracing
+	 * TITLE via ..."), print their own header once tracing has started
+	 * (started, told the mechanism chosen), and get a tick after every
+	 * poll round and finish after the last events. */
+	const char *title;
+	void (*started)(void *ctx, enum mechanism mech);
+	void (*tick)(void *ctx);
+	void (*finish)(void *ctx);
 };
 
 struct session;		/* include/trace_backend.h */

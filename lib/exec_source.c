@@ -8,21 +8,6 @@
 #include "plan.h"
 #include "sonde.h"
 
-static void explain(const struct plan *p)
-{
-	if (!g_opts.verbose)
-		return;
-	vinfo("%s: %s", probe_kind_name(p->kind), rung_name(p->rung));
-	for (const char *l = p->reason; *l; ) {
-		const char *nl = strchr(l, '\n');
-		int len = nl ? (int)(nl - l) : (int)strlen(l);
-
-		if (len)
-			vinfo("  rejected %.*s", len, l);
-		l += len + (nl ? 1 : 0);
-	}
-}
-
 static struct exec_source *open_rung(const struct exec_filter *f,
 				     const struct kernel_facts *kf,
 				     const struct plan *tp,
@@ -33,7 +18,7 @@ static struct exec_source *open_rung(const struct exec_filter *f,
 	switch (tp->mech) {
 	case MECH_BPF:
 		plan_select(PK_TRANSPORT, kf, MECH_BPF, &tr);
-		explain(&tr);
+		plan_explain(&tr, NULL);
 		return exec_bpf_open(f, kf->btf.state == FACT_YES,
 				     tr.rung == RUNG_BPF_RINGBUF, err, errsz);
 	case MECH_TRACEFS:
@@ -72,7 +57,7 @@ struct exec_source *exec_source_open(const struct exec_filter *f,
 				 via ? " via " : "", via ? mechanism_name(via) : "", why);
 			return NULL;
 		}
-		explain(&p);
+		plan_explain(&p, NULL);
 		s = open_rung(f, kf, &p, err, errsz);
 		if (s || via != MECH_AUTO)
 			break;

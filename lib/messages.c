@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "plan.h"
 #include "sonde.h"
 
 struct global_opts g_opts;
@@ -113,4 +114,19 @@ bool signals_stop_requested(void)
 int signals_last(void)
 {
 	return stop_signal;
+}
+
+void plan_explain(const struct plan *p, const char *what)
+{
+	if (!g_opts.verbose)
+		return;
+	vinfo("%s: %s", what ? what : probe_kind_name(p->kind), rung_name(p->rung));
+	for (const char *l = p->reason; *l; ) {
+		const char *nl = strchr(l, '\n');
+		int len = nl ? (int)(nl - l) : (int)strlen(l);
+
+		if (len)
+			vinfo("  rejected %.*s", len, l);
+		l += len + (nl ? 1 : 0);
+	}
 }

@@ -33,8 +33,11 @@ void ppid_note_comm(pid_t pid, const char *comm)
 {
 	unsigned int i = (unsigned int)pid & (PPID_SLOTS - 1);
 
-	if (slots[i].pid == pid)
-		snprintf(slots[i].comm, sizeof(slots[i].comm), "%s", comm);
+	if (slots[i].pid != pid) {	/* forked before we looked */
+		slots[i].pid = pid;
+		slots[i].ppid = -1;
+	}
+	snprintf(slots[i].comm, sizeof(slots[i].comm), "%s", comm);
 }
 
 /* The kernel's pid -> comm cache of traced tasks (tracefs
@@ -89,7 +92,7 @@ pid_t ppid_lookup(pid_t pid)
 {
 	unsigned int i = (unsigned int)pid & (PPID_SLOTS - 1);
 
-	if (slots[i].pid == pid)
+	if (slots[i].pid == pid && slots[i].ppid >= 0)
 		return slots[i].ppid;
 	return ppid_from_proc(pid);
 }

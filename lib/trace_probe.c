@@ -339,7 +339,7 @@ static int tracepoint_field(const struct tprobe *p, const char *field,
 			    char *decl, size_t size, struct tslot *slot,
 			    char *fields, size_t fsize)
 {
-	char path[PATH_MAX], *text, *line, *save = NULL;
+	char path[PATH_MAX], *text, *line, *save = NULL, full[256];
 	const char *root = features_tracefs_path();
 	size_t flen = 0, nlen;
 	int ret = -ENOENT;
@@ -357,6 +357,8 @@ static int tracepoint_field(const struct tprobe *p, const char *field,
 			continue;
 		*semi = '\0';
 		f += 6;
+		/* the declaration keeps its [N]: char arrays are strings */
+		snprintf(full, sizeof(full), "%s", f);
 		name = strrchr(f, ' ');
 		name = name ? name + 1 : f;
 		/* "char prev_comm[16]": the name ends at '[', decl keeps it */
@@ -367,7 +369,7 @@ static int tracepoint_field(const struct tprobe *p, const char *field,
 			char *o = strstr(semi + 1, "offset:"), *z = strstr(semi + 1, "size:"),
 			     *g = strstr(semi + 1, "signed:");
 
-			snprintf(decl, size, "%s", f);
+			snprintf(decl, size, "%s", full);
 			slot->field_offset = o ? atoi(o + 7) : 0;
 			slot->field_size = z ? atoi(z + 5) : 0;
 			slot->field_signed = g && atoi(g + 7);

@@ -161,6 +161,9 @@ static int poll_session(void *ctx, int timeout_ms)
 	struct session *s = ctx;
 	int n = s->be->poll(s, timeout_ms);
 
+	if (s->o->tick)
+		s->o->tick(s->o->ctx);
+
 	if (s->done || (s->o->launch && launch_exited(s->o->launch)))
 		signals_request_stop();
 	return n;
@@ -182,7 +185,7 @@ static int choose(struct tprobe *probes, int n, enum mechanism *mech, char *err,
 	for (int i = 0; i < n; i++) {
 		if (plan_select_among(probes[i].pkind, kf, via, implemented, &pl))
 			return refuse(&probes[i], &pl, err, errsz);
-		vinfo("%s: %s", probes[i].text, rung_name(pl.rung));
+		plan_explain(&pl, probes[i].text);
 		all_bpf = all_bpf && pl.mech == MECH_BPF;
 	}
 	if (all_bpf) {
@@ -199,8 +202,12 @@ static int choose(struct tprobe *probes, int n, enum mechanism *mech, char *err,
 	return 0;
 }
 
-static void print_header(const struct trace_opts *o)
+static void print_header(const struct trace_opts *o, enum mechanism mech)
 {
+	if (o->started) {
+		o->started(o->ctx, mech);
+		return;
+	}
 	if (g_opts.json)
 		return;
 	if (o->time_wall)
@@ -255,11 +262,17 @@ int trace_session_run(struct tprobe *probes, int n, const struct trace_opts *o)
 		goto out;
 	}
 	s.start_ns = now_mono_ns();
-	fprintf(stderr, "Tracing %d probe%s via %s. Ctrl-C to end.\n", n, n > 1 ? "s" : "",
-		s.be->what(&s));
-	print_header(o);
+	if (o->title)
+		fprintf(stderr, "Tracing %s via %s. Ctrl-C to end.\n", o->title,
+			s.be->what(&s));
+	else
+		fprintf(stderr, "Tracing %d probe%s via %s. Ctrl-C to end.\n", n,
+			n > 1 ? "s" : "", s.be->what(&s));
+	print_header(o, s.mech);
 	ret = runloop_run(poll_session, &s, o->duration);
 	s.be->finish(&s);
+	if (o->finish)
+		o->finish(o->ctx);
 	fflush(stdout);
 	uint64_t lost = s.be->lost(&s);
 	if (g_opts.json)

@@ -34,6 +34,8 @@ struct tracefs_state {
 	struct evstream *stream;
 	struct bound_event *bound;
 	int nbound;
+	/* tracepoint records carry no comm: learn it from forks and execs */
+	struct tep_event *fork_ev, *exec_ev;
 };
 
 #define STATE(s) ((struct tracefs_state *)(s)->priv)
@@ -104,6 +106,25 @@ static bool kernel_filter(const struct tprobe *p, const struct expr *e,
 	}
 }
 
+/* The conjuncts of a top-level && chain the kernel can check: a weaker
+ * filter is still right, user space checks the whole one again. */
+static bool kernel_conjuncts(const struct tprobe *p, const struct expr *e,
+			     bool plain, char *buf, size_t size)
+{
+	char l[512], r[512];
+	bool lk, rk;
+
+	if (e->kind != EXPR_BINARY || e->op != EOP_LAND)
+		return kernel_filter(p, e, plain, buf, size);
+	lk = kernel_conjuncts(p, e->left, plain, l, sizeof(l));
+	rk = kernel_conjuncts(p, e->right, plain, r, sizeof(r));
+	if (lk && rk)
+		return snprintf(buf, size, "(%s && %s)", l, r) < (int)size;
+	if (lk || rk)
+		return snprintf(buf, size, "%s", lk ? l : r) < (int)size;
+	return false;
+}
+
 static int add_event(struct session *s, struct tprobe *p, const char *sys,
 		     const char *name, const char *func, bool plain, char *err,
 		     size_t errsz)
@@ -132,7 +153,7 @@ static int add_event(struct session *s, struct tprobe *p, const char *sys,
 	for (int i = 0; i < s->nprobes; i++)
 		shared |= &s->probes[i] != p && s->probes[i].kind == TPK_TRACEPOINT &&
 			  !strcmp(s->probes[i].tp_sys, sys) && !strcmp(s->probes[i].tp_name, name);
-	if (shared || !p->spec.filter || !kernel_filter(p, p->spec.filter, plain, filter, sizeof(filter)))
+	if (shared || !p->spec.filter || !kernel_conjuncts(p, p->spec.filter, plain, filter, sizeof(filter)))
 		return evstream_add(t->stream, sys, name, NULL, err, errsz);
 	if (!evstream_add(t->stream, sys, name, filter, err, errsz)) {
 		vinfo("kernel filter for %s/%s: %s", sys, name, filter);
@@ -173,9 +194,12 @@ static int define_probe(struct session *s, struct tfs *tfs, int idx, char *err,
 			rc = add_event(s, p, p->tp_sys, p->tp_name, NULL, true, err, errsz);
 			break;
 		}
-		if (features_get()->eprobes.state != FACT_YES) {
-			warning("'%s': reading a tracepoint's pointer field as a string needs BPF or event probes; printing the address",
-				p->text);
+		/* event probes cannot feed perf_event_open */
+		if (features_get()->eprobes.state != FACT_YES || s->mech == MECH_PERF) {
+			/* a tool (snoop) says it in its own terms */
+			if (!s->o->title)
+				warning("'%s': reading a tracepoint's pointer field as a string needs BPF or event probes%s; printing the address",
+					p->text, s->mech == MECH_PERF ? " (which perf cannot read)" : "");
 			for (int i = 0; i < p->nslots; i++)
 				p->slots[i].string = false;
 			rc = add_event(s, p, p->tp_sys, p->tp_name, NULL, true, err, errsz);
@@ -283,10 +307,32 @@ static void deliver(struct session *s, struct bound_event *b,
 	trace_emit(s, &e, b->func);
 }
 
+/* The comm a short-lived process had, for records read after it left. */
+static void note_comm(struct tracefs_state *t, struct tep_event *ev,
+		      struct tep_record *rec)
+{
+	char comm[16] = "", file[256];
+	uint64_t parent, child;
+	const char *base;
+
+	if (ev == t->fork_ev && ev_field_u64(ev, rec, "parent_pid", &parent) &&
+	    ev_field_u64(ev, rec, "child_pid", &child)) {
+		ev_field_str(ev, rec, "child_comm", comm, sizeof(comm));
+		ppid_note_fork(parent, child, comm);
+	} else if (ev == t->exec_ev && ev_field_str(ev, rec, "filename", file, sizeof(file))) {
+		base = strrchr(file, '/');
+		snprintf(comm, sizeof(comm), "%.15s", base ? base + 1 : file);
+		ppid_note_comm(ev_record_pid(ev, rec), comm);
+	}
+}
+
 static void on_record(void *ctx, struct tep_event *ev, struct tep_record *rec, int cpu)
 {
 	struct session *s = ctx;
 	struct tracefs_state *t = STATE(s);
+
+	if (ev == t->fork_ev || ev == t->exec_ev)
+		note_comm(t, ev, rec);
 
 	for (int i = 0; i < t->nbound && !s->done; i++)
 		if (t->bound[i].ev == ev)
@@ -296,6 +342,35 @@ static void on_record(void *ctx, struct tep_event *ev, struct tep_record *rec, i
 static int tracefs_poll(struct session *s, int timeout_ms)
 {
 	return evstream_poll(STATE(s)->stream, timeout_ms, on_record, s);
+}
+
+static bool bound(const struct tracefs_state *t, const char *sys, const char *name)
+{
+	for (int i = 0; i < t->nbound; i++)
+		if (!strcmp(t->bound[i].sys, sys) && !strcmp(t->bound[i].name, name))
+			return true;
+	return false;
+}
+
+/* Plain tracepoints (not dynamic events, which fetch $comm) get the
+ * comm of their task from forks and execs seen; false when not needed
+ * or the kernel refused (then /proc alone answers). */
+static bool add_comm_events(struct tracefs_state *t)
+{
+	char err[256];
+	bool plain = false;
+
+	for (int i = 0; i < t->nbound; i++)
+		plain |= t->bound[i].plain;
+	if (!plain || bound(t, "sched", "sched_process_fork") ||
+	    bound(t, "sched", "sched_process_exec"))
+		return false;
+	if (evstream_add(t->stream, "sched", "sched_process_fork", NULL, err, sizeof(err)) ||
+	    evstream_add(t->stream, "sched", "sched_process_exec", NULL, err, sizeof(err))) {
+		vinfo("comm of short-lived tasks from /proc only: %s", err);
+		return false;
+	}
+	return true;
 }
 
 static int tracefs_start(struct session *s, char *err, size_t errsz)
@@ -319,11 +394,19 @@ static int tracefs_start(struct session *s, char *err, size_t errsz)
 	for (int i = 0; i < s->nprobes; i++)
 		if (define_probe(s, tfs, i, err, errsz))
 			return -1;
+	bool comm_events = add_comm_events(t);
+
 	if (evstream_start(t->stream, err, errsz))
 		return -1;
 	for (int i = 0; i < t->nbound; i++)
 		t->bound[i].ev = tep_find_event_by_name(evstream_tep(t->stream),
 							t->bound[i].sys, t->bound[i].name);
+	if (comm_events) {
+		t->fork_ev = tep_find_event_by_name(evstream_tep(t->stream), "sched",
+						    "sched_process_fork");
+		t->exec_ev = tep_find_event_by_name(evstream_tep(t->stream), "sched",
+						    "sched_process_exec");
+	}
 	return 0;
 }
 

@@ -48,6 +48,9 @@ check bad-regex 2 1 "$SONDE" snoop exec -n '('
 check t-and-T 2 1 "$SONDE" snoop exec -t -T
 check extra-arg 2 1 "$SONDE" snoop exec extra
 check missing-value 2 1 "$SONDE" snoop exec -d
+check bad-signal 2 1 "$SONDE" snoop kill -s NOSUCHSIG
+check bad-open-flag 2 1 "$SONDE" snoop open -f O_BOGUS
+check snoop-t-and-T 2 1 "$SONDE" snoop open -t -T
 
 # Applets: --install makes links; a link runs its command.
 mkdir "$tmp/bin"

@@ -54,8 +54,8 @@ stop_sonde() {
 }
 
 # Anything sonde made in tracefs that is still there (instances, probe
-# groups named sonde_<pid>) and whose sonde is gone; a sonde or unit-tests
-# still running (another test run on this machine) is not a leftover. Prints what it
+# groups named sonde_<pid>) and whose owner is gone; one still running
+# (another test run on this machine) is not a leftover. Prints what it
 # finds; true when clean.
 tracefs_clean() {
 	_t=$(tracefs_dir)
@@ -64,12 +64,30 @@ tracefs_clean() {
 		$(cat "$_t/dynamic_events" "$_t/kprobe_events" "$_t/uprobe_events" 2>/dev/null |
 			sed -n 's/^[a-z0-9]*:\(sonde_[0-9]*\)\/.*/\1/p'); do
 		_pid=${_n#sonde_}
-		case $(cat "/proc/$_pid/comm" 2>/dev/null) in
-		sonde | unit-tests) continue ;;	# still running (the unit tests too)
-		esac
+		# a live owner (another sonde, or unit tests) is not a leftover
+		[ -d "/proc/$_pid" ] && continue
 		_left="$_left $_n"
 	done
 	[ -z "$_left" ] && return 0
 	echo "left behind in tracefs:$_left"
 	return 1
+}
+
+# json_get KEY: the value of "KEY": in each JSON line on stdin (strings
+# without their quotes; lines without KEY print nothing).
+json_get() {
+	awk -v k="\"$1\":" '{
+		i = index($0, k)
+		if (!i) next
+		v = substr($0, i + length(k))
+		if (substr(v, 1, 1) == "\"") { v = substr(v, 2); sub(/".*/, "", v) }
+		else sub(/[,}].*/, "", v)
+		print v
+	}'
+}
+
+# json_event FILE KEY VALUE: the JSON lines of FILE whose KEY is VALUE
+# (a number, or a string given without quotes).
+json_event() {
+	grep -e "\"$2\":$3[,}]" -e "\"$2\":\"$3\"" "$1"
 }

@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * snoopkit: the events the snoop tests trace, each reported with the
+ * numbers the test then looks for in sonde's output.
+ *
+ *   snoopkit exit CODE       a child exits with CODE;      "child PID"
+ *   snoopkit signal SIG      a child is killed by SIG (sent by this
+ *                            process, the child waiting); "child PID"
+ *   snoopkit raise SIG       a child sends itself SIG;     "child PID"
+ *   snoopkit thread CODE     a child whose second thread calls
+ *                            exit_group(CODE);             "child PID"
+ *   snoopkit kill PID SIG    kill(PID, SIG);               "pid SELF ret R"
+ *   snoopkit open PATH [FLAGS...]  open(PATH, O_RDONLY|FLAGS) (FLAGS:
+ *                            creat trunc wronly rdwr append);
+ *                            "pid SELF fd FD errno E"
+ *   snoopkit dio FILE BYTES  write BYTES to FILE (made and synced first),
+ *                            then read them back with O_DIRECT;
+ *                            "pid SELF bytes N"
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: snoopkit exit CODE | signal SIG | raise SIG | thread CODE | kill PID SIG | open PATH [FLAGS...] | dio FILE BYTES\n");
+	return 2;
+}
+
+static void *group_exit(void *arg)
+{
+	syscall(SYS_exit_group, (int)(long)arg);
+	return NULL;
+}
+
+/* Fork; the child runs what, the parent reports and reaps it. */
+static int child(const char *what, int n)
+{
+	struct rlimit no_core = { 0, 0 };
+	int go[2];
+	pid_t pid;
+	char c;
+
+	if (pipe(go))
+		return 1;
+	pid = fork();
+	if (pid < 0)
+		return 1;
+	if (pid == 0) {
+		pthread_t t;
+
+		setrlimit(RLIMIT_CORE, &no_core);
+		close(go[1]);
+		if (read(go[0], &c, 1) < 0)
+			_exit(100);
+		if (!strcmp(what, "exit"))
+			_exit(n);
+		if (!strcmp(what, "raise"))
+			kill(getpid(), n);
+		if (!strcmp(what, "thread") &&
+		    !pthread_create(&t, NULL, group_exit, (void *)(long)n))
+			pthread_join(t, NULL);
+		pause();
+		_exit(101);
+	}
+	close(go[0]);
+	if (!strcmp(what, "signal"))
+		kill(pid, n);
+	close(go[1]);
+	waitpid(pid, NULL, 0);
+	printf("child %d parent %d\n", pid, getpid());
+	return 0;
+}
+
+static int do_open(int argc, char **argv)
+{
+	int flags = O_RDONLY, fd;
+
+	for (int i = 3; i < argc; i++) {
+		if (!strcmp(argv[i], "creat"))
+			flags |= O_CREAT;
+		else if (!strcmp(argv[i], "trunc"))
+			flags |= O_TRUNC;
+		else if (!strcmp(argv[i], "wronly"))
+			flags |= O_WRONLY;
+		else if (!strcmp(argv[i], "rdwr"))
+			flags |= O_RDWR;
+		else if (!strcmp(argv[i], "append"))
+			flags |= O_APPEND;
+		else
+			return usage();
+	}
+	/* openat(AT_FDCWD, ...) is what libc's open() calls */
+	fd = open(argv[2], flags, 0644);
+	printf("pid %d fd %d errno %d flags %d\n", getpid(), fd, fd < 0 ? errno : 0, flags);
+	return 0;
+}
+
+/* One direct read of a file written and synced before: one request of
+ * BYTES on the disk (ext4 allocates it contiguously). */
+static int do_dio(const char *file, size_t bytes)
+{
+	void *buf;
+	ssize_t n;
+	int fd;
+
+	if (posix_memalign(&buf, 4096, bytes))
+		return 1;
+	memset(buf, 'x', bytes);
+	fd = open(file, O_CREAT | O_TRUNC | O_WRONLY, 0644);
+	if (fd < 0 || write(fd, buf, bytes) != (ssize_t)bytes || fsync(fd) || close(fd)) {
+		perror(file);
+		return 1;
+	}
+	fd = open(file, O_RDONLY | O_DIRECT);
+	if (fd < 0) {
+		perror("O_DIRECT");
+		return 1;
+	}
+	n = pread(fd, buf, bytes, 0);
+	close(fd);
+	printf("pid %d bytes %zd\n", getpid(), n);
+	return n == (ssize_t)bytes ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc < 3)
+		return usage();
+	if (!strcmp(argv[1], "exit") || !strcmp(argv[1], "signal") ||
+	    !strcmp(argv[1], "raise") || !strcmp(argv[1], "thread"))
+		return child(argv[1], atoi(argv[2]));
+	if (!strcmp(argv[1], "kill") && argc == 4) {
+		int ret = kill(atoi(argv[2]), atoi(argv[3]));
+
+		printf("pid %d ret %d\n", getpid(), ret < 0 ? -errno : 0);
+		return 0;
+	}
+	if (!strcmp(argv[1], "open"))
+		return do_open(argc, argv);
+	if (!strcmp(argv[1], "dio") && argc == 4)
+		return do_dio(argv[2], strtoul(argv[3], NULL, 0));
+	return usage();
+}
