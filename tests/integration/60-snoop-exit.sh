@@ -31,7 +31,8 @@ for mech in $(profile_mechs); do
 	check "$out" "$mech" "$cterm" "$pterm" null 15
 	check "$out" "$mech" "$csegv" "$psegv" null 11
 	check "$out" "$mech" "$cthr" "$pthr" 7 null
-	grep -q '"type":"summary","lost":0' "$out" || fail "$mech: lost events: $(tail -n 1 "$out")"
+	# a loaded machine may drop others' events: counted, never silent
+	grep -q '"type":"summary","lost":[0-9]*}' "$out" || fail "$mech: no summary: $(tail -n 1 "$out")"
 	tracefs_clean || fail "$mech: not clean after SIGINT"
 	echo "$mech: ok ($(sed -n 's/^Tracing exit via //p' "$out.err"))"
 done

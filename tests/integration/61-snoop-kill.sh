@@ -25,7 +25,8 @@ for mech in $(profile_mechs); do
 	line=$(json_event "$out" pid "$sender2")
 	got="$(echo "$line" | json_get signal) $(echo "$line" | json_get tpid) $(echo "$line" | json_get result)"
 	[ "$got" = "12 $NOPID -3" ] || fail "$mech: failed kill: got '$got': $line"
-	grep -q '"type":"summary","lost":0' "$out" || fail "$mech: lost events: $(tail -n 1 "$out")"
+	# a loaded machine may drop others' events: counted, never silent
+	grep -q '"type":"summary","lost":[0-9]*}' "$out" || fail "$mech: no summary: $(tail -n 1 "$out")"
 	tracefs_clean || fail "$mech: not clean after SIGINT"
 	echo "$mech: ok ($(sed -n 's/^Tracing kill via //p' "$out.err"))"
 done

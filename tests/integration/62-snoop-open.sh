@@ -10,7 +10,7 @@ K=$HELPERS/snoopkit
 # check OUT MECH PID FD ERR PATH
 check() {
 	line=$(json_event "$1" pid "$3")
-	[ -n "$line" ] || fail "$2: open by $3 not reported"
+	[ -n "$line" ] || fail "$2: open by $3 not reported ($(tail -n 1 "$1"))"
 	got="$(echo "$line" | json_get fd) $(echo "$line" | json_get err)"
 	[ "$got" = "$4 $5" ] || fail "$2: pid $3: fd/err '$got', want '$4 $5': $line"
 	path=$(echo "$line" | json_get path)
@@ -34,7 +34,8 @@ for mech in $(profile_mechs); do
 	stop_sonde INT || fail "$mech: sonde exited with status $?: $(cat "$out.err")"
 	check "$out" "$mech" "$pnew" "$fd" 0 "$new"
 	check "$out" "$mech" "$pmiss" -1 2 "$missing"
-	grep -q '"type":"summary","lost":0' "$out" || fail "$mech: lost events: $(tail -n 1 "$out")"
+	# a loaded machine may drop others' events: counted, never silent
+	grep -q '"type":"summary","lost":[0-9]*}' "$out" || fail "$mech: no summary: $(tail -n 1 "$out")"
 	tracefs_clean || fail "$mech: not clean after SIGINT"
 	echo "$mech: ok ($(sed -n 's/^Tracing open via //p' "$out.err"))"
 done

@@ -26,10 +26,11 @@ for mech in $(profile_mechs); do
 	stop_sonde INT || fail "$mech: sonde exited with status $?: $(cat "$out.err")"
 	rm -f "$dir/sonde-bio-$$-$mech"
 	line=$(json_event "$out" pid "$pid" | grep '"rwbs":"R' | grep '"bytes":65536,')
-	[ -n "$line" ] || fail "$mech: direct read of 65536 bytes by $pid not reported: $(json_event "$out" pid "$pid")"
+	[ -n "$line" ] || fail "$mech: direct read of 65536 bytes by $pid not reported: $(json_event "$out" pid "$pid") $(tail -n 1 "$out")"
 	[ "$(echo "$line" | json_get disk)" = "$disk" ] || fail "$mech: not on $disk: $line"
 	echo "$line" | json_get lat_ns | grep -q '^[0-9][0-9]*$' || fail "$mech: no latency: $line"
-	grep -q '"type":"summary","lost":0' "$out" || fail "$mech: lost events: $(tail -n 1 "$out")"
+	# a loaded machine may drop others' events: counted, never silent
+	grep -q '"type":"summary","lost":[0-9]*}' "$out" || fail "$mech: no summary: $(tail -n 1 "$out")"
 	tracefs_clean || fail "$mech: not clean after SIGINT"
 	echo "$mech: ok on $disk ($(sed -n 's/^Tracing bio via //p' "$out.err"))"
 done
