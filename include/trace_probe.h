@@ -62,6 +62,9 @@ struct tprobe {
 	struct tslot slots[TPROBE_MAX_SLOTS];
 	int nslots;
 	bool needs_eprobe;		/* tracepoint pointer field read as string */
+	bool entry_args;		/* set before resolving: the mechanism
+					 * (BPF) saves a return probe's
+					 * arguments at entry */
 	struct expr *implicit[TPROBE_MAX_SLOTS]; /* owned: fields shown by default */
 	int nimplicit;
 };

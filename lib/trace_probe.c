@@ -208,8 +208,8 @@ static int arg_fetch(const struct tprobe *p, int idx, char *buf, size_t size,
 {
 	const struct kernel_facts *kf = features_get();
 
-	if (p->kind == TPK_KRETPROBE || p->kind == TPK_URETPROBE)
-		return fail(err, errsz, EXIT_USAGE, "arg%d is not available at a function's return in '%s' (use an entry probe)",
+	if ((p->kind == TPK_KRETPROBE || p->kind == TPK_URETPROBE) && !p->entry_args)
+		return fail(err, errsz, EXIT_USAGE, "arg%d at a function's return needs BPF (which saves it at entry) in '%s' (else use an entry probe)",
 			    idx + 1, p->text);
 	if (p->kind == TPK_USDT) {
 		if (!p->usdt || idx >= p->usdt->nargs)

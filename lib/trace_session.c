@@ -230,9 +230,11 @@ int trace_session_start(struct session *s, struct tprobe *probes, int n,
 			 mechanism_name(s->mech), mechanism_name(s->mech));
 		return EXIT_FAIL;
 	}
-	for (int i = 0; i < n && !o->resolved; i++)
+	for (int i = 0; i < n && !o->resolved; i++) {
+		probes[i].entry_args = s->mech == MECH_BPF;
 		if ((ret = tprobe_resolve(&probes[i], err, errsz)))
 			return ret;
+	}
 	signals_install();
 	s->be = s->mech == MECH_BPF ? &trace_bpf_backend : &trace_tracefs_backend;
 	if (!s->be->start(s, err, errsz))

@@ -108,6 +108,40 @@ for mech in $mechs; do
 		tracefs_clean || fail "$mech $bin: not clean"
 	done
 done
+# 3b. Arguments at a return: BPF saves them at entry (kretprobes and
+# uretprobes; fexit has them); tracefs and perf refuse in one line.
+b=$HELPERS/utarget_pie tag=ret$$
+for mech in $mechs; do
+	out=$TMPDIR/r.$mech
+	"$SONDE" trace --via "$mech" "ur:$b:sonde_t_add \"a=%d ret=%d\", arg1, retval" \
+		"ur:$b:sonde_t_greet \"%s -> %s\", arg1, retval" \
+		-- "$b" "$tag" 3 >"$out" 2>"$out.err"
+	rc=$?
+	if [ "$mech" = bpf ]; then
+		[ $rc -eq 0 ] || fail "bpf: arguments at a uretprobe: exit $rc: $(cat "$out.err")"
+		have "$out" "a=0 ret=40" "a=1 ret=41" "a=2 ret=42" "$tag -> hello $tag" ||
+			fail "bpf: arguments at a uretprobe wrong"
+	else
+		[ $rc -eq 2 ] && grep -q "needs BPF (which saves it at entry)" "$out.err" ||
+			fail "$mech: arguments at a uretprobe: exit $rc: $(cat "$out.err")"
+	fi
+	tracefs_clean || fail "$mech: arguments at a return: not clean"
+done
+case " $mechs " in
+*" bpf "*)
+	if [ "$PROFILE" != host ]; then
+		out=$TMPDIR/kr.bpf
+		start_sonde "$out" "$out.err" trace --via bpf \
+			'r:do_sys_openat2 "file=%s ret=%d", arg2, retval' || fail "bpf kretprobe: cannot start"
+		sh -c 'echo $$ >"$1.pid"; exec cat "$1" >/dev/null' sh "$f"
+		nap 1
+		stop_sonde || fail "bpf kretprobe: exit status $?"
+		grep "^$(cat "$f.pid") " "$out" | grep -qF "file=$f ret=3" ||
+			fail "bpf: argument at the return of do_sys_openat2: $(grep -F "$f" "$out")"
+	fi
+	;;
+esac
+
 # 4. -- CMD follows the command's process tree: its child execs the
 # uprobe target through a link named "mine"; an unrelated process (started
 # before, released by the command, waited for by it) through one named

@@ -42,7 +42,7 @@ try 'do_sys_openat2 "%q", arg1'
 try 'do_sys_openat2 "%d", "unterminated'
 try '-:sonde/x'
 try 't:sched:sched_switch (prev_comm == ) "x"'
-try "ur:$bin:sonde_t_add \"%d\", arg1"
+try "ur:$bin:sonde_t_add \"%d\", arg7"	# only 6 are saved at entry
 try 'r:do_sys_openat2 "%d" retval'
 try "u:$bin:sonde_t_add+999999"
 try ''
