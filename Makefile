@@ -41,7 +41,8 @@ HELPER_BIN := $(patsubst tests/helpers/%.c,tests/helpers/bin/%,$(HELPER_SRC))
 BUILD_PKGS := gcc make clang llvm bpftool libbpf-dev libelf-dev libdw-dev \
 	      libtraceevent-dev libtracefs-dev zlib1g-dev libzstd-dev \
 	      liblzma-dev libbz2-dev pkg-config systemtap-sdt-dev
-TEST_PKGS  := qemu-system-x86 busybox-static cpio util-linux file libclang-rt-dev
+TEST_PKGS  := qemu-system-x86 busybox-static cpio util-linux file libclang-rt-dev \
+	      linux-perf
 
 .PHONY: all run test deps test-deps unit test-helpers install clean \
 	asan asan-build fuzz fuzz-build fuzz-smoke
