@@ -239,6 +239,10 @@ static int pair_check(const struct bpfprobe_spec *spec, char *err, size_t errsz)
 		if (spec->fetch[i].type != BPV_INT)
 			return fail(err, errsz, "pair %u: key value %d is not an integer",
 				    pr->id, i);
+		for (int d = 0; d <= i; d++)
+			if (spec->fetch[d].src == BPS_PAIR_DELTA)
+				return fail(err, errsz, "pair %u: key value %d must come before the time since the start",
+					    pr->id, i);
 	}
 	return 0;
 }
@@ -360,10 +364,6 @@ int bpfprobe_spec_check(const struct bpfprobe_spec *spec, char *err,
 				if (spec->fetch[j].src == BPS_PAIR_DELTA)
 					return fail(err, errsz, "%s %d: time since the start twice",
 						    n, i);
-			for (int k = 0; k < spec->pair.nkeys; k++)
-				if (spec->pair.keys[k] >= i)
-					return fail(err, errsz, "%s %d: pairing key value %d must come before it",
-						    n, i, spec->pair.keys[k]);
 			break;
 		default:
 			break;
@@ -570,11 +570,11 @@ static int layout_tail(const struct bpfprobe_spec *spec,
 }
 
 /*
- * Aggregation and pairing starts: nothing is sent, every value has a fixed place. The key
- * comes first (zeroed by the prologue, at least 8 bytes): INT keys'
- * slots and STR keys' buffers in key order, so the key is built by the
- * fetches themselves. Then the other slots and strings, expression nodes,
- * ctx, entry time.
+ * Aggregation and pairing starts: nothing is sent, every value has a
+ * fixed place. The aggregation key comes first (zeroed by the prologue,
+ * at least 8 bytes): INT keys' slots and STR keys' buffers in key order,
+ * so the key is built by the fetches themselves. Then the other slots and
+ * strings, and layout_tail().
  */
 static int agg_layout(const struct bpfprobe_spec *spec,
 		      struct bpfprobe_layout *lay)

@@ -538,6 +538,15 @@ static int open_point_event(struct bp_probe *p, int pt, bool entry, char *what,
 	return sys_perf_event_open(&attr, pid, pid == -1 ? 0 : -1, -1, 0);
 }
 
+/* The ioctl way (before BPF_PERF_EVENT links): the program, enabled. */
+static int perf_set_bpf(int pfd, int prog_fd)
+{
+	if (ioctl(pfd, PERF_EVENT_IOC_SET_BPF, prog_fd) < 0 ||
+	    ioctl(pfd, PERF_EVENT_IOC_ENABLE, 0) < 0)
+		return -errno;
+	return 0;
+}
+
 /* Give a perf event its program: a link (with cookie) or the ioctl. */
 static int perf_attach(struct bp_probe *p, int pfd, int prog_fd, bool cookie,
 		       uint64_t cookie_val)
@@ -552,11 +561,7 @@ static int perf_attach(struct bp_probe *p, int pfd, int prog_fd, bool cookie,
 			return -errno;
 		return keep_fd(p, lfd);
 	}
-	if (ioctl(pfd, PERF_EVENT_IOC_SET_BPF, prog_fd) < 0)
-		return -errno;
-	if (ioctl(pfd, PERF_EVENT_IOC_ENABLE, 0) < 0)
-		return -errno;
-	return 0;
+	return perf_set_bpf(pfd, prog_fd);
 }
 
 /* ---- starting one probe ---- */
@@ -995,6 +1000,43 @@ static int create_probe_maps(struct bpfprobe_session *s, int pi, char *err,
 	return 0;
 }
 
+/* One program keeping the followed-process map, on its tracepoint;
+ * fds[0] the program, fds[1] the perf event. */
+static int follow_prog(struct bpfprobe_session *s, const char *event,
+		       const char *field, enum bpfprobe_follow_prog which,
+		       int *fds, char *err, size_t errsz)
+{
+	struct bpfprobe_gen_env env = { .counters_fd = s->counters_fd,
+					.follow_fd = s->follow_fd };
+	struct perf_event_attr attr = { .size = sizeof(attr),
+		.type = PERF_TYPE_TRACEPOINT, .sample_period = 1 };
+	int off = tpformat_field_offset(event, field);
+	int id = tracepoint_id_path(event);
+	struct bpf_insn *insns;
+	int cnt, e;
+
+	if (off < 0 || id < 0)
+		return failf(err, errsz, -ENOENT, "following forks needs %s (its format: %s)",
+			     event, errno_name(id < 0 ? -id : ENOENT));
+	if (bpfprobe_gen_follow(which, off, &env, &insns, &cnt))
+		return failf(err, errsz, -EINVAL, "%s: field %s at %d", event, field, off);
+	fds[0] = bpf_prog_load(BPF_PROG_TYPE_TRACEPOINT, "sonde_follow", "GPL", insns,
+			       cnt, NULL);
+	e = errno;
+	free(insns);
+	if (fds[0] < 0)
+		return failf(err, errsz, -e, "loading the program following forks: %s",
+			     errno_name(e));
+	attr.config = id;
+	fds[1] = sys_perf_event_open(&attr, -1, 0, -1, 0);
+	if (fds[1] < 0)
+		return failf(err, errsz, fds[1], "open tracepoint %s: %s", event,
+			     errno_name(-fds[1]));
+	e = perf_set_bpf(fds[1], fds[0]);
+	return e ? failf(err, errsz, e, "attach to tracepoint %s: %s", event,
+			 errno_name(-e)) : 0;
+}
+
 /*
  * opts.follow_pid: the map of followed tgids, seeded with the pid, and
  * the programs that keep it (attached before any probe, so a child
@@ -1002,13 +1044,9 @@ static int create_probe_maps(struct bpfprobe_session *s, int pi, char *err,
  */
 static int start_follow(struct bpfprobe_session *s, char *err, size_t errsz)
 {
-	static const struct { const char *event, *field; int which; } tp[2] = {
-		{ "sched/sched_process_fork", "child_pid", BPF_FOLLOW_FORK },
-		{ "sched/sched_process_free", "pid", BPF_FOLLOW_FREE },
-	};
-	struct bpfprobe_gen_env env = { .counters_fd = s->counters_fd };
 	LIBBPF_OPTS(bpf_map_create_opts, mo, .map_flags = BPF_F_NO_PREALLOC);
 	uint32_t pid = s->opts.follow_pid, one = 1;
+	int ret;
 
 	s->follow_fd = bpf_map_create(BPF_MAP_TYPE_HASH, "sonde_follow", 4, 4,
 				      65536, &mo);
@@ -1018,39 +1056,10 @@ static int start_follow(struct bpfprobe_session *s, char *err, size_t errsz)
 	if (bpf_map_update_elem(s->follow_fd, &pid, &one, BPF_ANY))
 		return failf(err, errsz, -errno, "following pid %u: %s", pid,
 			     errno_name(errno));
-	env.follow_fd = s->follow_fd;
-	for (int k = 0; k < 2; k++) {
-		struct perf_event_attr attr = { .size = sizeof(attr),
-			.type = PERF_TYPE_TRACEPOINT, .sample_period = 1 };
-		int off = tpformat_field_offset(tp[k].event, tp[k].field);
-		int id = tracepoint_id_path(tp[k].event);
-		struct bpf_insn *insns;
-		int cnt, e;
-
-		if (off < 0 || id < 0)
-			return failf(err, errsz, -ENOENT, "following forks needs %s (its format: %s)",
-				     tp[k].event, errno_name(id < 0 ? -id : ENOENT));
-		if (bpfprobe_gen_follow(tp[k].which, off, &env, &insns, &cnt))
-			return failf(err, errsz, -EINVAL, "%s: field %s at %d", tp[k].event,
-				     tp[k].field, off);
-		s->follow_fds[2 * k] = bpf_prog_load(BPF_PROG_TYPE_TRACEPOINT, "sonde_follow",
-						     "GPL", insns, cnt, NULL);
-		e = errno;
-		free(insns);
-		if (s->follow_fds[2 * k] < 0)
-			return failf(err, errsz, -e, "loading the program following forks: %s",
-				     errno_name(e));
-		attr.config = id;
-		s->follow_fds[2 * k + 1] = sys_perf_event_open(&attr, -1, 0, -1, 0);
-		if (s->follow_fds[2 * k + 1] < 0)
-			return failf(err, errsz, s->follow_fds[2 * k + 1], "open tracepoint %s: %s",
-				     tp[k].event, errno_name(-s->follow_fds[2 * k + 1]));
-		if (ioctl(s->follow_fds[2 * k + 1], PERF_EVENT_IOC_SET_BPF, s->follow_fds[2 * k]) ||
-		    ioctl(s->follow_fds[2 * k + 1], PERF_EVENT_IOC_ENABLE, 0))
-			return failf(err, errsz, -errno, "attach to tracepoint %s: %s",
-				     tp[k].event, errno_name(errno));
-	}
-	return 0;
+	ret = follow_prog(s, "sched/sched_process_fork", "child_pid", BPF_FOLLOW_FORK,
+			  &s->follow_fds[0], err, errsz);
+	return ret ? ret : follow_prog(s, "sched/sched_process_free", "pid",
+				       BPF_FOLLOW_FREE, &s->follow_fds[2], err, errsz);
 }
 
 /* One map of starts per pair id; each id needs a start and an end whose
