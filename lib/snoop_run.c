@@ -210,6 +210,12 @@ int snoop_run(struct snoop *s)
 		return usage_error("-p needs a process ID, not %d", s->pid);
 	if (s->duration < 0)
 		return usage_error("-d must not be negative");
+	/* -p in the kernel on every mechanism (tracefs: set_event_pid), unless
+	 * a probe must see other tasks */
+	o.pid = s->pid;
+	for (int i = 0; i < s->nprobes; i++)
+		if (s->probes[i].flags & SNOOP_ANY_PID)
+			o.pid = 0;
 	s->queue = &queue;
 	s->stash = calloc(1, sizeof(*s->stash));
 	if (!s->stash)

@@ -375,7 +375,8 @@ static bool add_comm_events(struct tracefs_state *t)
 
 static int tracefs_start(struct session *s, char *err, size_t errsz)
 {
-	struct evstream_opts so = { .pid = s->o->launch ? s->o->launch->pid : 0 };
+	/* -p and -- CMD: the kernel records only that process's tasks */
+	struct evstream_opts so = { .pid = s->o->launch ? s->o->launch->pid : s->o->pid };
 	struct tracefs_state *t = calloc(1, sizeof(*t));
 	struct tfs *tfs = tfs_get();
 

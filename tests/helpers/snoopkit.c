@@ -10,9 +10,13 @@
  *   snoopkit thread CODE     a child whose second thread calls
  *                            exit_group(CODE);             "child PID"
  *   snoopkit kill PID SIG    kill(PID, SIG);               "pid SELF ret R"
- *   snoopkit open PATH [FLAGS...]  open(PATH, O_RDONLY|FLAGS) (FLAGS:
- *                            creat trunc wronly rdwr append);
- *                            "pid SELF fd FD errno E"
+ *   snoopkit open PATH [FLAGS...] [+ PATH [FLAGS...]]...
+ *                            open(PATH, O_RDONLY|FLAGS) (FLAGS: creat
+ *                            trunc wronly rdwr append), one after the
+ *                            other; per open "pid SELF fd FD errno E"
+ *   snoopkit wait FIFO CMD...  write "PID\n" to FIFO.pid, wait until FIFO
+ *                            is opened for writing, then run CMD... (so a
+ *                            tracer can start first, filtering on PID)
  *   snoopkit dio FILE BYTES  write BYTES to FILE (made and synced first),
  *                            then read them back with O_DIRECT;
  *                            "pid SELF bytes N"
@@ -81,27 +85,32 @@ static int child(const char *what, int n)
 	return 0;
 }
 
+/* open PATH [FLAGS...] [+ PATH [FLAGS...]]...: one line per open */
 static int do_open(int argc, char **argv)
 {
-	int flags = O_RDONLY, fd;
+	for (int i = 2; i < argc; i++) {
+		const char *path = argv[i];
+		int flags = O_RDONLY, fd;
 
-	for (int i = 3; i < argc; i++) {
-		if (!strcmp(argv[i], "creat"))
-			flags |= O_CREAT;
-		else if (!strcmp(argv[i], "trunc"))
-			flags |= O_TRUNC;
-		else if (!strcmp(argv[i], "wronly"))
-			flags |= O_WRONLY;
-		else if (!strcmp(argv[i], "rdwr"))
-			flags |= O_RDWR;
-		else if (!strcmp(argv[i], "append"))
-			flags |= O_APPEND;
-		else
-			return usage();
+		for (i++; i < argc && strcmp(argv[i], "+"); i++) {
+			if (!strcmp(argv[i], "creat"))
+				flags |= O_CREAT;
+			else if (!strcmp(argv[i], "trunc"))
+				flags |= O_TRUNC;
+			else if (!strcmp(argv[i], "wronly"))
+				flags |= O_WRONLY;
+			else if (!strcmp(argv[i], "rdwr"))
+				flags |= O_RDWR;
+			else if (!strcmp(argv[i], "append"))
+				flags |= O_APPEND;
+			else
+				return usage();
+		}
+		/* openat(AT_FDCWD, ...) is what libc's open() calls */
+		fd = open(path, flags, 0644);
+		printf("pid %d fd %d errno %d flags %d\n", getpid(), fd,
+		       fd < 0 ? errno : 0, flags);
 	}
-	/* openat(AT_FDCWD, ...) is what libc's open() calls */
-	fd = open(argv[2], flags, 0644);
-	printf("pid %d fd %d errno %d flags %d\n", getpid(), fd, fd < 0 ? errno : 0, flags);
 	return 0;
 }
 
@@ -132,9 +141,32 @@ static int do_dio(const char *file, size_t bytes)
 	return n == (ssize_t)bytes ? 0 : 1;
 }
 
+static int wait_for(const char *fifo)
+{
+	char path[4096], buf[1];
+	FILE *f;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s.pid", fifo);
+	f = fopen(path, "w");
+	if (!f || fprintf(f, "%d\n", getpid()) < 0 || fclose(f))
+		return 1;
+	fd = open(fifo, O_RDONLY);
+	if (fd < 0 || read(fd, buf, 1) < 0)
+		return 1;
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc > 3 && !strcmp(argv[1], "wait")) {
+		if (wait_for(argv[2]))
+			return 1;
+		argv += 2;
+		argc -= 2;
+	}
 	if (argc < 3)
 		return usage();
 	if (!strcmp(argv[1], "exit") || !strcmp(argv[1], "signal") ||

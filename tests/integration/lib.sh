@@ -91,3 +91,20 @@ json_get() {
 json_event() {
 	grep -e "\"$2\":$3[,}]" -e "\"$2\":\"$3\"" "$1"
 }
+
+# held_start FIFO CMD...: start CMD in the background held before it runs
+# (snoopkit wait) and set HELD to its pid; held_go FIFO lets it run.
+held_start() {
+	_fifo=$1
+	shift
+	rm -f "$_fifo" "$_fifo.pid"
+	mkfifo "$_fifo" || return 1
+	"$HELPERS/snoopkit" wait "$_fifo" "$@" &
+	_i=0
+	while [ ! -s "$_fifo.pid" ] && [ $_i -lt 100 ]; do nap 0.05; _i=$((_i + 1)); done
+	HELD=$(cat "$_fifo.pid")
+	[ -n "$HELD" ]
+}
+held_go() {
+	echo go >"$1"
+}
