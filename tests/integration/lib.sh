@@ -57,19 +57,23 @@ stop_sonde() {
 # groups named sonde_<pid>) and whose owner is gone; one still running
 # (another test run on this machine) is not a leftover. Prints what it
 # finds; true when clean.
-tracefs_clean() {
+_tracefs_leftovers() {
 	_t=$(tracefs_dir)
-	_left=
 	for _n in $(ls "$_t/instances" 2>/dev/null | grep '^sonde_[0-9]*$') \
 		$(cat "$_t/dynamic_events" "$_t/kprobe_events" "$_t/uprobe_events" 2>/dev/null |
 			sed -n 's/^[a-z0-9]*:\(sonde_[0-9]*\)\/.*/\1/p'); do
 		_pid=${_n#sonde_}
 		# a live owner (another sonde, or unit tests) is not a leftover
-		[ -d "/proc/$_pid" ] && continue
-		_left="$_left $_n"
+		[ -d "/proc/$_pid" ] || echo "$_n"
 	done
+}
+tracefs_clean() {
+	[ -z "$(_tracefs_leftovers)" ] && return 0
+	# an owner that was exiting (its cleanup under way) had its moment
+	nap 1
+	_left=$(_tracefs_leftovers | tr '\n' ' ')
 	[ -z "$_left" ] && return 0
-	echo "left behind in tracefs:$_left"
+	echo "left behind in tracefs: $_left"
 	return 1
 }
 
