@@ -42,7 +42,7 @@ BUILD_PKGS := gcc make clang llvm bpftool libbpf-dev libelf-dev libdw-dev \
 	      libtraceevent-dev libtracefs-dev zlib1g-dev libzstd-dev \
 	      liblzma-dev libbz2-dev pkg-config systemtap-sdt-dev
 TEST_PKGS  := qemu-system-x86 busybox-static cpio util-linux file libclang-rt-dev \
-	      linux-perf
+	      linux-perf tmux zsh fish man-db
 
 .PHONY: all run test deps test-deps unit test-helpers install clean \
 	asan asan-build fuzz fuzz-build fuzz-smoke
@@ -148,12 +148,27 @@ fuzz-smoke: fuzz-build
 	FUZZ_TIME=$${FUZZ_TIME:-5} sh tests/fuzz/run.sh $(FUZZ_OUT)
 
 PREFIX  ?= /usr/local
+# Binary, applet links (APPLETS=0: none), man pages, and completion for
+# bash, zsh and fish; the applet names come from the binary.
+APPLETS ?= 1
 install: sonde
 	install -D -m 0755 sonde $(DESTDIR)$(PREFIX)/bin/sonde
+	if [ "$(APPLETS)" = 1 ]; then for a in $$(./sonde --install-list); do \
+		ln -sf sonde $(DESTDIR)$(PREFIX)/bin/$$a; done; fi
 	for m in Documentation/*.1; do \
 		install -D -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man1/$$(basename $$m); done
 	install -D -m 0644 completions/sonde.bash \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/sonde
+	for a in $$(./sonde --install-list); do \
+		ln -sf sonde $(DESTDIR)$(PREFIX)/share/bash-completion/completions/$$a; done
+	install -d $(DESTDIR)$(PREFIX)/share/zsh/vendor-completions
+	sed "1s/.*/#compdef sonde $$(./sonde --install-list | tr '\n' ' ')/" completions/_sonde \
+		> $(DESTDIR)$(PREFIX)/share/zsh/vendor-completions/_sonde
+	install -D -m 0644 completions/sonde.fish \
+		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/sonde.fish
+	for a in $$(./sonde --install-list); do \
+		printf 'source (status dirname)/sonde.fish\ncomplete -c %s -f -a "(__sonde_complete)"\n' $$a \
+		> $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/$$a.fish; done
 
 clean:
 	rm -rf $(OUT) .build-asan $(FUZZ_OUT) sonde sonde-asan tests/helpers/bin

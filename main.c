@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cmds.h"
+#include "complete.h"
 #include "options.h"
 #include "sonde.h"
 #include "util.h"
@@ -74,7 +75,7 @@ const char *command_suggest(const char *name)
 
 static const char *const sonde_usage[] = {
 	"sonde [-v] [--json] [--via MECH] <command> [<options>] [<args>]",
-	"sonde --version | --list-cmds | --install DIR | --install-list",
+	"sonde --version | --list-cmds | --install DIR | --install-list | --complete WORD [BINARY]",
 	"<applet> [<options>]   (a symlink to sonde, e.g. execsnoop)",
 	NULL,
 };
@@ -131,13 +132,14 @@ int main(int argc, char **argv)
 {
 	const char *base = basename(argv[0]);
 	const struct applet *ap = applet_find(base);
-	const char *install_dir = NULL;
+	const char *install_dir = NULL, *complete_word = NULL;
 	bool version = false, list_cmds = false, install_list = false;
 	const struct option main_opts[] = {
 		{ OPT_BOOL, 0, "version", &version, NULL, "print the version" },
 		{ OPT_BOOL, 0, "list-cmds", &list_cmds, NULL, "list the commands (for completion)" },
 		{ OPT_STRING, 0, "install", &install_dir, "DIR", "make the applet symlinks in DIR" },
 		{ OPT_BOOL, 0, "install-list", &install_list, NULL, "list the applet names" },
+		{ OPT_STRING, 0, "complete", &complete_word, "WORD", "probe names continuing WORD [in BINARY] (for completion)" },
 		OPT_END_MARK(),
 	};
 	const struct command *c;
@@ -178,6 +180,8 @@ int main(int argc, char **argv)
 	}
 	if (install_dir)
 		return install_applets(install_dir);
+	if (complete_word)
+		return complete_probe(complete_word, argc > 0 ? argv[0] : NULL, stdout);
 	if (argc < 1) {
 		main_usage(stderr);
 		return EXIT_USAGE;

@@ -1,6 +1,7 @@
 # bash completion for sonde and its applets.
 # Everything comes from the binary itself (--list-cmds, --list-opts,
-# snoop --list-tools, --install-list), so it cannot drift from the code.
+# snoop --list-tools, --install-list, --complete for probe names), so it
+# cannot drift from the code or from the running kernel.
 
 _sonde_opts() {	# words of the command line so far, without the current one
 	"$@" --list-opts 2>/dev/null
@@ -26,14 +27,47 @@ _sonde_complete_with() {	# LINES-OF-"--opt[=]<TAB>values" CUR PREV
 	return 1
 }
 
+# Probe names continuing the current word (which bash splits at ':', so
+# the whole word is taken from the line and the part before its last ':'
+# is stripped from the answers). PROG [BINARY]
+_sonde_probes() {
+	local prog=$1 bin=$2 word=${COMP_LINE:0:COMP_POINT} c
+	word=${word##*[[:space:]]}
+	word=${word#[\'\"]}
+	local pre=${word%"${word##*:}"}
+	COMPREPLY=()
+	while IFS= read -r c; do
+		[[ -n $c ]] && COMPREPLY+=("${c#"$pre"}")
+	done < <("$prog" --complete "$word" ${bin:+"$bin"} 2>/dev/null)
+	# "t:sched:" and "u:/usr/bin/" continue: no space after them
+	[[ ${COMPREPLY[*]} == *[:/] || ${COMPREPLY[*]} == *[:/]\ * ]] && compopt -o nospace 2>/dev/null
+	return 0
+}
+
+# Does option PREV of the command (the remaining words) take a value?
+_sonde_takes_arg() {
+	local prev=$1 short long arg rest
+	shift
+	[[ $prev == -* ]] || return 1
+	while IFS= read -r rest; do	# SHORT<TAB>LONG<TAB>ARG<TAB>..., fields may be empty
+		short=${rest%%$'\t'*} rest=${rest#*$'\t'}
+		long=${rest%%$'\t'*} rest=${rest#*$'\t'}
+		arg=${rest%%$'\t'*}
+		[[ -n $arg && ( $prev == "-$short" || $prev == "--$long" ) ]] && return 0
+	done < <("$@" --list-opts-described 2>/dev/null)
+	return 1
+}
+
 _sonde() {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
-	local prog=${COMP_WORDS[0]} i cmd= sub= nonopt=0
+	local prog=${COMP_WORDS[0]} i w cmd= sub= bin=
 	for ((i = 1; i < COMP_CWORD; i++)); do
-		case ${COMP_WORDS[i]} in
+		w=${COMP_WORDS[i]}
+		case $w in
 		--via) ((i++)) ;;
+		-x | --exec) bin=${COMP_WORDS[i+1]}; ((i++)) ;;
 		-*) ;;
-		*) if [[ -z $cmd ]]; then cmd=${COMP_WORDS[i]}; elif [[ -z $sub ]]; then sub=${COMP_WORDS[i]}; fi ;;
+		*) if [[ -z $cmd ]]; then cmd=$w; elif [[ -z $sub ]]; then sub=$w; fi ;;
 		esac
 	done
 	if [[ -z $cmd ]]; then
@@ -41,21 +75,39 @@ _sonde() {
 		COMPREPLY=($(compgen -W "$("$prog" --list-cmds 2>/dev/null)" -- "$cur"))
 		return
 	fi
-	if [[ $cmd == snoop && -z $sub ]]; then
-		_sonde_complete_with "$(_sonde_opts "$prog" snoop)" "$cur" "$prev" && return
-		COMPREPLY=($(compgen -W "$("$prog" snoop --list-tools 2>/dev/null)" -- "$cur"))
-		return
-	fi
-	if [[ $cmd == help ]]; then
+	case $prev in
+	-x | --exec) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+	esac
+	case $cmd in
+	snoop)
+		if [[ -z $sub ]]; then
+			_sonde_complete_with "$(_sonde_opts "$prog" snoop)" "$cur" "$prev" && return
+			COMPREPLY=($(compgen -W "$("$prog" snoop --list-tools 2>/dev/null)" -- "$cur"))
+			return
+		fi ;;
+	help)
 		COMPREPLY=($(compgen -W "$("$prog" --list-cmds 2>/dev/null)" -- "$cur"))
-		return
-	fi
-	_sonde_complete_with "$(_sonde_opts "$prog" $cmd $sub)" "$cur" "$prev"
+		return ;;
+	esac
+	_sonde_complete_with "$(_sonde_opts "$prog" $cmd $sub)" "$cur" "$prev" && return
+	# positional arguments and option values that are probes
+	_sonde_takes_arg "$prev" "$prog" $cmd $sub && case $prev in
+		-a | --add | -V | --vars | --from | --to) ;;
+		*) return ;;
+	esac
+	case $cmd:$prev in
+	trace:* | hist:* | stack:* | probe:-a | probe:--add | probe:-V | probe:--vars | \
+	probe:-l | probe:--list | hist:--from | hist:--to)
+		_sonde_probes "$prog" "$bin" ;;
+	esac
 }
 
 _sonde_applet() {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
-	_sonde_complete_with "$(_sonde_opts "${COMP_WORDS[0]}")" "$cur" "$prev"
+	_sonde_complete_with "$(_sonde_opts "${COMP_WORDS[0]}")" "$cur" "$prev" && return
+	case ${COMP_WORDS[0]##*/} in
+	trace | funccount | funclatency | argdist | stackcount) _sonde_probes sonde ;;
+	esac
 }
 
 complete -F _sonde sonde

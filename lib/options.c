@@ -129,6 +129,22 @@ static void list_opts(const struct option *tabs[])
 		}
 }
 
+/* For zsh and fish, which show descriptions: one line per option,
+ * SHORT<TAB>LONG<TAB>ARG<TAB>VALUES<TAB>HELP (empty fields empty). */
+static void list_opts_described(const struct option *tabs[])
+{
+	for (int t = 0; tabs[t]; t++)
+		for (const struct option *o = tabs[t]; o->type != OPT_END; o++) {
+			if (o->type == OPT_GROUP)
+				continue;
+			if (o->short_name)
+				putchar(o->short_name);
+			printf("\t%s\t%s\t%s\t%s\n", o->long_name ? o->long_name : "",
+			       takes_arg(o) ? (o->argh ? o->argh : "ARG") : "",
+			       o->complete ? o->complete : "", o->help ? o->help : "");
+		}
+}
+
 static void print_table(FILE *fp, const struct option *opts)
 {
 	for (const struct option *o = opts; o->type != OPT_END; o++) {
@@ -200,6 +216,10 @@ int parse_options(int argc, char **argv, const struct option *opts,
 		}
 		if (!strcmp(a, "--list-opts")) {
 			list_opts(tabs);
+			exit(EXIT_OK);
+		}
+		if (!strcmp(a, "--list-opts-described")) {
+			list_opts_described(tabs);
 			exit(EXIT_OK);
 		}
 		if (a[1] == '-') {

@@ -20,12 +20,14 @@ if [ -x .build-asan/unit-tests ]; then
 		./.build-asan/unit-tests
 fi
 section "command line" sh tests/cli.sh
+section "man pages against the binary" sh tests/manpages.sh
 section "fuzz smoke (each parser ${FUZZ_TIME:=5}s, recorded crashes replayed)" \
 	env FUZZ_TIME="$FUZZ_TIME" sh tests/fuzz/run.sh .build-fuzz
 # the bad-input table runs the sanitizer build too (host only: it is
 # dynamically linked)
 [ -x sonde-asan ] && export SONDE_ASAN="$PWD/sonde-asan"
 if [ "$(id -u)" = 0 ]; then
+	section "completion in bash, zsh and fish (make install)" bash tests/completion.sh
 	section "integration: this kernel ($(uname -r))" sh tests/integration/run.sh host
 else
 	echo "skip integration/host: needs root" | tee -a "$log"
@@ -40,7 +42,7 @@ fi
 # Sum the sections' total lines ("unit: N passed, N failed[, N skipped]");
 # the qemu total already includes its per-profile lines.
 awk '
-/^(unit|cli|fuzz|host|qemu): [0-9]+ passed, [0-9]+ failed/ {
+/^(unit|cli|man|completion|fuzz|host|qemu): [0-9]+ passed, [0-9]+ failed/ {
 	for (i = 1; i <= NF; i++) {
 		if ($(i+1) ~ /^passed/) p += $i
 		if ($(i+1) ~ /^failed/) f += $i
