@@ -7,7 +7,10 @@
  *  - EVT_PERF:    perf_event_open(PERF_TYPE_TRACEPOINT) per CPU, mmap'd
  *                 ring buffers (fds vanish with the process)
  * Records are decoded with libtraceevent from the events' format files.
- * Timestamps are CLOCK_MONOTONIC ns on both transports.
+ * Timestamps are CLOCK_MONOTONIC ns on both transports. Kernel and user
+ * stacks can come with each record (tracefs: the instance options
+ * stacktrace / userstacktrace, whose ftrace kernel_stack / user_stack
+ * records follow the event on its CPU; perf: PERF_SAMPLE_CALLCHAIN).
  */
 #ifndef SONDE_EVSTREAM_H
 #define SONDE_EVSTREAM_H
@@ -36,6 +39,10 @@ struct evstream_opts {
 	 * (perf: per-thread events with inherit; tracefs: set_event_pid +
 	 * options/event-fork). evstream_new() fails with ESRCH when gone. */
 	int pid;
+	/* a kernel / user stack with every record (ev_record_stack); tracefs
+	 * records at most 8 user frames (FTRACE_STACK_ENTRIES), none for
+	 * function tracer records */
+	bool kstack, ustack;
 };
 
 /* Create a stream; then add events; then start. err gets one line. */
@@ -46,6 +53,16 @@ struct evstream *evstream_new(enum ev_transport tr,
  * (applied in the kernel on both transports). */
 int evstream_add(struct evstream *s, const char *system, const char *event,
 		 const char *filter, char *err, size_t errsz);
+
+/*
+ * The ftrace function tracer in the instance, limited to the functions
+ * named (tracefs only; never without a filter): entries arrive as
+ * "ftrace/function" records (ip, parent_ip), with opts.pid as
+ * set_ftrace_pid + options/function-fork, and opts.kstack as
+ * options/func_stack_trace. All undone at teardown, tracer first.
+ */
+int evstream_add_functions(struct evstream *s, char *const *funcs, size_t n,
+			   char *err, size_t errsz);
 int evstream_start(struct evstream *s, char *err, size_t errsz);
 
 /*
@@ -91,6 +108,10 @@ bool ev_field_u64(struct tep_event *ev, struct tep_record *rec,
 bool ev_field_str(struct tep_event *ev, struct tep_record *rec,
 		  const char *name, char *buf, size_t size);
 uint64_t ev_record_ts(struct tep_record *rec);
+/* The kernel or user stack that came with a delivered record, innermost
+ * frame first; returns the number of frames (0: none). */
+int ev_record_stack(const struct tep_record *rec, bool user,
+		    const uint64_t **ips);
 int ev_record_pid(struct tep_event *ev, struct tep_record *rec);
 
 /* Internals exposed for unit tests. */
@@ -99,6 +120,8 @@ struct ev_item {
 	uint64_t seq;		/* arrival order: ties keep it */
 	int cpu;
 	uint32_t size;
+	uint64_t *kstack, *ustack;	/* malloc'd, freed with the item */
+	int nkstack, nustack;
 	uint64_t data[];	/* the record, 8-byte aligned */
 };
 
@@ -122,13 +145,26 @@ int ev_parse_cpu_list(const char *s, int *cpus, int max);
 /* Events lost according to a per_cpu/cpuN/stats text. */
 uint64_t ev_parse_stats_lost(const char *text);
 
-/* A PERF_RECORD_SAMPLE of our sample_type
- * (IDENTIFIER | TID | TIME | CPU | RAW), header included. */
+/* A PERF_RECORD_SAMPLE of our sample_type (IDENTIFIER | TID | TIME | CPU
+ * [| CALLCHAIN] | RAW), header included. */
 struct ev_sample {
 	uint64_t id, time;
 	uint32_t pid, tid, cpu, raw_size;
 	const void *raw;
+	const uint64_t *chain;	/* unaligned: read with memcpy */
+	uint64_t nchain;
 };
-int ev_perf_parse_sample(const void *rec, size_t size, struct ev_sample *out);
+int ev_perf_parse_sample(const void *rec, size_t size, bool callchain,
+			 struct ev_sample *out);
+/* A callchain's kernel and user frames, without the context markers;
+ * each array gets at most max frames. */
+void ev_split_callchain(const void *chain, uint64_t n, uint64_t *k, int *nk,
+			uint64_t *u, int *nu, int max);
+/* The frames of an ftrace kernel_stack (count_off >= 0: its "size" field
+ * counts them; the array may run past the 8 its format shows) or
+ * user_stack record (count_off < 0: up to the array's end or the first
+ * 0 / ULONG_MAX). Returns the number of frames put into out. */
+int ev_stack_frames(const void *data, uint32_t size, int count_off,
+		    int caller_off, int caller_size, uint64_t *out, int max);
 
 #endif

@@ -70,6 +70,12 @@ int tfs_synth_add(struct tfs *t, const char *def, char *err, size_t errsz);
 /* Write a file of the instance (e.g. "buffer_size_kb"). */
 int tfs_instance_write(struct tfs *t, const char *file, const char *value);
 
+/* The same, and write restore back at teardown (before the instance is
+ * removed): for settings that must be undone in order, e.g. the function
+ * tracer before its filter, whose empty value means "every function". */
+int tfs_instance_set(struct tfs *t, const char *file, const char *value,
+		     const char *restore);
+
 /* Run fn first thing in every tfs_teardown() (registered once): evstream
  * closes its perf events and trace_pipe_raw files there, which would
  * otherwise keep the instance and the probes busy. */

@@ -27,6 +27,9 @@ struct session {
 	struct tprobe *probes;
 	int nprobes;
 	enum mechanism mech;
+	/* kernel function entries go to the ftrace function tracer (a
+	 * kernel without kprobes): entry, pid, comm and time only */
+	bool function_tracer;
 	const struct trace_backend *be;
 	void *priv;		/* the backend's */
 	long printed;

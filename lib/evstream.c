@@ -10,6 +10,13 @@
  * the moment the round began, minus HOLDBACK_NS. An event whose CPU was
  * drained a moment before it was written waits for the next round, and
  * nothing newer from another CPU can overtake it.
+ *
+ * Stacks: the tracefs options stacktrace and userstacktrace make the
+ * kernel write a kernel_stack and a user_stack record right after each
+ * event it commits, on the same CPU (unlike a stacktrace trigger, which
+ * fires for records the event's filter then discards). A stack record
+ * joins the record read just before it from that CPU, when the task is
+ * the same; an event waits up to STACK_WAIT_NS for its stacks.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -49,10 +56,16 @@
 /* Pages read from one CPU per round, so one busy CPU cannot starve the
  * others; the round's cutoff then stops at that CPU's last event. */
 #define PAGES_PER_ROUND		256
+/* How long an event may wait for the stack records that follow it (the
+ * kernel writes them right after; under emulation that took ms). */
+#define STACK_WAIT_NS		50000000ull
+#define MAX_STACK		127	/* perf's default kernel.perf_event_max_stack */
+#define KSYM_NAME_LEN		512
 
 struct ev_def {
 	char *system, *name;
 	int *fds;		/* perf: [tid][cpu], ntids * ncpus */
+	bool tracer;		/* records of the function tracer, not an event */
 };
 
 struct ev_cpu {
@@ -60,6 +73,7 @@ struct ev_cpu {
 	int fd;			/* tracefs: trace_pipe_raw; perf: ring owner */
 	void *ring;		/* perf: mmap'd ring buffer */
 	size_t ring_size;
+	struct ev_item *last;	/* tracefs: the record stacks join */
 };
 
 struct evstream {
@@ -83,6 +97,8 @@ struct evstream {
 	void *page;
 	size_t page_size;
 	uint64_t missed, stats_lost;
+	int kstack_id, ustack_id, function_id;	/* record types; -1: none */
+	int kcount_off, kcaller_off, kcaller_size, ucaller_off, ucaller_size;
 	/* perf */
 	bool clock_decided;
 	uint64_t perf_lost;	/* PERF_RECORD_LOST totals */
@@ -113,10 +129,8 @@ int ev_merge_push(struct ev_merge *m, uint64_t ts, int cpu, const void *data,
 	it = malloc(sizeof(*it) + size);
 	if (!it)
 		return -ENOMEM;
-	it->ts = ts;
-	it->seq = m->seq++;
-	it->cpu = cpu;
-	it->size = size;
+	*it = (struct ev_item){ .ts = ts, .seq = m->seq++, .cpu = cpu,
+				.size = size };
 	memcpy(it->data, data, size);
 	m->items[m->n++] = it;
 	return 0;
@@ -132,6 +146,22 @@ static int item_cmp(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
+static uint64_t *copy_frames(const uint64_t *ips, int n)
+{
+	uint64_t *out = malloc((n ? n : 1) * sizeof(*ips));
+
+	if (out)
+		memcpy(out, ips, n * sizeof(*ips));
+	return out;
+}
+
+static void item_free(struct ev_item *it)
+{
+	free(it->kstack);
+	free(it->ustack);
+	free(it);
+}
+
 size_t ev_merge_take(struct ev_merge *m, uint64_t cutoff,
 		     void (*fn)(void *ctx, struct ev_item *it), void *ctx)
 {
@@ -142,7 +172,7 @@ size_t ev_merge_take(struct ev_merge *m, uint64_t cutoff,
 	qsort(m->items, m->n, sizeof(*m->items), item_cmp);
 	while (k < m->n && m->items[k]->ts <= cutoff) {
 		fn(ctx, m->items[k]);
-		free(m->items[k]);
+		item_free(m->items[k]);
 		k++;
 	}
 	memmove(m->items, m->items + k, (m->n - k) * sizeof(*m->items));
@@ -163,7 +193,7 @@ uint64_t ev_merge_oldest(const struct ev_merge *m)
 void ev_merge_clear(struct ev_merge *m)
 {
 	for (size_t i = 0; i < m->n; i++)
-		free(m->items[i]);
+		item_free(m->items[i]);
 	free(m->items);
 	memset(m, 0, sizeof(*m));
 }
@@ -214,13 +244,14 @@ uint64_t ev_parse_stats_lost(const char *text)
 	return lost;
 }
 
-int ev_perf_parse_sample(const void *rec, size_t size, struct ev_sample *out)
+int ev_perf_parse_sample(const void *rec, size_t size, bool callchain,
+			 struct ev_sample *out)
 {
-	const unsigned char *p = rec;
+	const unsigned char *p = rec, *end = p + size;
 	const struct perf_event_header *h = rec;
 	uint32_t pidtid[2], cpures[2];
 
-	/* header, id, pid+tid, time, cpu+res, raw size */
+	/* header, id, pid+tid, time, cpu+res, [nr, ips[nr]], raw size */
 	if (size < sizeof(*h) + 36 || h->type != PERF_RECORD_SAMPLE)
 		return -EINVAL;
 	p += sizeof(*h);
@@ -228,14 +259,75 @@ int ev_perf_parse_sample(const void *rec, size_t size, struct ev_sample *out)
 	memcpy(pidtid, p + 8, 8);
 	memcpy(&out->time, p + 16, 8);
 	memcpy(cpures, p + 24, 8);
-	memcpy(&out->raw_size, p + 32, 4);
 	out->pid = pidtid[0];
 	out->tid = pidtid[1];
 	out->cpu = cpures[0];
-	if (sizeof(*h) + 36 + (size_t)out->raw_size > size)
+	p += 32;
+	out->chain = NULL;
+	out->nchain = 0;
+	if (callchain) {
+		memcpy(&out->nchain, p, 8);
+		if (out->nchain > (size_t)(end - p) / 8 ||
+		    (size_t)(end - p) < 8 * (out->nchain + 1) + 4)
+			return -EINVAL;
+		out->chain = (const uint64_t *)(p + 8);
+		p += 8 * (out->nchain + 1);
+	}
+	memcpy(&out->raw_size, p, 4);
+	if ((size_t)(end - p) < 4 + (size_t)out->raw_size)
 		return -EINVAL;
-	out->raw = p + 36;
+	out->raw = p + 4;
 	return 0;
+}
+
+void ev_split_callchain(const void *chain, uint64_t n, uint64_t *k, int *nk,
+			uint64_t *u, int *nu, int max)
+{
+	uint64_t *to = NULL;
+	int *count = NULL;
+
+	*nk = *nu = 0;
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t ip;
+
+		memcpy(&ip, (const char *)chain + 8 * i, 8);
+		if (ip >= (uint64_t)PERF_CONTEXT_MAX) {
+			to = ip == (uint64_t)PERF_CONTEXT_KERNEL ? k :
+			     ip == (uint64_t)PERF_CONTEXT_USER ? u : NULL;
+			count = to == k ? nk : to == u ? nu : NULL;
+			continue;
+		}
+		if (to && *count < max)
+			to[(*count)++] = ip;
+	}
+}
+
+int ev_stack_frames(const void *data, uint32_t size, int count_off,
+		    int caller_off, int caller_size, uint64_t *out, int max)
+{
+	int n = 0, avail;
+	int32_t count = max;
+
+	if (caller_off < 0 || (uint32_t)caller_off > size)
+		return 0;
+	avail = (size - caller_off) / 8;
+	if (count_off >= 0) {
+		/* 8 in the format, as many as were saved in the record */
+		if ((uint32_t)count_off + 4 > size)
+			return 0;
+		memcpy(&count, (const char *)data + count_off, 4);
+	} else if (caller_size / 8 < avail) {
+		avail = caller_size / 8;
+	}
+	for (int i = 0; i < avail && i < count && n < max; i++) {
+		uint64_t ip;
+
+		memcpy(&ip, (const char *)data + caller_off + 8 * i, 8);
+		if (count_off < 0 && (!ip || ip == UINT64_MAX))
+			break;	/* the rest of a user_stack array is unused */
+		out[n++] = ip;
+	}
+	return n;
 }
 
 /* ---- field helpers ---- */
@@ -321,6 +413,15 @@ uint64_t ev_record_ts(struct tep_record *rec)
 int ev_record_pid(struct tep_event *ev, struct tep_record *rec)
 {
 	return tep_data_pid(ev->tep, rec);
+}
+
+int ev_record_stack(const struct tep_record *rec, bool user,
+		    const uint64_t **ips)
+{
+	const struct ev_item *it = rec->priv;
+
+	*ips = !it ? NULL : user ? it->ustack : it->kstack;
+	return !it ? 0 : user ? it->nustack : it->nkstack;
 }
 
 /* ---- event formats ---- */
@@ -529,6 +630,7 @@ struct evstream *evstream_new(enum ev_transport tr,
 	s->tr = tr;
 	if (opts)
 		s->opts = *opts;
+	s->kstack_id = s->ustack_id = s->function_id = -1;
 	s->tfs = tfs_get();
 	if (!s->tfs) {
 		ret = -errno;
@@ -611,20 +713,106 @@ static int tracefs_open_cpus(struct evstream *s, char *err, size_t errsz)
 	return 0;
 }
 
-static int tracefs_follow_pid(struct evstream *s)
+/* "tid tid ...": opts.pid's threads for set_event_pid / set_ftrace_pid */
+static char *tid_list(struct evstream *s)
 {
 	char *pids = malloc(s->ntids * 12 + 1);
 	size_t len = 0;
+
+	if (pids)
+		for (int i = 0; i < s->ntids; i++)
+			len += sprintf(pids + len, "%d ", s->tids[i]);
+	return pids;
+}
+
+static int tracefs_follow_pid(struct evstream *s)
+{
+	char *pids = tid_list(s);
 	int ret;
 
 	if (!pids)
 		return -ENOMEM;
-	for (int i = 0; i < s->ntids; i++)
-		len += sprintf(pids + len, "%d ", s->tids[i]);
 	ret = tfs_instance_write(s->tfs, "set_event_pid", pids);
 	free(pids);
 	if (!ret)	/* children too (absent before 4.4: then pid only) */
 		tfs_instance_write(s->tfs, "options/event-fork", "1");
+	return ret;
+}
+
+/* Turn an instance option on; teardown sets it back as it was. */
+static int instance_option_on(struct evstream *s, const char *name)
+{
+	char file[64], old[16];
+	int n;
+
+	snprintf(file, sizeof(file), "options/%s", name);
+	if ((n = tfs_instance_read(s->tfs, file, old, sizeof(old))) < 0)
+		return n;
+	old[strcspn(old, "\n")] = '\0';
+	return strcmp(old, "1") ? tfs_instance_set(s->tfs, file, "1", old) : 0;
+}
+
+/* An ftrace record type ("function", "kernel_stack"), parsed: its id. */
+static int ftrace_record(struct evstream *s, const char *name,
+			 struct tep_event **ev, char *err, size_t errsz)
+{
+	int ret = parse_format(s, "ftrace", name, err, errsz);
+
+	if (ret)
+		return ret;
+	*ev = tep_find_event_by_name(s->tep, "ftrace", name);
+	return (*ev)->id;
+}
+
+/* Where a field of an ftrace record is (size: its size), or -1. */
+static int field_at(struct tep_event *ev, const char *name, int *size)
+{
+	struct tep_format_field *f = tep_find_field(ev, name);
+
+	if (f && size)
+		*size = f->size;
+	return f ? f->offset : -1;
+}
+
+/* One kind of stack record: its type and layout, and the option on. */
+static int stack_record(struct evstream *s, bool user, char *err, size_t errsz)
+{
+	const char *name = user ? "user_stack" : "kernel_stack";
+	const char *option = user ? "userstacktrace" : "stacktrace";
+	struct tep_event *ev = NULL;
+	int id = ftrace_record(s, name, &ev, err, errsz), ret;
+
+	if (id < 0)
+		return id;
+	if (user) {
+		s->ustack_id = id;
+		s->ucaller_off = field_at(ev, "caller", &s->ucaller_size);
+	} else {
+		s->kstack_id = id;
+		s->kcount_off = field_at(ev, "size", NULL);
+		s->kcaller_off = field_at(ev, "caller", &s->kcaller_size);
+	}
+	if ((user ? s->ucaller_off : s->kcaller_off) < 0 ||
+	    (!user && s->kcount_off < 0)) {
+		snprintf(err, errsz, "unexpected format of ftrace/%s", name);
+		return -EINVAL;
+	}
+	if ((ret = instance_option_on(s, option)))
+		snprintf(err, errsz, "cannot record %s stacks: %s/options/%s: %s",
+			 user ? "user" : "kernel", tfs_instance(s->tfs), option,
+			 strerror(-ret));
+	return ret;
+}
+
+/* Kernel and user stacks after each committed event (see the top). */
+static int tracefs_stacks(struct evstream *s, char *err, size_t errsz)
+{
+	int ret = 0;
+
+	if (s->opts.kstack)
+		ret = stack_record(s, false, err, errsz);
+	if (!ret && s->opts.ustack)
+		ret = stack_record(s, true, err, errsz);
 	return ret;
 }
 
@@ -670,7 +858,7 @@ static int tracefs_prepare(struct evstream *s, char *err, size_t errsz)
 		snprintf(err, errsz, "out of memory");
 		return -ENOMEM;
 	}
-	ret = tracefs_open_cpus(s, err, errsz);
+	ret = tracefs_stacks(s, err, errsz);
 	s->prepared = !ret;
 	return ret;
 }
@@ -684,6 +872,61 @@ static int tracefs_add(struct evstream *s, const char *system,
 	if (!s->prepared && (ret = tracefs_prepare(s, err, errsz)))
 		return ret;
 	return tfs_event_enable(s->tfs, system, event, filter, err, errsz);
+}
+
+static uint16_t record_type(const void *data)
+{
+	uint16_t type;
+
+	memcpy(&type, data, 2);
+	return type;
+}
+
+static int32_t record_pid(const void *data)
+{
+	int32_t pid;
+
+	memcpy(&pid, (const char *)data + 4, 4);
+	return pid;
+}
+
+/* Is data a stack record? Then it joins the record read before it from
+ * the same CPU, if that task's and still without one. */
+static bool tracefs_stack_record(struct evstream *s, struct ev_cpu *c,
+				 const void *data, uint32_t size)
+{
+	uint16_t type = record_type(data);
+	bool user = type == s->ustack_id;
+	struct ev_item *it = c->last;
+	uint64_t ips[MAX_STACK], **to;
+	int n, *nto;
+
+	if (type != s->kstack_id && !user)
+		return false;
+	if (!it || record_pid(it->data) != record_pid(data))
+		return true;
+	to = user ? &it->ustack : &it->kstack;
+	nto = user ? &it->nustack : &it->nkstack;
+	if (*to)
+		return true;
+	if (user)
+		n = ev_stack_frames(data, size, -1, s->ucaller_off,
+				    s->ucaller_size, ips, MAX_STACK);
+	else
+		n = ev_stack_frames(data, size, s->kcount_off, s->kcaller_off,
+				    s->kcaller_size, ips, MAX_STACK);
+	if ((*to = copy_frames(ips, n)))
+		*nto = n;
+	return true;
+}
+
+/* Does the newest record of a CPU still wait for a stack record? */
+static bool awaits_stack(struct evstream *s, const struct ev_item *it)
+{
+	bool function = record_type(it->data) == s->function_id;
+
+	return (s->opts.kstack && !it->kstack) ||
+	       (s->opts.ustack && !function && !it->ustack);
 }
 
 /*
@@ -710,9 +953,13 @@ static int tracefs_drain_cpu(struct evstream *s, struct ev_cpu *c,
 		s->missed += n > 0 ? n : n < 0;
 		for (data = kbuffer_read_event(s->kbuf, &ts); data;
 		     data = kbuffer_next_event(s->kbuf, &ts)) {
-			if (ev_merge_push(&s->merge, ts, c->cpu, data,
-					  kbuffer_event_size(s->kbuf)))
+			uint32_t size = kbuffer_event_size(s->kbuf);
+
+			if (tracefs_stack_record(s, c, data, size))
+				continue;
+			if (ev_merge_push(&s->merge, ts, c->cpu, data, size))
 				return -ENOMEM;
+			c->last = s->merge.items[s->merge.n - 1];
 			*last = ts;
 		}
 	}
@@ -749,6 +996,11 @@ static int perf_open_one(struct evstream *s, int id, int pid, int cpu)
 	int fd;
 
 	attr.inherit = pid > 0;
+	if (s->opts.kstack || s->opts.ustack) {
+		attr.sample_type |= PERF_SAMPLE_CALLCHAIN;
+		attr.exclude_callchain_kernel = !s->opts.kstack;
+		attr.exclude_callchain_user = !s->opts.ustack;
+	}
 	/* Events sharing a ring must share a clock: the first decides. */
 	if (s->clock_decided)
 		attr.use_clockid = s->mono;
@@ -890,6 +1142,21 @@ static int perf_start(struct evstream *s, char *err, size_t errsz)
 	return 0;
 }
 
+static int perf_stacks(struct ev_item *it, const struct ev_sample *smp)
+{
+	uint64_t k[MAX_STACK], u[MAX_STACK];
+	int nk, nu;
+
+	ev_split_callchain(smp->chain, smp->nchain, k, &nk, u, &nu, MAX_STACK);
+	it->kstack = copy_frames(k, nk);
+	it->ustack = copy_frames(u, nu);
+	if (!it->kstack || !it->ustack)
+		return -ENOMEM;
+	it->nkstack = nk;
+	it->nustack = nu;
+	return 0;
+}
+
 static int perf_record(struct evstream *s, const void *rec, size_t size)
 {
 	const struct perf_event_header *h = rec;
@@ -901,11 +1168,13 @@ static int perf_record(struct evstream *s, const void *rec, size_t size)
 		s->perf_lost += lost;
 		return 0;
 	}
-	if (ev_perf_parse_sample(rec, size, &smp))
+	if (ev_perf_parse_sample(rec, size, s->opts.kstack || s->opts.ustack,
+				 &smp))
 		return 0;
 	s->perf_samples++;
-	return ev_merge_push(&s->merge, smp.time, smp.cpu, smp.raw,
-			     smp.raw_size);
+	if (ev_merge_push(&s->merge, smp.time, smp.cpu, smp.raw, smp.raw_size))
+		return -ENOMEM;
+	return smp.nchain ? perf_stacks(s->merge.items[s->merge.n - 1], &smp) : 0;
 }
 
 /* Read everything the kernel published up to data_head, then hand the
@@ -943,10 +1212,25 @@ static int perf_drain_cpu(struct evstream *s, struct ev_cpu *c)
 
 /* ---- the common API ---- */
 
+static struct ev_def *def_new(struct evstream *s, const char *system,
+			      const char *event)
+{
+	struct ev_def *defs = realloc(s->defs, (s->ndefs + 1) * sizeof(*defs)), *d;
+
+	if (!defs)
+		return NULL;
+	s->defs = defs;
+	d = &defs[s->ndefs++];
+	memset(d, 0, sizeof(*d));
+	d->system = strdup(system);
+	d->name = strdup(event);
+	return d->system && d->name ? d : NULL;
+}
+
 int evstream_add(struct evstream *s, const char *system, const char *event,
 		 const char *filter, char *err, size_t errsz)
 {
-	struct ev_def *defs, *d;
+	struct ev_def *d;
 	int ret;
 
 	if (s->started) {
@@ -960,19 +1244,112 @@ int evstream_add(struct evstream *s, const char *system, const char *event,
 	}
 	if ((ret = parse_format(s, system, event, err, errsz)))
 		return ret;
-	defs = realloc(s->defs, (s->ndefs + 1) * sizeof(*defs));
-	if (!defs)
-		return -ENOMEM;
-	s->defs = defs;
-	d = &defs[s->ndefs++];
-	memset(d, 0, sizeof(*d));
-	d->system = strdup(system);
-	d->name = strdup(event);
-	if (!d->system || !d->name)
+	if (!(d = def_new(s, system, event)))
 		return -ENOMEM;
 	if (s->tr == EVT_PERF)
 		return perf_add(s, d, filter, err, errsz);
 	return tracefs_add(s, system, event, filter, err, errsz);
+}
+
+/* set_ftrace_filter gets each function; returns how many it took. An
+ * empty filter would trace every function: the caller checks. */
+static int filter_functions(struct evstream *s, char *const *funcs, size_t n,
+			    char *err, size_t errsz)
+{
+	char path[PATH_MAX];
+	int fd, ok = 0, ret;
+
+	if ((ret = tfs_instance_set(s->tfs, "set_ftrace_filter", "", ""))) {
+		snprintf(err, errsz, "cannot write %s/set_ftrace_filter: %s",
+			 tfs_instance(s->tfs), strerror(-ret));
+		return ret;
+	}
+	snprintf(path, sizeof(path), "%s/set_ftrace_filter", tfs_instance(s->tfs));
+	fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(err, errsz, "cannot open %s: %s", path, strerror(errno));
+		return -errno;
+	}
+	for (size_t i = 0; i < n; i++) {
+		char name[KSYM_NAME_LEN + 2];
+		int len = snprintf(name, sizeof(name), "%s\n", funcs[i]);
+
+		/* one name per write, whitespace-ended, so that the kernel
+		 * takes or refuses each on its own */
+		if (write(fd, name, len) == len)
+			ok++;
+		else	/* e.g. notrace or in a section ftrace skips */
+			vinfo("function tracer: set_ftrace_filter refused %s: %s",
+			      funcs[i], strerror(errno));
+	}
+	close(fd);	/* the filter takes effect here */
+	return ok;
+}
+
+static int start_function_tracer(struct evstream *s, char *err, size_t errsz)
+{
+	char *pids;
+	int ret;
+
+	if (s->opts.pid > 0) {
+		if (!(pids = tid_list(s)))
+			return -ENOMEM;
+		ret = tfs_instance_set(s->tfs, "set_ftrace_pid", pids, "");
+		free(pids);
+		if (ret) {
+			snprintf(err, errsz, "cannot set set_ftrace_pid: %s",
+				 strerror(-ret));
+			return ret;
+		}
+		instance_option_on(s, "function-fork");	/* 4.13+ */
+	}
+	if ((ret = tfs_instance_set(s->tfs, "current_tracer", "function", "nop"))) {
+		snprintf(err, errsz, "cannot start the function tracer in %s: %s",
+			 tfs_instance(s->tfs), strerror(-ret));
+		return ret;
+	}
+	if (s->opts.kstack && (ret = instance_option_on(s, "func_stack_trace"))) {
+		snprintf(err, errsz, "cannot record kernel stacks: %s/options/func_stack_trace: %s",
+			 tfs_instance(s->tfs), strerror(-ret));
+		return ret;
+	}
+	return 0;
+}
+
+int evstream_add_functions(struct evstream *s, char *const *funcs, size_t n,
+			   char *err, size_t errsz)
+{
+	struct tep_event *ev;
+	char filter[64];
+	int ret;
+
+	if (s->tr != EVT_TRACEFS) {
+		snprintf(err, errsz, "the function tracer records into tracefs buffers only");
+		return -EOPNOTSUPP;
+	}
+	if (s->started || s->function_id >= 0) {
+		snprintf(err, errsz, "functions must be added once, before the start");
+		return -EBUSY;
+	}
+	if (!s->prepared && (ret = tracefs_prepare(s, err, errsz)))
+		return ret;
+	if ((ret = ftrace_record(s, "function", &ev, err, errsz)) < 0)
+		return ret;
+	s->function_id = ret;
+	if ((ret = filter_functions(s, funcs, n, err, errsz)) < 0)
+		return ret;
+	if (!ret || tfs_instance_read(s->tfs, "set_ftrace_filter", filter,
+				      sizeof(filter)) <= 0 || filter[0] == '#') {
+		snprintf(err, errsz, "the function tracer accepts none of the %zu function%s (see -v)",
+			 n, n == 1 ? "" : "s");
+		return -EINVAL;
+	}
+	if ((ret = start_function_tracer(s, err, errsz)))
+		return ret;
+	if (!def_new(s, "ftrace", "function"))
+		return -ENOMEM;
+	s->defs[s->ndefs - 1].tracer = true;
+	return 0;
 }
 
 int evstream_start(struct evstream *s, char *err, size_t errsz)
@@ -985,11 +1362,24 @@ int evstream_start(struct evstream *s, char *err, size_t errsz)
 	}
 	if (s->tr == EVT_PERF)
 		ret = perf_start(s, err, errsz);
-	else if ((ret = tfs_instance_write(s->tfs, "tracing_on", "1")))
+	/* open readers last: the tracer cannot change while they are open */
+	else if (!(ret = tracefs_open_cpus(s, err, errsz)) &&
+		 (ret = tfs_instance_write(s->tfs, "tracing_on", "1")))
 		snprintf(err, errsz, "cannot turn tracing on in %s: %s",
 			 tfs_group(s->tfs), strerror(-ret));
 	s->started = !ret;
 	return ret;
+}
+
+/* A record whose stacks are not read yet is not delivered before them. */
+static void hold_for_stack(struct evstream *s, const struct ev_cpu *c,
+			   uint64_t now, uint64_t *cutoff)
+{
+	const struct ev_item *it = c->last;
+
+	if (it && s->mono && it->ts + STACK_WAIT_NS > now &&
+	    it->ts <= *cutoff && awaits_stack(s, it))
+		*cutoff = it->ts - 1;
 }
 
 /* Drain every CPU; returns the newest timestamp that may be delivered:
@@ -1008,6 +1398,7 @@ static int drain_all(struct evstream *s, uint64_t *cutoff)
 			ret = tracefs_drain_cpu(s, &s->cpus[i], &last);
 			if (ret == 1 && last < *cutoff)
 				*cutoff = last;	/* stopped early */
+			hold_for_stack(s, &s->cpus[i], start, cutoff);
 		}
 		if (ret < 0)
 			return ret;
@@ -1032,8 +1423,13 @@ static void deliver(void *ctx, struct ev_item *it)
 		.cpu = it->cpu,
 		.ref_count = 1,
 		.locked = 1,
+		.priv = it,
 	};
 	struct tep_event *ev = tep_find_event_by_record(dc->s->tep, &rec);
+
+	for (int i = 0; i < dc->s->ncpus; i++)
+		if (dc->s->cpus[i].last == it)
+			dc->s->cpus[i].last = NULL;	/* freed after this */
 
 	if (ev)
 		dc->cb(dc->ctx, ev, &rec, it->cpu);
@@ -1183,8 +1579,9 @@ void evstream_free(struct evstream *s)
 		tfs_instance_write(s->tfs, "tracing_on", "0");
 		/* so that perf may open them (uprobe events serve one) */
 		for (size_t d = 0; d < s->ndefs; d++)
-			tfs_event_disable(s->tfs, s->defs[d].system,
-					  s->defs[d].name);
+			if (!s->defs[d].tracer)
+				tfs_event_disable(s->tfs, s->defs[d].system,
+						  s->defs[d].name);
 	}
 	close_stream_fds(s);
 	for (p = &live_streams; *p; p = &(*p)->next)

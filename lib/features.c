@@ -1130,6 +1130,56 @@ static void probe_env(void)
 	TIMED(probe_lockdown());
 }
 
+/* ---- simulated kernels (SONDE_REFUTE) ---- */
+
+/* What a kernel built without CONFIG_KPROBES lacks. */
+static const enum fact_id kprobe_facts[] = {
+	FACT_ID_kprobe_events, FACT_ID_kprobe_args, FACT_ID_bpf_kprobe,
+	FACT_ID_kprobe_multi, FACT_ID_perf_kprobe_pmu,
+};
+
+static void refute(enum fact_id id)
+{
+	struct fact *f = (struct fact *)((char *)&facts + fact_descs[id].offset);
+	char was[sizeof(f->evidence)];
+
+	snprintf(was, sizeof(was), "%s", f->evidence);
+	fact_set(f, FACT_NO, 0, "refuted by SONDE_REFUTE (probed %s: %s)",
+		 fact_state_name(f->state), was);
+}
+
+/*
+ * SONDE_REFUTE=FACT,...: the planner sees these facts as "no", exactly as
+ * on a kernel without them (the planner is pure, so the choice is the one
+ * such a kernel gets). Tests use it for kernels the matrix lacks.
+ */
+static void apply_refutes(void)
+{
+	const char *env = getenv("SONDE_REFUTE"), *p = env;
+
+	while (p && *p) {
+		size_t len = strcspn(p, ", ");
+		size_t i;
+
+		if (len == 7 && !strncmp(p, "kprobes", 7)) {
+			for (i = 0; i < ARRAY_SIZE(kprobe_facts); i++)
+				refute(kprobe_facts[i]);
+		} else if (len) {
+			for (i = 0; i < fact_descs_count; i++)
+				if (strlen(fact_descs[i].name) == len &&
+				    !strncmp(fact_descs[i].name, p, len))
+					break;
+			if (i < fact_descs_count)
+				refute(i);
+			else
+				warning("SONDE_REFUTE: no fact named '%.*s' (see sonde features)",
+					(int)len, p);
+		}
+		p += len;
+		p += strspn(p, ", ");
+	}
+}
+
 const struct kernel_facts *features_get(void)
 {
 	uint64_t t0;
@@ -1143,6 +1193,7 @@ const struct kernel_facts *features_get(void)
 	probe_tracefs();
 	probe_perf();
 	probe_bpf();
+	apply_refutes();
 	vinfo("probed the kernel's features in %.1f ms",
 	      (now_mono_ns() - t0) / 1e6);
 	return &facts;

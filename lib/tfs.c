@@ -561,6 +561,22 @@ int tfs_instance_write(struct tfs *t, const char *file, const char *value)
 	return write_text_file(path, value, false);
 }
 
+int tfs_instance_set(struct tfs *t, const char *file, const char *value,
+		     const char *restore)
+{
+	const char *inst = tfs_instance(t);
+	char path[PATH_MAX];
+	int ret;
+
+	if (!inst)
+		return -errno;
+	snprintf(path, sizeof(path), "%s/%s", inst, file);
+	/* first on the log: a write that half worked is undone too */
+	if ((ret = undo_push(t, UNDO_WRITE, path, restore)))
+		return ret;
+	return write_text_file(path, value, false);
+}
+
 int tfs_instance_read(struct tfs *t, const char *file, char *buf,
 		      size_t size)
 {

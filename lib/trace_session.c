@@ -22,8 +22,8 @@
 static const enum rung implemented[] = {
 	RUNG_BPF_FENTRY, RUNG_BPF_FEXIT, RUNG_BPF_KPROBE, RUNG_BPF_KPROBE_MULTI,
 	RUNG_BPF_KRETPROBE, RUNG_BPF_TRACEPOINT, RUNG_BPF_UPROBE, RUNG_BPF_USDT,
-	RUNG_TRACEFS_KPROBE, RUNG_TRACEFS_KRETPROBE, RUNG_TRACEFS_EVENT,
-	RUNG_TRACEFS_UPROBE, RUNG_PERF_TRACEPOINT, RUNG_NONE,
+	RUNG_TRACEFS_KPROBE, RUNG_TRACEFS_KRETPROBE, RUNG_TRACEFS_FUNCTION,
+	RUNG_TRACEFS_EVENT, RUNG_TRACEFS_UPROBE, RUNG_PERF_TRACEPOINT, RUNG_NONE,
 };
 
 /* One line naming every rung tried and why it was refused, and for a
@@ -169,36 +169,79 @@ static int poll_session(void *ctx, int timeout_ms)
 	return n;
 }
 
+/* Every probe through tracefs: refuse what cannot go there, and note
+ * whether kernel functions go to the function tracer. */
+static int choose_tracefs(struct session *s, char *err, size_t errsz)
+{
+	struct plan pl;
+
+	s->function_tracer = false;
+	for (int i = 0; i < s->nprobes; i++) {
+		if (plan_select_among(s->probes[i].pkind, features_get(),
+				      MECH_TRACEFS, implemented, &pl))
+			return refuse(&s->probes[i], &pl, err, errsz);
+		s->function_tracer |= pl.rung == RUNG_TRACEFS_FUNCTION;
+	}
+	return 0;
+}
+
 /*
  * One mechanism for every probe: BPF when each probe's best rung is BPF,
  * else tracefs (or perf, which reads tracefs-defined events through
  * perf_event_open, as perf probe does). Returns the exit status on refusal.
  */
-static int choose(struct tprobe *probes, int n, enum mechanism *mech, char *err,
-		  size_t errsz)
+static int choose(struct session *s, char *err, size_t errsz)
 {
 	const struct kernel_facts *kf = features_get();
 	enum mechanism via = g_opts.via == MECH_PERF ? MECH_TRACEFS : g_opts.via;
 	bool all_bpf = true;
 	struct plan pl;
 
-	for (int i = 0; i < n; i++) {
-		if (plan_select_among(probes[i].pkind, kf, via, implemented, &pl))
-			return refuse(&probes[i], &pl, err, errsz);
-		plan_explain(&pl, probes[i].text);
+	for (int i = 0; i < s->nprobes; i++) {
+		if (plan_select_among(s->probes[i].pkind, kf, via, implemented, &pl))
+			return refuse(&s->probes[i], &pl, err, errsz);
+		plan_explain(&pl, s->probes[i].text);
 		all_bpf = all_bpf && pl.mech == MECH_BPF;
+		s->function_tracer |= pl.rung == RUNG_TRACEFS_FUNCTION;
 	}
 	if (all_bpf) {
-		*mech = MECH_BPF;
+		s->mech = MECH_BPF;
 		return 0;
 	}
-	*mech = g_opts.via == MECH_PERF ? MECH_PERF : MECH_TRACEFS;
-	for (int i = 0; i < n && via == MECH_AUTO; i++)
-		if (plan_select_among(probes[i].pkind, kf, MECH_TRACEFS, implemented, &pl))
-			return refuse(&probes[i], &pl, err, errsz);
-	if (via == MECH_AUTO)
-		vinfo("not every probe can use BPF here: all go through %s",
-		      mechanism_name(*mech));
+	s->mech = g_opts.via == MECH_PERF ? MECH_PERF : MECH_TRACEFS;
+	if (via != MECH_AUTO)
+		return 0;
+	vinfo("not every probe can use BPF here: all go through %s",
+	      mechanism_name(s->mech));
+	return choose_tracefs(s, err, errsz);
+}
+
+/*
+ * The function tracer records a function's entry with pid, comm and
+ * time: refuse at once what it cannot serve, saying why kprobes are not
+ * there (the rungs the planner passed over).
+ */
+static int function_tracer_check(const struct session *s, char *err, size_t errsz)
+{
+	enum mechanism via = g_opts.via == MECH_PERF ? MECH_TRACEFS : g_opts.via;
+	char why[900];
+	struct plan pl;
+
+	for (int i = 0; i < s->nprobes; i++) {
+		const struct tprobe *p = &s->probes[i];
+		const char *what = g_opts.via == MECH_PERF ? "records into tracefs buffers, not perf" :
+				   p->nslots ? "records no arguments or return values" :
+				   p->spec.offset ? "records function entries, not offsets" :
+				   s->o->ustack ? "records no user stacks (-U)" : NULL;
+
+		if (p->pkind != PK_KFUNC_ENTRY || !what)
+			continue;
+		plan_select_among(p->pkind, features_get(), via, implemented, &pl);
+		plan_reason_line(&pl, why, sizeof(why));
+		snprintf(err, errsz, "cannot trace '%s' on this kernel: only the ftrace function tracer can probe kernel functions here, and it %s (%s)",
+			 p->text, what, why);
+		return EXIT_FAIL;
+	}
 	return 0;
 }
 
@@ -223,18 +266,15 @@ int trace_session_start(struct session *s, struct tprobe *probes, int n,
 	int ret, status;
 
 	*s = (struct session){ .o = o, .probes = probes, .nprobes = n };
-	if ((status = choose(probes, n, &s->mech, err, errsz)))
+	if ((status = choose(s, err, errsz)))
 		return status;
-	if ((o->kstack || o->ustack) && s->mech != MECH_BPF) {
-		snprintf(err, errsz, "-K and -U need BPF stack maps; on this kernel (or with --via %s) the probes go through %s",
-			 mechanism_name(s->mech), mechanism_name(s->mech));
-		return EXIT_FAIL;
-	}
 	for (int i = 0; i < n && !o->resolved; i++) {
 		probes[i].entry_args = s->mech == MECH_BPF;
 		if ((ret = tprobe_resolve(&probes[i], err, errsz)))
 			return ret;
 	}
+	if (s->function_tracer && (status = function_tracer_check(s, err, errsz)))
+		return status;
 	signals_install();
 	s->be = s->mech == MECH_BPF ? &trace_bpf_backend : &trace_tracefs_backend;
 	if (!s->be->start(s, err, errsz))
@@ -246,6 +286,9 @@ int trace_session_start(struct session *s, struct tprobe *probes, int n,
 	s->be->free(s);
 	s->mech = MECH_TRACEFS;
 	s->be = &trace_tracefs_backend;
+	if ((status = choose_tracefs(s, err, errsz)) ||
+	    (s->function_tracer && (status = function_tracer_check(s, err, errsz))))
+		return status;
 	return s->be->start(s, err, errsz) ? EXIT_FAIL : 0;
 }
 

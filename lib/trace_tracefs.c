@@ -3,7 +3,9 @@
  * trace over tracefs or perf_event_open: each probe becomes tracefs
  * dynamic events in sonde's group (kprobes, uprobes, event probes on
  * tracepoints whose pointer fields are read as strings) or a tracepoint
- * read as it is; the events stream through lib/evstream.c.
+ * read as it is; on a kernel without kprobes, kernel function entries go
+ * to the ftrace function tracer of the private instance instead. The
+ * events, with their stacks for -K/-U, stream through lib/evstream.c.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -15,6 +17,7 @@
 #include "kernel_facts.h"
 #include "ksyms.h"
 #include "sonde.h"
+#include "symbolize.h"
 #include "tfs.h"
 #include "trace_backend.h"
 #include "util.h"
@@ -27,6 +30,7 @@ struct bound_event {
 	struct tprobe *probe;
 	const char *func;	/* function hit, for wildcards */
 	bool plain;		/* a tracepoint read as it is: slots are fields */
+	char **functions;	/* function tracer: the probe's, sorted */
 	bool kernel_filtered;	/* the kernel applies the probe's filter */
 };
 
@@ -125,7 +129,8 @@ static bool kernel_conjuncts(const struct tprobe *p, const struct expr *e,
 	return false;
 }
 
-static int add_event(struct session *s, struct tprobe *p, const char *sys,
+/* Records of sys/name go to probe p. */
+static int add_bound(struct session *s, struct tprobe *p, const char *sys,
 		     const char *name, const char *func, bool plain, char *err,
 		     size_t errsz)
 {
@@ -142,6 +147,19 @@ static int add_event(struct session *s, struct tprobe *p, const char *sys,
 	b->probe = p;
 	b->func = func;
 	b->plain = plain;
+	return 0;
+}
+
+static int add_event(struct session *s, struct tprobe *p, const char *sys,
+		     const char *name, const char *func, bool plain, char *err,
+		     size_t errsz)
+{
+	struct tracefs_state *t = STATE(s);
+	int ret = add_bound(s, p, sys, name, func, plain, err, errsz);
+	struct bound_event *b = &t->bound[t->nbound - 1];
+
+	if (ret)
+		return ret;
 	/* two probes on one tracepoint share its records */
 	for (int i = 0; i < t->nbound - 1; i++)
 		if (!strcmp(t->bound[i].sys, sys) && !strcmp(t->bound[i].name, name))
@@ -175,6 +193,53 @@ static void fetch_args(const struct tprobe *p, bool with_comm, char *buf, size_t
 		n += snprintf(buf + n, size - n, " comm=$comm:string");
 	for (int i = 0; i < p->nslots && n < size; i++)
 		n += snprintf(buf + n, size - n, " f%d=%s", i, p->slots[i].fetch);
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Every function-tracer probe's functions go into one set_ftrace_filter;
+ * each probe keeps its own sorted list to claim the records it owns. */
+static int define_functions(struct session *s, char *err, size_t errsz)
+{
+	struct tracefs_state *t = STATE(s);
+	size_t n = 0, k = 0;
+	char **all;
+	int ret = 0;
+
+	for (int i = 0; i < s->nprobes; i++)
+		if (s->probes[i].kind == TPK_KPROBE)
+			n += s->probes[i].nfuncs;
+	if (!n)
+		return 0;
+	all = malloc(n * sizeof(*all));
+	if (!all)
+		return -ENOMEM;
+	for (int i = 0; i < s->nprobes && !ret; i++) {
+		struct tprobe *p = &s->probes[i];
+		struct bound_event *b;
+
+		if (p->kind != TPK_KPROBE)
+			continue;
+		memcpy(all + k, p->funcs, p->nfuncs * sizeof(*all));
+		k += p->nfuncs;
+		if ((ret = add_bound(s, p, "ftrace", "function", NULL, false, err, errsz)))
+			break;
+		b = &t->bound[t->nbound - 1];
+		b->functions = malloc(p->nfuncs * sizeof(*b->functions));
+		if (!b->functions) {
+			ret = -ENOMEM;
+			break;
+		}
+		memcpy(b->functions, p->funcs, p->nfuncs * sizeof(*b->functions));
+		qsort(b->functions, p->nfuncs, sizeof(*b->functions), cmp_name);
+	}
+	if (!ret)
+		ret = evstream_add_functions(t->stream, all, n, err, errsz);
+	free(all);
+	return ret;
 }
 
 static int define_probe(struct session *s, struct tfs *tfs, int idx, char *err,
@@ -213,6 +278,9 @@ static int define_probe(struct session *s, struct tfs *tfs, int idx, char *err,
 			rc = add_event(s, p, group, name, NULL, false, err, errsz);
 		break;
 	case TPK_KPROBE:
+		if (s->function_tracer)
+			break;	/* define_functions() */
+		/* fall through */
 	case TPK_KRETPROBE:
 		for (size_t i = 0; i < p->nfuncs && !rc; i++) {
 			snprintf(name, sizeof(name), "t%d_%zu", idx, i);
@@ -268,12 +336,42 @@ static int tgid_of(int tid)
 	return last_tgid;
 }
 
+/* A function tracer record: is it one of b's functions? Which one? */
+static const char *function_hit(struct bound_event *b, struct tep_event *ev,
+				struct tep_record *rec, uint64_t *ip)
+{
+	char name[512], *key = name, **hit;
+
+	if (!ev_field_u64(ev, rec, "ip", ip))
+		return NULL;
+	sym_kernel(*ip, name, sizeof(name));
+	name[strcspn(name, "+")] = '\0';	/* "f+0x4" past an endbr64 */
+	hit = bsearch(&key, b->functions, b->probe->nfuncs, sizeof(*hit), cmp_name);
+	return hit ? *hit : NULL;
+}
+
+/* func_stack_trace starts in ftrace's trampoline (6.12+ writes a marker
+ * instead): begin at the return address into the function itself. */
+static void stack_from_function(struct tprobe_event *e, uint64_t ip)
+{
+	for (int i = 0; i < e->nkstack; i++)
+		if (e->kstack[i] - ip < 32) {
+			e->kstack += i;
+			e->nkstack -= i;
+			return;
+		}
+}
+
 static void deliver(struct session *s, struct bound_event *b,
 		    struct tep_event *ev, struct tep_record *rec, int cpu)
 {
 	struct tprobe_event e = { 0 };
 	char strs[TPROBE_MAX_SLOTS][512], comm[32] = "", name[16];
+	const char *func = b->func;
+	uint64_t ip = 0;
 
+	if (b->functions && !(func = function_hit(b, ev, rec, &ip)))
+		return;
 	e.probe = b->probe;
 	e.filtered = b->kernel_filtered;
 	e.tid = ev_record_pid(ev, rec);
@@ -281,11 +379,18 @@ static void deliver(struct session *s, struct bound_event *b,
 	e.cpu = cpu;
 	e.ts = ev_record_ts(rec);
 	e.uid = (uint32_t)-1;
-	/* dynamic events fetch $comm; tracepoint records have none */
+	/* dynamic events fetch $comm; tracepoint and function tracer
+	 * records have none */
 	if (!ev_field_str(ev, rec, "comm", comm, sizeof(comm)) &&
 	    !ppid_comm(e.tid, comm, sizeof(comm)))
 		snprintf(comm, sizeof(comm), "?");
 	e.comm = comm;
+	if (s->o->kstack)
+		e.nkstack = ev_record_stack(rec, false, &e.kstack);
+	if (b->functions)
+		stack_from_function(&e, ip);
+	if (s->o->ustack)
+		e.nustack = ev_record_stack(rec, true, &e.ustack);
 	for (int i = 0; i < b->probe->nslots; i++) {
 		const struct tslot *sl = &b->probe->slots[i];
 		const char *field = sl->field;
@@ -304,7 +409,7 @@ static void deliver(struct session *s, struct bound_event *b,
 			e.vals[i] = (struct value){ .i = (int64_t)v };
 		}
 	}
-	trace_emit(s, &e, b->func);
+	trace_emit(s, &e, func);
 }
 
 /* The comm a short-lived process had, for records read after it left. */
@@ -352,16 +457,17 @@ static bool bound(const struct tracefs_state *t, const char *sys, const char *na
 	return false;
 }
 
-/* Plain tracepoints (not dynamic events, which fetch $comm) get the
- * comm of their task from forks and execs seen; false when not needed
- * or the kernel refused (then /proc alone answers). */
+/* Plain tracepoints and function tracer records (not dynamic events,
+ * which fetch $comm) get the comm of their task from forks and execs
+ * seen; false when not needed or the kernel refused (then /proc alone
+ * answers). */
 static bool add_comm_events(struct tracefs_state *t)
 {
 	char err[256];
 	bool plain = false;
 
 	for (int i = 0; i < t->nbound; i++)
-		plain |= t->bound[i].plain;
+		plain |= t->bound[i].plain || t->bound[i].functions;
 	if (!plain || bound(t, "sched", "sched_process_fork") ||
 	    bound(t, "sched", "sched_process_exec"))
 		return false;
@@ -376,7 +482,11 @@ static bool add_comm_events(struct tracefs_state *t)
 static int tracefs_start(struct session *s, char *err, size_t errsz)
 {
 	/* -p and -- CMD: the kernel records only that process's tasks */
-	struct evstream_opts so = { .pid = s->o->launch ? s->o->launch->pid : s->o->pid };
+	struct evstream_opts so = {
+		.pid = s->o->launch ? s->o->launch->pid : s->o->pid,
+		.kstack = s->o->kstack,
+		.ustack = s->o->ustack,
+	};
 	struct tracefs_state *t = calloc(1, sizeof(*t));
 	struct tfs *tfs = tfs_get();
 
@@ -395,6 +505,8 @@ static int tracefs_start(struct session *s, char *err, size_t errsz)
 	for (int i = 0; i < s->nprobes; i++)
 		if (define_probe(s, tfs, i, err, errsz))
 			return -1;
+	if (s->function_tracer && define_functions(s, err, errsz))
+		return -1;
 	bool comm_events = add_comm_events(t);
 
 	if (evstream_start(t->stream, err, errsz))
@@ -431,6 +543,8 @@ static void tracefs_free(struct session *s)
 	if (t->stream)
 		evstream_free(t->stream);
 	tfs_teardown();
+	for (int i = 0; i < t->nbound; i++)
+		free(t->bound[i].functions);
 	free(t->bound);
 	free(t);
 	s->priv = NULL;
@@ -438,6 +552,8 @@ static void tracefs_free(struct session *s)
 
 static const char *tracefs_what(struct session *s)
 {
+	if (s->function_tracer)
+		return "tracefs (kernel functions: the ftrace function tracer, entry only, no arguments)";
 	return s->mech == MECH_PERF ? "perf_event_open on tracefs events" : "tracefs";
 }
 

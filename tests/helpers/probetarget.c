@@ -3,14 +3,15 @@
  * A program with known functions and USDT probes for the resolvers' and
  * the tracers' tests.
  *
- *   probetarget [N [SLEEP_MS]]
+ *   probetarget [N [SLEEP_MS [LINGER_MS]]]
  *
  * sleeps SLEEP_MS (default 0: lets a tracer attach to a running process),
  * then for i in 1..N (default 1) calls sonde_target_add(i, N),
  * sonde_target_greet("probetarget"), sonde_target_point(&p) and
  * sonde_target_ifunc(i), and fires the USDT probes sonde:tick(i, "tick")
  * and sonde:tock(i * 10, N); prints one line per call to stdout, e.g.
- * "add 1 3 = 4", then "done".
+ * "add 1 3 = 4", then "done", and lingers LINGER_MS (default 0) before it
+ * exits (so a tracer can still read its /proc/PID/maps for user stacks).
  *
  * The Makefile builds it static and non-PIE (`cc -O2 -static`). Tests
  * build other variants from this file at run time:
@@ -21,6 +22,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+
+static void nap_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	if (ms > 0)
+		nanosleep(&ts, NULL);
+}
 
 #if defined(__has_include)
 #if __has_include(<sys/sdt.h>)
@@ -87,13 +96,10 @@ int main(int argc, char **argv)
 {
 	int n = argc > 1 ? atoi(argv[1]) : 1;
 	long ms = argc > 2 ? atol(argv[2]) : 0;
+	long linger = argc > 3 ? atol(argv[3]) : 0;
 	struct sonde_point p = { 3, 4, "pt", "tag" };
 
-	if (ms > 0) {
-		struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-		nanosleep(&ts, NULL);
-	}
+	nap_ms(ms);
 	for (int i = 1; i <= n; i++) {
 		printf("add %d %d = %d\n", i, n, sonde_target_add(i, n));
 		printf("greet %s\n", sonde_target_greet("probetarget"));
@@ -108,6 +114,8 @@ int main(int argc, char **argv)
 #endif
 	}
 	printf("done\n");
+	fflush(stdout);
+	nap_ms(linger);
 	return 0;
 }
 #endif

@@ -100,7 +100,7 @@ TEST(evstream_perf_sample)
 	memcpy(p + 24, cpu, 8);
 	memcpy(p + 32, &rsize, 4);
 	memcpy(p + 36, "abc", 4);
-	CHECK_INT(ev_perf_parse_sample(buf, h->size, &s), 0);
+	CHECK_INT(ev_perf_parse_sample(buf, h->size, false, &s), 0);
 	CHECK_INT(s.id, 7);
 	CHECK_INT(s.pid, 100);
 	CHECK_INT(s.tid, 101);
@@ -109,9 +109,70 @@ TEST(evstream_perf_sample)
 	CHECK_INT(s.raw_size, 4);
 	CHECK_STR(s.raw, "abc");
 	/* a raw size running past the record is refused */
-	CHECK_INT(ev_perf_parse_sample(buf, h->size - 1, &s), -EINVAL);
+	CHECK_INT(ev_perf_parse_sample(buf, h->size - 1, false, &s), -EINVAL);
 	h->type = PERF_RECORD_LOST;
-	CHECK_INT(ev_perf_parse_sample(buf, sizeof(buf), &s), -EINVAL);
+	CHECK_INT(ev_perf_parse_sample(buf, sizeof(buf), false, &s), -EINVAL);
+}
+
+/* PERF_SAMPLE_CALLCHAIN sits between CPU and RAW; its context markers
+ * split it into kernel and user frames. */
+TEST(evstream_perf_callchain)
+{
+	uint64_t buf[16] = { 0 }, k[4], u[4];
+	struct perf_event_header *h = (void *)buf;
+	unsigned char *p = (unsigned char *)(h + 1);
+	uint64_t chain[] = { 5, (uint64_t)PERF_CONTEXT_KERNEL, 0xffffffff81000010ull,
+			     0xffffffff81000020ull, (uint64_t)PERF_CONTEXT_USER, 0x401000 };
+	uint32_t rsize = 4;
+	struct ev_sample s;
+	int nk, nu;
+
+	h->type = PERF_RECORD_SAMPLE;
+	h->size = 8 + 32 + sizeof(chain) + 4 + 4;
+	memcpy(p + 32, chain, sizeof(chain));
+	memcpy(p + 32 + sizeof(chain), &rsize, 4);
+	memcpy(p + 36 + sizeof(chain), "xyz", 4);
+	CHECK_INT(ev_perf_parse_sample(buf, h->size, true, &s), 0);
+	CHECK_INT(s.nchain, 5);
+	CHECK_STR(s.raw, "xyz");
+	ev_split_callchain(s.chain, s.nchain, k, &nk, u, &nu, 4);
+	CHECK_INT(nk, 2);
+	CHECK_INT(nu, 1);
+	CHECK(k[0] == 0xffffffff81000010ull && k[1] == 0xffffffff81000020ull);
+	CHECK(u[0] == 0x401000);
+	/* max bounds each side */
+	ev_split_callchain(s.chain, s.nchain, k, &nk, u, &nu, 1);
+	CHECK_INT(nk, 1);
+	/* a chain longer than the record is refused */
+	chain[0] = 1000;
+	memcpy(p + 32, chain, 8);
+	CHECK_INT(ev_perf_parse_sample(buf, h->size, true, &s), -EINVAL);
+}
+
+/* ftrace kernel_stack: "size" counts the frames, which may run past the 8
+ * the format shows; user_stack: 8 slots, unused ones 0. */
+TEST(evstream_stack_frames)
+{
+	unsigned char rec[16 + 10 * 8] = { 0 };
+	uint64_t out[16], ip;
+	int32_t count = 10;
+
+	memcpy(rec + 8, &count, 4);
+	for (int i = 0; i < 10; i++) {
+		ip = 0xffffffff81000000ull + i;
+		memcpy(rec + 16 + 8 * i, &ip, 8);
+	}
+	CHECK_INT(ev_stack_frames(rec, sizeof(rec), 8, 16, 64, out, 16), 10);
+	CHECK(out[9] == 0xffffffff81000009ull);
+	CHECK_INT(ev_stack_frames(rec, sizeof(rec), 8, 16, 64, out, 3), 3);
+	/* a count past the record stops at its end */
+	CHECK_INT(ev_stack_frames(rec, 16 + 4 * 8, 8, 16, 64, out, 16), 4);
+	/* user_stack: up to the first 0, at most the array */
+	memset(rec + 16 + 2 * 8, 0, 8);
+	CHECK_INT(ev_stack_frames(rec, sizeof(rec), -1, 16, 64, out, 16), 2);
+	ip = 1;
+	memcpy(rec + 16 + 2 * 8, &ip, 8);
+	CHECK_INT(ev_stack_frames(rec, sizeof(rec), -1, 16, 64, out, 16), 8);
 }
 
 /* Format files as the kernel prints them (6.18). */
