@@ -86,7 +86,27 @@ tests/helpers/bin/utarget_pie: $(UPROBE_DIR)/target.c tests/helpers/bin/libsonde
 tests/helpers/bin/utarget_static: $(UPROBE_DIR)/target.c $(UPROBE_DIR)/lib.c
 	$(CC) -O2 -g -static -no-pie -o $@ $^
 
-test-helpers: $(HELPER_BIN) tests/helpers/bin/utarget_pie tests/helpers/bin/utarget_static
+# CPU burners for profile: non-PIE static, PIE, PIE with one function in
+# a shared library, and stripped; with frame pointers (stacks are walked
+# by them).
+BURN_DIR := tests/helpers/profburn
+BURN_CFLAGS := -O2 -g -fno-omit-frame-pointer -Wall
+BURN_BINS := $(addprefix tests/helpers/bin/,libsondeburn.so profburn_static \
+	profburn_pie profburn_lib profburn_stripped)
+tests/helpers/bin/libsondeburn.so: $(BURN_DIR)/lib.c $(BURN_DIR)/burn.h
+	@mkdir -p $(dir $@)
+	$(CC) $(BURN_CFLAGS) -shared -fPIC -o $@ $<
+tests/helpers/bin/profburn_static: $(BURN_DIR)/burn.c $(BURN_DIR)/lib.c $(BURN_DIR)/burn.h
+	$(CC) $(BURN_CFLAGS) -static -no-pie -o $@ $(BURN_DIR)/burn.c $(BURN_DIR)/lib.c
+tests/helpers/bin/profburn_pie: $(BURN_DIR)/burn.c $(BURN_DIR)/lib.c $(BURN_DIR)/burn.h
+	$(CC) $(BURN_CFLAGS) -fPIE -pie -o $@ $(BURN_DIR)/burn.c $(BURN_DIR)/lib.c
+tests/helpers/bin/profburn_lib: $(BURN_DIR)/burn.c tests/helpers/bin/libsondeburn.so
+	$(CC) $(BURN_CFLAGS) -fPIE -pie -o $@ $< -Ltests/helpers/bin -lsondeburn '-Wl,-rpath,$$ORIGIN'
+tests/helpers/bin/profburn_stripped: tests/helpers/bin/profburn_static
+	strip -s -o $@ $<
+
+test-helpers: $(HELPER_BIN) tests/helpers/bin/utarget_pie tests/helpers/bin/utarget_static \
+	$(BURN_BINS)
 
 $(OUT)/unit-tests: $(UNIT_SRC) $(LIB_OBJ) $(wildcard tests/unit/*.h)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) $(STATIC) -Itests/unit -o $@ \

@@ -25,6 +25,7 @@ const struct command commands[] = {
 	{ "snoop", cmd_snoop, "ready-made event tools: exec, exit, kill, open, bio, ..." },
 	{ "probe", cmd_probe, "list probe points, show arguments, add and delete persistent events (perf probe)" },
 	{ "hist", cmd_hist, "latency and value histograms and keyed counts, aggregated in the kernel" },
+	{ "profile", cmd_profile, "sample on-CPU stacks at N Hz, user + kernel, symbolized (bcc profile)" },
 	{ "help", cmd_help, "show help for sonde or a command" },
 	{ NULL },
 };
@@ -37,6 +38,7 @@ const struct applet applets[] = {
 	{ "biosnoop", "snoop", "bio" },
 	{ "funccount", "hist", "--count" },
 	{ "funclatency", "hist", NULL },
+	{ "profile", "profile", NULL },
 	{ NULL },
 };
 

@@ -48,6 +48,7 @@ struct uelf {
 	bool has_interp;
 	uint8_t build_id[64];
 	size_t build_id_len;
+	char *debuglink;	/* .gnu_debuglink file name, or NULL */
 	struct usym *syms;	/* functions and objects, sorted by name then vaddr */
 	size_t nsyms;
 	struct usym_seg *segs;	/* PT_LOAD */

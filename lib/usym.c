@@ -175,6 +175,23 @@ static void read_build_id(struct uelf *e, Elf *elf, Elf_Scn *scn)
 	}
 }
 
+/* The separate debug file's name from .gnu_debuglink (the CRC that
+ * follows it is not checked: a build-id match is the stronger test and
+ * is tried first). */
+static char *read_debuglink(Elf *elf, Elf_Scn *scn, size_t shstrndx)
+{
+	const char *name;
+	Elf_Data *d;
+	GElf_Shdr sh;
+
+	if (!gelf_getshdr(scn, &sh) ||
+	    !(name = elf_strptr(elf, shstrndx, sh.sh_name)) ||
+	    strcmp(name, ".gnu_debuglink") || !(d = elf_getdata(scn, NULL)) ||
+	    !d->d_size || !memchr(d->d_buf, '\0', d->d_size))
+		return NULL;
+	return strdup(d->d_buf);
+}
+
 /* PIE: DF_1_PIE, or (older linkers) an interpreter and no soname —
  * libc.so.6 has an interpreter too but is a library. */
 static bool dynamic_is_pie(Elf *elf, Elf_Scn *scn, bool has_interp)
@@ -228,7 +245,7 @@ struct uelf *uelf__open(const char *path, char *err, size_t errlen)
 	Elf_Scn *scn = NULL, *symtab = NULL, *dynsym = NULL, *versym = NULL,
 		*verdef = NULL;
 	GElf_Ehdr eh;
-	size_t nph = 0, n;
+	size_t nph = 0, n, shstrndx = 0;
 	Elf *elf = NULL;
 	int fd;
 
@@ -282,6 +299,8 @@ struct uelf *uelf__open(const char *path, char *err, size_t errlen)
 		};
 	}
 	e->is_pie = eh.e_type == ET_DYN && e->has_interp;
+	if (elf_getshdrstrndx(elf, &shstrndx))
+		shstrndx = 0;
 
 	while ((scn = elf_nextscn(elf, scn))) {
 		GElf_Shdr sh;
@@ -300,6 +319,10 @@ struct uelf *uelf__open(const char *path, char *err, size_t errlen)
 		case SHT_DYNAMIC:
 			if (eh.e_type == ET_DYN)
 				e->is_pie = dynamic_is_pie(elf, scn, e->has_interp);
+			break;
+		case SHT_PROGBITS:
+			if (!e->debuglink && shstrndx)
+				e->debuglink = read_debuglink(elf, scn, shstrndx);
 			break;
 		}
 	}
@@ -364,6 +387,7 @@ void uelf__close(struct uelf *e)
 	if (!e)
 		return;
 	free(e->path);
+	free(e->debuglink);
 	free(e->syms);
 	free(e->segs);
 	free(e->strings);
