@@ -24,6 +24,8 @@ struct perf_event_attr;
  * proctrack_attr_old() drops them for older kernels). */
 void proctrack_attr(struct perf_event_attr *attr);
 void proctrack_attr_old(struct perf_event_attr *attr);
+/* None of them (an event whose ring is not read). */
+void proctrack_attr_none(struct perf_event_attr *attr);
 
 /* Feed one record of such a ring; true when it was side-band. */
 bool proctrack_record(const void *rec, size_t size);

@@ -27,6 +27,11 @@ void proctrack_attr_old(struct perf_event_attr *attr)
 	attr->comm_exec = 0;
 }
 
+void proctrack_attr_none(struct perf_event_attr *attr)
+{
+	attr->mmap = attr->mmap2 = attr->comm = attr->comm_exec = attr->task = 0;
+}
+
 struct rec_ids {
 	uint32_t pid, tid;
 };

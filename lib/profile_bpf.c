@@ -12,9 +12,11 @@
  * the binary serves every kernel, with BTF or without.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/perf_event.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -33,6 +35,8 @@ struct prof_bpf {
 	struct perf_rings rings;
 	struct bpf_link **links;
 	int nlinks;
+	int *task_fds;		/* -p: per-thread events */
+	int ntask;
 };
 
 static int load(struct prof_bpf *pb, const struct profile_opts *o, char *err,
@@ -60,6 +64,70 @@ static int load(struct prof_bpf *pb, const struct profile_opts *o, char *err,
 	return 0;
 }
 
+/* The program on one more event; the link gets its own descriptor (a
+ * destroyed perf link closes the event's). */
+static int link_event(struct prof_bpf *pb, int fd, char *err, size_t errsz)
+{
+	int dfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	struct bpf_link *l;
+
+	if (dfd < 0)
+		return -errno;
+	l = bpf_program__attach_perf_event(pb->skel->progs.sample, dfd);
+	if (!l) {
+		int ret = -errno;
+
+		close(dfd);
+		snprintf(err, errsz, "attaching the BPF program to a perf event: %s",
+			 strerror(-ret));
+		return ret;
+	}
+	pb->links[pb->nlinks++] = l;
+	return 0;
+}
+
+/*
+ * -p: one event per thread that follows it from CPU to CPU (cpu -1),
+ * inherited by the threads it starts; its clock then ticks on that
+ * thread's CPU time alone, in one phase (per-CPU events would each keep
+ * their own and jump between them as the thread migrates). Inherited
+ * events cannot be mmap'd, so the side-band records come from dummy
+ * events.
+ */
+static int open_task_events(struct prof_bpf *pb, const struct profile_opts *o,
+			    struct perf_event_attr *attr, char *err, size_t errsz)
+{
+	int *tids, n = perf_task_tids(o->pid, &tids), ret = 0;
+
+	if (n < 0) {
+		snprintf(err, errsz, "cannot list the threads of %d: %s", o->pid,
+			 strerror(-n));
+		return n;
+	}
+	attr->inherit = 1;
+	attr->disabled = 0;
+	proctrack_attr_none(attr);
+	pb->task_fds = malloc(n * sizeof(int));
+	pb->links = calloc(n, sizeof(*pb->links));
+	for (int i = 0; i < n && !ret; i++) {
+		int fd = pb->task_fds && pb->links ?
+			 sys_perf_event_open(attr, tids[i], -1, -1, 0) : -ENOMEM;
+
+		if (fd == -ESRCH)
+			continue;	/* a thread that ended since */
+		if (fd < 0) {
+			snprintf(err, errsz, "perf_event_open for thread %d: %s", tids[i],
+				 strerror(-fd));
+			ret = fd;
+			break;
+		}
+		pb->task_fds[pb->ntask++] = fd;
+		ret = link_event(pb, fd, err, errsz);
+	}
+	free(tids);
+	return ret ? ret : proctrack_open(&pb->rings, err, errsz);
+}
+
 static int attach(struct prof_bpf *pb, const struct profile_opts *o, char *err,
 		  size_t errsz)
 {
@@ -67,23 +135,15 @@ static int attach(struct prof_bpf *pb, const struct profile_opts *o, char *err,
 	int ret;
 
 	profile_attr(o, &attr);
+	if (o->pid)
+		return open_task_events(pb, o, &attr, err, errsz);
 	if ((ret = profile_open(o, &attr, &pb->rings, 256, err, errsz)))
 		return ret;
-	pb->links = calloc(pb->rings.nfds, sizeof(*pb->links));
-	if (!pb->links)
+	if (!(pb->links = calloc(pb->rings.nfds, sizeof(*pb->links))))
 		return -ENOMEM;
-	for (int i = 0; i < pb->rings.nfds; i++) {
-		struct bpf_link *l = bpf_program__attach_perf_event(pb->skel->progs.sample,
-								    pb->rings.fds[i]);
-
-		if (!l) {
-			ret = -errno;
-			snprintf(err, errsz, "attaching the BPF program to a perf event: %s",
-				 strerror(-ret));
+	for (int i = 0; i < pb->rings.nfds; i++)
+		if ((ret = link_event(pb, pb->rings.fds[i], err, errsz)))
 			return ret;
-		}
-		pb->links[pb->nlinks++] = l;
-	}
 	return perf_rings__enable(&pb->rings);
 }
 
@@ -171,10 +231,14 @@ static int pb_collect(struct profiler *p)
 {
 	struct prof_bpf *pb = p->priv;
 
-	/* stop sampling first: the hash does not change while it is read */
+	/* Stop sampling first: the hash does not change while it is read.
+	 * The events go too: their inherited copies keep the program. */
 	for (int i = 0; i < pb->nlinks; i++)
 		bpf_link__destroy(pb->links[i]);
 	pb->nlinks = 0;
+	for (int i = 0; i < pb->ntask; i++)
+		close(pb->task_fds[i]);
+	pb->ntask = 0;
 	perf_rings__disable(&pb->rings);
 	perf_rings__drain(&pb->rings, side_band, NULL);
 	read_counters(pb, &p->st);
@@ -193,6 +257,9 @@ static void pb_free(struct profiler *p)
 	for (int i = 0; i < pb->nlinks; i++)
 		bpf_link__destroy(pb->links[i]);
 	free(pb->links);
+	for (int i = 0; i < pb->ntask; i++)
+		close(pb->task_fds[i]);
+	free(pb->task_fds);
 	perf_rings__close(&pb->rings);
 	profile_bpf__destroy(pb->skel);
 	free(pb);

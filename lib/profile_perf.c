@@ -55,8 +55,11 @@ static void add_sample(struct profiler *p, const struct sample *s, uint64_t nr)
 		ss.nk = 0;
 	if (!p->o->user)
 		ss.nu = 0;
-	/* the name is looked up at the end: records of other CPUs (an exec
-	 * renaming the thread) may not have been read yet */
+	/* The name is taken at the end: records of other CPUs (an exec
+	 * renaming the thread) may not have been read yet. Ask now all the
+	 * same, so that a thread seen first here is read from /proc while
+	 * it lives. */
+	proctrack_comm(s->pid, s->tid);
 	p->st.samples++;
 	stackagg_add(p->agg, &ss);
 }
