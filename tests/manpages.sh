@@ -75,7 +75,7 @@ for cmd in $("$S" --list-cmds); do
 		done
 		;;
 	trace)
-		check trace Documentation/sonde-trace.1 OPTIONS "$S" trace
+		check trace Documentation/sonde-trace.1 PROBES "$S" trace
 		check trace-syscalls Documentation/sonde-trace.1 OPTIONS "$S" trace --syscalls
 		;;
 	*) check "$cmd" "Documentation/sonde-$cmd.1" OPTIONS "$S" "$cmd" ;;
