@@ -33,7 +33,7 @@
 #define FHIST_MAX_KEYS		3	/* TRACING_MAP_KEYS_MAX */
 #define FHIST_MAX_VALS		2
 #define FHIST_MAX_SIZE		131072	/* 1 << TRACING_MAP_BITS_MAX */
-#define FHIST_FILTER_MAX	2048
+#define FHIST_FILTER_MAX	3072	/* a trigger is less than a page */
 
 enum fhist_kmod {
 	FHK_RAW,	/* the number, "%10llu" */
@@ -67,28 +67,46 @@ int fhist_agg_text(const struct fhist_agg *a, char *buf, size_t size);
 
 /*
  * Latency between two events paired by a key: the start event saves its
- * timestamp per key, the end event computes the difference plus one
- * (so that the kernel's log2 buckets become floor(log2(lat)) + 1) and
- * fires the synthetic event "synth" with it as "lat" and with params
- * p0.. taken from the end event. Aggregate on the synthetic event.
+ * timestamp (ns) per key in variable SYNTH_t0; the end event computes
+ * the difference in SYNTH_d and fires the synthetic event SYNTH with it
+ * as "lat" and with params p0.. taken from the end event.
+ *
+ * With div, a second stage converts units exactly: a trigger on SYNTH
+ * fires SYNTH_u with lat = SYNTH's lat / div (the kernel refuses
+ * constants next to common_timestamp.usecs, and its .usecs would round
+ * both ends). plus_one adds 1 to the last stage's lat, so that the
+ * kernel's log2 key k of it means floor(log2(lat)) = k - 1, bcc's
+ * bucket. Aggregate on fhist_pair_event().
+ *
+ * The variables are named after the synthetic event because 6.1 finds
+ * a "$name" in other instances too.
  */
+#define FHIST_TS_VAR	"_t0"
+#define FHIST_LAT_VAR	"_d"
+
 struct fhist_pair {
 	char from_sys[64], from_event[128], from_key[96];
 	char to_sys[64], to_event[128], to_key[96];
 	char from_filter[FHIST_FILTER_MAX], to_filter[FHIST_FILTER_MAX];
-	bool usecs;			/* common_timestamp.usecs, else ns */
 	char synth[64];
+	uint64_t div;			/* 0: one stage */
+	bool plus_one;
 	int nparams;
 	char params[FHIST_MAX_KEYS][96];	/* fields of the end event */
 	char param_types[FHIST_MAX_KEYS][32];	/* their types ("u64") */
 };
 
-/* The synthetic event's definition: "NAME u64 lat; TYPE p0; ..." */
-int fhist_pair_synth_def(const struct fhist_pair *p, char *buf, size_t size);
+/* The synthetic event to aggregate on: SYNTH, or SYNTH_u with div. */
+void fhist_pair_event(const struct fhist_pair *p, char *buf, size_t size);
+/* Stage's synthetic event: "NAME u64 lat; TYPE p0; ..." */
+int fhist_pair_synth_def(const struct fhist_pair *p, int stage, char *buf,
+			 size_t size);
 /* The start event's trigger */
 int fhist_pair_from_text(const struct fhist_pair *p, char *buf, size_t size);
 /* The end event's trigger */
 int fhist_pair_to_text(const struct fhist_pair *p, char *buf, size_t size);
+/* The second stage's trigger, on SYNTH */
+int fhist_pair_stage2_text(const struct fhist_pair *p, char *buf, size_t size);
 
 /* ---- reading tables back ---- */
 
@@ -120,6 +138,9 @@ struct fhist_table {
  */
 int fhist_parse(const char *text, const struct fhist_agg *a,
 		struct fhist_table *t);
+/* Only the Totals of the table whose "# trigger info:" line holds
+ * marker (e.g. SYNTH FHIST_TS_VAR "="): how many keys it dropped. */
+int fhist_totals(const char *text, const char *marker, struct fhist_table *t);
 void fhist_table_free(struct fhist_table *t);
 
 /* ---- in the kernel (sonde's instance) ---- */
@@ -129,7 +150,7 @@ struct tfs;
 /* Add the trigger agg to SYS/EVENT of the instance (undone at exit). */
 int fhist_add(struct tfs *t, const char *sys, const char *event,
 	      const struct fhist_agg *a, char *err, size_t errsz);
-/* Set up a pair: the synthetic event, then the start and end triggers. */
+/* Set up a pair: the synthetic events, then the triggers. */
 int fhist_pair_add(struct tfs *t, const struct fhist_pair *p, char *err,
 		   size_t errsz);
 /* The hist file of SYS/EVENT in the instance, malloc'd; NULL with errno. */

@@ -210,6 +210,11 @@ void hist_entry_add(struct hist_table *t, struct hist_entry *e, int64_t v,
 void hist_entry_add_agg(struct hist_table *t, struct hist_entry *e,
 			uint64_t count, int64_t sum, int64_t min, int64_t max,
 			const uint64_t *buckets);
+/* The min and max of an aggregate that has none (hist triggers sum and
+ * bucket, no more): entries without them print neither. */
+#define HIST_MIN_UNKNOWN	INT64_MAX
+#define HIST_MAX_UNKNOWN	INT64_MIN
+
 /* Add every entry of src to dst (same request). */
 void hist_table_merge(struct hist_table *dst, const struct hist_table *src);
 size_t hist_table_size(const struct hist_table *t);

@@ -94,29 +94,31 @@ int fhist_agg_text(const struct fhist_agg *a, char *buf, size_t size)
 	return sb_done(&b);
 }
 
-#define TS_VAR	"sonde_ts"
-#define LAT_VAR	"sonde_lat"
 
-int fhist_pair_synth_def(const struct fhist_pair *p, char *buf, size_t size)
+#define STAGE2	"_u"
+
+void fhist_pair_event(const struct fhist_pair *p, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s%s", p->synth, p->div ? STAGE2 : "");
+}
+
+int fhist_pair_synth_def(const struct fhist_pair *p, int stage, char *buf,
+			 size_t size)
 {
 	struct sbuf b = { buf, size };
 
-	sb_add(&b, "%s u64 lat", p->synth);
+	sb_add(&b, "%s%s u64 lat", p->synth, stage ? STAGE2 : "");
 	for (int i = 0; i < p->nparams; i++)
 		sb_add(&b, "; %s p%d", p->param_types[i], i);
 	return sb_done(&b);
-}
-
-static const char *timestamp(const struct fhist_pair *p)
-{
-	return p->usecs ? "common_timestamp.usecs" : "common_timestamp";
 }
 
 int fhist_pair_from_text(const struct fhist_pair *p, char *buf, size_t size)
 {
 	struct sbuf b = { buf, size };
 
-	sb_add(&b, "hist:keys=%s:" TS_VAR "=%s", p->from_key, timestamp(p));
+	sb_add(&b, "hist:keys=%s:%s" FHIST_TS_VAR "=common_timestamp",
+	       p->from_key, p->synth);
 	if (p->from_filter[0])
 		sb_add(&b, " if %s", p->from_filter);
 	return sb_done(&b);
@@ -125,16 +127,37 @@ int fhist_pair_from_text(const struct fhist_pair *p, char *buf, size_t size)
 int fhist_pair_to_text(const struct fhist_pair *p, char *buf, size_t size)
 {
 	struct sbuf b = { buf, size };
+	const char *s = p->synth;
 
-	/* "+1": the kernel's log2 key of lat + 1 is floor(log2(lat)) + 1,
-	 * bcc's bucket; expressions are evaluated left to right. */
-	sb_add(&b, "hist:keys=%s:" LAT_VAR "=%s-$" TS_VAR "+1:onmatch(%s.%s).trace(%s,$" LAT_VAR,
-	       p->to_key, timestamp(p), p->from_sys, p->from_event, p->synth);
+	sb_add(&b, "hist:keys=%s:%s" FHIST_LAT_VAR "=common_timestamp-$%s"
+	       FHIST_TS_VAR "%s:onmatch(%s.%s).trace(%s,$%s" FHIST_LAT_VAR,
+	       p->to_key, s, s, p->plus_one && !p->div ? "+1" : "", p->from_sys,
+	       p->from_event, s, s);
 	for (int i = 0; i < p->nparams; i++)
 		sb_add(&b, ",%s", p->params[i]);
 	sb_add(&b, ")");
 	if (p->to_filter[0])
 		sb_add(&b, " if %s", p->to_filter);
+	return sb_done(&b);
+}
+
+/*
+ * One table entry (keyed by the event type) whose onmatch on its own
+ * event fires on every hit; "$x" set in the same trigger reads right,
+ * unlike a variable computed from another of the trigger's variables
+ * (6.1 and 6.12 read "x=$d/1000" as common_timestamp/1000).
+ */
+int fhist_pair_stage2_text(const struct fhist_pair *p, char *buf, size_t size)
+{
+	struct sbuf b = { buf, size };
+	const char *s = p->synth;
+
+	sb_add(&b, "hist:keys=common_type:%s" STAGE2 "=lat/%llu%s:"
+	       "onmatch(synthetic.%s).trace(%s" STAGE2 ",$%s" STAGE2, s,
+	       (unsigned long long)p->div, p->plus_one ? "+1" : "", s, s, s);
+	for (int i = 0; i < p->nparams; i++)
+		sb_add(&b, ",p%d", i);
+	sb_add(&b, ")");
 	return sb_done(&b);
 }
 
@@ -155,16 +178,18 @@ int fhist_pair_to_text(const struct fhist_pair *p, char *buf, size_t size)
  * "%-16s[%10llu]" (execname), "%-50s" (strings); a stack key prints its
  * name, a newline, one frame a line and ends its line before ", " or "}".
  */
-static const char *find_table(const char *text, const struct fhist_agg *a)
+/* The end of the "# trigger info:" line holding marker (any: NULL). */
+static const char *find_table(const char *text, const char *marker)
 {
-	char want[80];
-	const char *p = text;
+	const char *p = text, *nl;
 
-	snprintf(want, sizeof(want), "hist:name=%s:", a->name);
 	while ((p = strstr(p, "# trigger info: "))) {
 		p += 16;
-		if (!a->name[0] || !strncmp(p, want, strlen(want)))
-			return strchr(p, '\n');
+		nl = strchr(p, '\n');
+		if (!nl)
+			return NULL;
+		if (!marker || memmem(p, nl - p, marker, strlen(marker)))
+			return nl;
 	}
 	return NULL;
 }
@@ -405,12 +430,14 @@ static void parse_totals(const char *p, struct fhist_table *t)
 int fhist_parse(const char *text, const struct fhist_agg *a,
 		struct fhist_table *t)
 {
-	const char *p = find_table(text, a);
+	char name[80];
+	const char *p;
 	size_t cap = 0;
 	int ret;
 
 	memset(t, 0, sizeof(*t));
-	if (!p)
+	snprintf(name, sizeof(name), "hist:name=%s:", a->name);
+	if (!(p = find_table(text, a->name[0] ? name : NULL)))
 		return -ENOENT;
 	while (*p) {
 		if (!strncmp(p, "Totals:", 7)) {
@@ -434,6 +461,21 @@ int fhist_parse(const char *text, const struct fhist_agg *a,
 		p++;
 	}
 	return -EINVAL;
+}
+
+int fhist_totals(const char *text, const char *marker, struct fhist_table *t)
+{
+	const char *p = find_table(text, marker), *next;
+
+	memset(t, 0, sizeof(*t));
+	if (!p)
+		return -ENOENT;
+	next = strstr(p, "# trigger info:");
+	p = strstr(p, "\nTotals:");
+	if (!p || (next && p > next))
+		return -EINVAL;
+	parse_totals(p, t);
+	return 0;
 }
 
 void fhist_table_free(struct fhist_table *t)
@@ -465,19 +507,23 @@ int fhist_pair_add(struct tfs *t, const struct fhist_pair *p, char *err,
 		   size_t errsz)
 {
 	char text[FHIST_FILTER_MAX + 1024];
-	int ret;
+	int ret = 0;
 
-	if (fhist_pair_synth_def(p, text, sizeof(text)))
-		return -ENOSPC;
-	if ((ret = tfs_synth_add(t, text, err, errsz)))
-		return ret;
-	if (fhist_pair_from_text(p, text, sizeof(text)))
-		return -ENOSPC;
-	if ((ret = tfs_trigger_add(t, p->from_sys, p->from_event, text, err, errsz)))
-		return ret;
-	if (fhist_pair_to_text(p, text, sizeof(text)))
-		return -ENOSPC;
-	return tfs_trigger_add(t, p->to_sys, p->to_event, text, err, errsz);
+	for (int stage = 0; stage <= !!p->div && !ret; stage++)
+		ret = fhist_pair_synth_def(p, stage, text, sizeof(text)) ? -ENOSPC :
+		      tfs_synth_add(t, text, err, errsz);
+	if (!ret)
+		ret = fhist_pair_from_text(p, text, sizeof(text)) ? -ENOSPC :
+		      tfs_trigger_add(t, p->from_sys, p->from_event, text, err, errsz);
+	if (!ret)
+		ret = fhist_pair_to_text(p, text, sizeof(text)) ? -ENOSPC :
+		      tfs_trigger_add(t, p->to_sys, p->to_event, text, err, errsz);
+	if (!ret && p->div)
+		ret = fhist_pair_stage2_text(p, text, sizeof(text)) ? -ENOSPC :
+		      tfs_trigger_add(t, "synthetic", p->synth, text, err, errsz);
+	if (ret == -ENOSPC)
+		snprintf(err, errsz, "latency trigger too long");
+	return ret;
 }
 
 char *fhist_read(struct tfs *t, const char *sys, const char *event)

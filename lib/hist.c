@@ -17,6 +17,7 @@
 /* The rungs sonde hist implements, best first. */
 static const struct hist_rung_ops *const rung_ops[] = {
 	&hist_bpf_rung,
+	&hist_trigger_rung,
 	&hist_user_rung,
 };
 

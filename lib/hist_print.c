@@ -180,9 +180,12 @@ static void print_avg(FILE *fp, const struct hist_request *req,
 
 	if (!e->count)
 		return;
-	fprintf(fp, "\navg = %lld%s%s, total: %lld%s%s, count: %llu, min: %lld, max: %lld\n",
+	fprintf(fp, "\navg = %lld%s%s, total: %lld%s%s, count: %llu",
 		(long long)(e->sum / (int64_t)e->count), sp, u, (long long)e->sum, sp, u,
-		(unsigned long long)e->count, (long long)e->min, (long long)e->max);
+		(unsigned long long)e->count);
+	if (e->min <= e->max)	/* else HIST_MIN_UNKNOWN */
+		fprintf(fp, ", min: %lld, max: %lld", (long long)e->min, (long long)e->max);
+	fprintf(fp, "\n");
 }
 
 static void section_header(FILE *fp, const struct hist_request *req,
@@ -352,10 +355,14 @@ static void json_entry(FILE *fp, const struct hist_request *req,
 	json_head(fp, nb ? "stats" : "count", ts);
 	json_key(fp, req, e);
 	fprintf(fp, ",\"count\":%llu", (unsigned long long)e->count);
-	if (req->mode != HIST_COUNT)
-		fprintf(fp, ",\"sum\":%lld,\"min\":%lld,\"max\":%lld,\"avg\":%lld",
-			(long long)e->sum, (long long)e->min, (long long)e->max,
+	if (req->mode != HIST_COUNT) {
+		fprintf(fp, ",\"sum\":%lld", (long long)e->sum);
+		if (e->min <= e->max)	/* else HIST_MIN_UNKNOWN */
+			fprintf(fp, ",\"min\":%lld,\"max\":%lld", (long long)e->min,
+				(long long)e->max);
+		fprintf(fp, ",\"avg\":%lld",
 			e->count ? (long long)(e->sum / (int64_t)e->count) : 0);
+	}
 	fprintf(fp, "}\n");
 }
 

@@ -63,7 +63,7 @@ TEST(fhist_agg_text)
 
 TEST(fhist_pair_texts)
 {
-	struct fhist_pair p = { .usecs = true, .nparams = 1 };
+	struct fhist_pair p = { .plus_one = true, .nparams = 1 };
 	char buf[1024];
 
 	snprintf(p.from_sys, sizeof(p.from_sys), "syscalls");
@@ -77,21 +77,33 @@ TEST(fhist_pair_texts)
 	snprintf(p.params[0], sizeof(p.params[0]), "ret");
 	snprintf(p.param_types[0], sizeof(p.param_types[0]), "long");
 
-	CHECK_INT(fhist_pair_synth_def(&p, buf, sizeof(buf)), 0);
+	/* nanoseconds: one stage */
+	CHECK_INT(fhist_pair_synth_def(&p, 0, buf, sizeof(buf)), 0);
 	CHECK_STR(buf, "sonde_12_lat u64 lat; long p0");
 	CHECK_INT(fhist_pair_from_text(&p, buf, sizeof(buf)), 0);
-	CHECK_STR(buf, "hist:keys=common_pid:sonde_ts=common_timestamp.usecs "
+	CHECK_STR(buf, "hist:keys=common_pid:sonde_12_lat_t0=common_timestamp "
 		  "if comm == \"napper\"");
 	CHECK_INT(fhist_pair_to_text(&p, buf, sizeof(buf)), 0);
-	CHECK_STR(buf, "hist:keys=common_pid:sonde_lat=common_timestamp.usecs-"
-		  "$sonde_ts+1:onmatch(syscalls.sys_enter_clock_nanosleep)."
-		  "trace(sonde_12_lat,$sonde_lat,ret)");
-	p.usecs = false;
-	p.nparams = 0;
+	CHECK_STR(buf, "hist:keys=common_pid:sonde_12_lat_d=common_timestamp-"
+		  "$sonde_12_lat_t0+1:onmatch(syscalls.sys_enter_clock_nanosleep)."
+		  "trace(sonde_12_lat,$sonde_12_lat_d,ret)");
+	fhist_pair_event(&p, buf, sizeof(buf));
+	CHECK_STR(buf, "sonde_12_lat");
+
+	/* microseconds: the second stage divides and adds one */
+	p.div = 1000;
 	CHECK_INT(fhist_pair_to_text(&p, buf, sizeof(buf)), 0);
-	CHECK_STR(buf, "hist:keys=common_pid:sonde_lat=common_timestamp-"
-		  "$sonde_ts+1:onmatch(syscalls.sys_enter_clock_nanosleep)."
-		  "trace(sonde_12_lat,$sonde_lat)");
+	CHECK_STR(buf, "hist:keys=common_pid:sonde_12_lat_d=common_timestamp-"
+		  "$sonde_12_lat_t0:onmatch(syscalls.sys_enter_clock_nanosleep)."
+		  "trace(sonde_12_lat,$sonde_12_lat_d,ret)");
+	CHECK_INT(fhist_pair_synth_def(&p, 1, buf, sizeof(buf)), 0);
+	CHECK_STR(buf, "sonde_12_lat_u u64 lat; long p0");
+	CHECK_INT(fhist_pair_stage2_text(&p, buf, sizeof(buf)), 0);
+	CHECK_STR(buf, "hist:keys=common_type:sonde_12_lat_u=lat/1000+1:"
+		  "onmatch(synthetic.sonde_12_lat).trace(sonde_12_lat_u,"
+		  "$sonde_12_lat_u,p0)");
+	fhist_pair_event(&p, buf, sizeof(buf));
+	CHECK_STR(buf, "sonde_12_lat_u");
 }
 
 /* The 3-key table of both kernels: execname, log2, cpu; a sum. */
@@ -264,6 +276,21 @@ TEST(fhist_parse_synth_expr)
 	CHECK_INT(t.rows[0].key[1].v, 3);
 	CHECK_INT(t.rows[0].vals[0], 3314901);
 	fhist_table_free(&t);
+}
+
+TEST(fhist_totals)
+{
+	const char *text = fixture("6.1-read-keys.hist");
+	struct fhist_table t;
+
+	if (!text) {
+		CHECK(0);
+		return;
+	}
+	CHECK_INT(fhist_totals(text, "size=131072", &t), 0);
+	CHECK_INT(t.hits, 12);
+	CHECK_INT(t.entries, 1);
+	CHECK_INT(fhist_totals(text, "nosuchmarker", &t), -ENOENT);
 }
 
 TEST(fhist_parse_bad)

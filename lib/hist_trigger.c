@@ -1,0 +1,1057 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The middle rung of sonde hist: ftrace hist triggers aggregate in the
+ * kernel, without BPF (lib/ftrace_hist.c writes and reads them).
+ *
+ *  - --count: a trigger per event, keyed by the --by keys;
+ *  - -V EXPR: a trigger keyed by the keys and EXPR.log2 (or
+ *    .buckets=STEP), summing EXPR; the kernel's log2 puts exact powers of
+ *    two (and negative values) one bucket off bcc's, so a second trigger
+ *    counts just those exactly and they are moved to their bucket;
+ *  - latency (FUNC, --from/--to): the start event saves its time by
+ *    pairing key, the end event fires a synthetic event with the
+ *    difference in ns, and a trigger on that aggregates it (usecs: a
+ *    second synthetic event divides first; msecs and secs: the key is
+ *    lat/1000000 itself, whole msecs being few).
+ * Tables are cumulative: each collect subtracts the counts of the last
+ * reset, so intervals neither lose nor double-count events.
+ * What the triggers cannot express (user stacks, values computed from
+ * several fields, more than three keys, filters tracefs cannot
+ * evaluate, ...) is refused with -EOPNOTSUPP and the reason, and the
+ * user-space rung takes over.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ftrace_hist.h"
+#include "hist.h"
+#include "kernel_facts.h"
+#include "sonde.h"
+#include "tfs.h"
+#include "tpformat.h"
+#include "util.h"
+
+#define HT_TABLE_SIZE	8192	/* entries of an aggregating trigger */
+#define HT_PAIR_SIZE	16384	/* start times pending, by pairing key */
+
+/* What the value key of a table holds. */
+enum ht_value {
+	HV_NONE,	/* counts only */
+	HV_LOG2,	/* FIELD.log2, powers of two counted aside */
+	HV_LOG2_PLUS1,	/* (lat + 1).log2: key k is bucket k - 1 */
+	HV_LINEAR,	/* .buckets=STEP aligned with the request's */
+	HV_EXACT,	/* the value itself (divided by vdiv) */
+};
+
+/* Where a request key comes from in a table's row. */
+enum ht_src { HS_FUNC, HS_COMM, HS_TID, HS_PID, HS_NUM, HS_STRING, HS_STACK };
+
+struct snap_row {
+	char *id;
+	uint64_t hits, sum;
+};
+
+/* Counts of a kernel table at the last reset, sorted by id. */
+struct snap {
+	struct snap_row *rows;
+	size_t n;
+};
+
+struct ht_table {
+	char sys[64], event[128];	/* the event it is attached to */
+	const char *func;		/* HKEY_FUNC */
+	struct fhist_agg agg;
+	enum ht_value vmode;
+	int vkey;			/* agg key of the value */
+	uint64_t vdiv;
+	enum ht_src src[HIST_MAX_KEYS];	/* per request key */
+	int kidx[HIST_MAX_KEYS];	/* its agg key */
+	bool pow2;			/* HV_LOG2: agg2 counts powers */
+	struct fhist_agg agg2;
+	struct snap prev, prev2;
+};
+
+struct trig_hist {
+	struct ht_table *tabs;
+	int ntabs;
+	char pair_sys[2][64], pair_event[2][128];	/* latency */
+	char synth[64];
+	char pid_filter[512];	/* -p with --key, at the start */
+	bool paired;
+	int nnames;
+	char what[300];
+	uint64_t dropped;
+};
+
+/* A tracefs event of a probe: a tracepoint, or a dynamic event of ours. */
+struct ht_event {
+	char sys[64], name[128];
+	const char *func;
+	bool plain;		/* a tracepoint: slots are its fields */
+};
+
+static int refuse(char *err, size_t errsz, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int refuse(char *err, size_t errsz, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+
+	/* the arguments may be err itself (the kernel's explanation) */
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	snprintf(err, errsz, "%s", buf);
+	return -EOPNOTSUPP;
+}
+
+/* ---- probes as tracefs events ---- */
+
+static void fetch_args(const struct tprobe *p, char *buf, size_t size)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < p->nslots && n < size; i++)
+		n += snprintf(buf + n, size - n, " f%d=%s", i, p->slots[i].fetch);
+}
+
+static int add_dynevent(struct tfs *tfs, const char *def, struct ht_event *ev,
+			char *err, size_t errsz)
+{
+	int ret = tfs_dynevent_add(tfs, def, err, errsz);
+
+	if (ret)
+		return ret;
+	snprintf(ev->sys, sizeof(ev->sys), "%s", tfs_group(tfs));
+	return 0;
+}
+
+/* The events of probe idx (a kernel function glob: one per function;
+ * USDT: one per site), into evs (room for max). */
+static int define_events(struct tfs *tfs, const struct tprobe *p, int idx,
+			 struct ht_event *evs, int max, int *n, char *err,
+			 size_t errsz)
+{
+	bool ret = p->kind == TPK_KRETPROBE || p->kind == TPK_URETPROBE;
+	int count = p->kind == TPK_KPROBE || p->kind == TPK_KRETPROBE ?
+		    (int)p->nfuncs : p->kind == TPK_TRACEPOINT ? 1 : p->nsites;
+	char args[TPROBE_MAX_SLOTS * 800], *def;
+	size_t size = sizeof(args) + PATH_MAX + 512;
+	int rc = 0;
+
+	*n = 0;
+	if (count > max)
+		return refuse(err, errsz, "'%s' is %d events; hist triggers here take at most %d",
+			      p->text, count, max);
+	if (p->kind == TPK_TRACEPOINT && !p->needs_eprobe) {
+		struct ht_event *ev = &evs[(*n)++];
+
+		snprintf(ev->sys, sizeof(ev->sys), "%s", p->tp_sys);
+		snprintf(ev->name, sizeof(ev->name), "%s", p->tp_name);
+		ev->plain = true;
+		return 0;
+	}
+	if (!(def = malloc(size)))
+		return -ENOMEM;
+	fetch_args(p, args, sizeof(args));
+	for (int i = 0; i < count && !rc; i++) {
+		struct ht_event *ev = &evs[*n];
+		const char *g = tfs_group(tfs);
+		char ref[32] = "";
+
+		snprintf(ev->name, sizeof(ev->name), "h%d_%d", idx, i);
+		switch (p->kind) {
+		case TPK_TRACEPOINT:
+			snprintf(def, size, "e:%s/%s %s.%s%s", g, ev->name,
+				 p->tp_sys, p->tp_name, args);
+			break;
+		case TPK_KPROBE:
+		case TPK_KRETPROBE:
+			ev->func = p->funcs[i];
+			if (p->spec.offset)
+				snprintf(def, size, "p:%s/%s %s+%llu%s", g, ev->name,
+					 p->funcs[i], (unsigned long long)p->spec.offset,
+					 args);
+			else
+				snprintf(def, size, "%c:%s/%s %s%s", ret ? 'r' : 'p',
+					 g, ev->name, p->funcs[i], args);
+			break;
+		default:
+			if (p->kind == TPK_USDT && p->ref_ctr)
+				snprintf(ref, sizeof(ref), "(0x%llx)",
+					 (unsigned long long)p->ref_ctr);
+			snprintf(def, size, "%c:%s/%s %s:0x%llx%s%s", ret ? 'r' : 'p',
+				 g, ev->name, p->binary,
+				 (unsigned long long)p->uoffsets[i], ref, args);
+		}
+		rc = add_dynevent(tfs, def, ev, err, errsz);
+		if (!rc)
+			(*n)++;
+	}
+	free(def);
+	return rc;
+}
+
+/* The field an expression of probe p is on its event: a tracepoint
+ * field, a fetch argument fN, or a builtin every event has. */
+static bool expr_field(const struct tprobe *p, const struct ht_event *ev,
+		       const struct expr *e, char *buf, size_t size, bool *string)
+{
+	int slot;
+
+	*string = false;
+	if (e->kind == EXPR_BUILTIN) {
+		if (e->builtin == EB_TID)
+			return snprintf(buf, size, "common_pid") < (int)size;
+		if (e->builtin == EB_CPU)
+			return snprintf(buf, size, "cpu") < (int)size;
+		return false;
+	}
+	if ((slot = tprobe_slot_of(p, e)) < 0)
+		return false;
+	*string = p->slots[slot].string;
+	if (ev->plain)
+		return snprintf(buf, size, "%s", p->slots[slot].field) < (int)size;
+	return snprintf(buf, size, "f%d", slot) < (int)size;
+}
+
+/*
+ * A probe's filter as a tracefs filter: all of it or nothing (the kernel
+ * aggregates what passes, no one checks again).
+ */
+static bool kernel_filter(const struct tprobe *p, const struct ht_event *ev,
+			  const struct expr *e, char *buf, size_t size)
+{
+	static const char *const ops[] = {
+		[EOP_LT] = "<", [EOP_LE] = "<=", [EOP_GT] = ">", [EOP_GE] = ">=",
+		[EOP_EQ] = "==", [EOP_NE] = "!=", [EOP_AND] = "&",
+		[EOP_LAND] = "&&", [EOP_LOR] = "||",
+	};
+	char l[FHIST_FILTER_MAX], r[FHIST_FILTER_MAX];
+	bool string;
+
+	switch (e->kind) {
+	case EXPR_INT:
+		return snprintf(buf, size, "%lld", (long long)e->value) < (int)size;
+	case EXPR_STR:
+		if (strchr(e->name, '"'))
+			return false;
+		return snprintf(buf, size, "\"%s\"", e->name) < (int)size;
+	case EXPR_UNARY:
+		if (e->op != EOP_NOT || !kernel_filter(p, ev, e->left, l, sizeof(l)))
+			return false;
+		return snprintf(buf, size, "!(%s)", l) < (int)size;
+	case EXPR_BINARY:
+		if ((size_t)e->op >= ARRAY_SIZE(ops) || !ops[e->op] ||
+		    !kernel_filter(p, ev, e->left, l, sizeof(l)) ||
+		    !kernel_filter(p, ev, e->right, r, sizeof(r)))
+			return false;
+		return snprintf(buf, size, "(%s %s %s)", l, ops[e->op], r) < (int)size;
+	case EXPR_BUILTIN:
+		if (e->builtin == EB_COMM)
+			return snprintf(buf, size, "comm") < (int)size;
+		/* fall through */
+	default:
+		return expr_field(p, ev, e, buf, size, &string);
+	}
+}
+
+/* "A && B" of the non-empty ones. */
+static void and_filter(char *buf, size_t size, const char *more)
+{
+	size_t len = strlen(buf);
+
+	if (!more[0])
+		return;
+	if (!len)
+		snprintf(buf, size, "%s", more);
+	else
+		snprintf(buf + len, size - len, " && %s", more);
+}
+
+/* The probe's own filter, and -p and --comm where they apply. */
+static int event_filter(const struct hist_request *req, const struct trig_hist *h,
+			const struct hist_probe *hp, const struct ht_event *ev,
+			char *buf, size_t size, char *err, size_t errsz)
+{
+	const struct tprobe *p = &hp->tp;
+	char f[FHIST_FILTER_MAX];
+
+	buf[0] = '\0';
+	if (p->spec.filter && !kernel_filter(p, ev, p->spec.filter, buf, size))
+		return refuse(err, errsz, "the filter of '%s' cannot be evaluated by a tracefs filter",
+			      p->text);
+	if (!hist_probe_filtered(req, hp))
+		return 0;
+	if (req->comm) {
+		if (strchr(req->comm, '"'))
+			return refuse(err, errsz, "--comm with a quote");
+		snprintf(f, sizeof(f), "comm == \"%s\"", req->comm);
+		and_filter(buf, size, f);
+	}
+	and_filter(buf, size, h->pid_filter);
+	return 0;
+}
+
+/* ---- keys ---- */
+
+static int add_key(struct fhist_agg *a, const char *expr, enum fhist_kmod mod,
+		   uint64_t step)
+{
+	struct fhist_key *k;
+
+	for (int i = 0; i < a->nkeys; i++)
+		if (!strcmp(a->keys[i].expr, expr) && a->keys[i].mod == mod)
+			return i;
+	if (a->nkeys == FHIST_MAX_KEYS)
+		return -1;
+	k = &a->keys[a->nkeys];
+	snprintf(k->expr, sizeof(k->expr), "%s", expr);
+	k->mod = mod;
+	k->step = step;
+	return a->nkeys++;
+}
+
+/*
+ * The request's --by keys as keys of table tb at the event the keys are
+ * read at (params: the synthetic event's p0.. for latencies).
+ */
+static int map_keys(const struct hist_request *req, const struct hist_probe *hp,
+		    const struct ht_event *ev, bool latency, struct ht_table *tb,
+		    char *err, size_t errsz)
+{
+	char field[96];
+	bool string;
+	int np = 0;
+
+	for (int i = 0; i < req->nkeys; i++) {
+		const struct hist_key *k = &req->keys[i];
+		int idx = 0;
+
+		switch (k->kind) {
+		case HKEY_FUNC:
+			tb->src[i] = HS_FUNC;
+			continue;
+		case HKEY_COMM:
+		case HKEY_TID:
+		case HKEY_PID:
+			/* one key gives all three: the thread and its comm */
+			tb->src[i] = k->kind == HKEY_COMM ? HS_COMM :
+				     k->kind == HKEY_TID ? HS_TID : HS_PID;
+			idx = add_key(&tb->agg, "common_pid", FHK_EXECNAME, 0);
+			break;
+		case HKEY_CPU:
+			tb->src[i] = HS_NUM;
+			idx = add_key(&tb->agg, "cpu", FHK_RAW, 0);
+			break;
+		case HKEY_KSTACK:
+			if (latency)
+				return refuse(err, errsz, "hist triggers cannot key a latency by kernel stack (the synthetic event's stack is ftrace's own)");
+			tb->src[i] = HS_STACK;
+			idx = add_key(&tb->agg, "stacktrace", FHK_STACK, 0);
+			break;
+		case HKEY_USTACK:
+			return refuse(err, errsz, "hist triggers cannot key by user stack");
+		case HKEY_EXPR:
+			if (!hp->key[i] || !expr_field(&hp->tp, ev, hp->key[i], field,
+						       sizeof(field), &string))
+				return refuse(err, errsz, "key '%s' is not one field of the event",
+					      k->text);
+			if (latency && string)
+				return refuse(err, errsz, "hist triggers cannot carry the string key '%s' to the latency",
+					      k->text);
+			if (latency)
+				snprintf(field, sizeof(field), "p%d", np++);
+			tb->src[i] = string ? HS_STRING : HS_NUM;
+			idx = add_key(&tb->agg, field, string ? FHK_STRING : FHK_RAW, 0);
+			break;
+		}
+		if (idx < 0)
+			return refuse(err, errsz, "hist triggers take at most %d keys",
+				      FHIST_MAX_KEYS);
+		tb->kidx[i] = idx;
+	}
+	return 0;
+}
+
+/* ---- the value ---- */
+
+static bool linear_aligned(const struct hist_request *req)
+{
+	return req->lin_min >= 0 && req->lin_min % req->lin_step == 0 &&
+	       (req->lin_max - req->lin_min) % req->lin_step == 0;
+}
+
+/* Filter terms that catch the values the kernel's log2 puts one bucket
+ * off: exact powers of two 2..2^(bits-1), and negative ones. */
+static void pow2_filter(const char *field, const struct tpformat_field *f,
+			char *buf, size_t size)
+{
+	int bits = f->size > 0 && f->size < 8 ? f->size * 8 : 64;
+	int top = f->is_signed ? bits - 2 : bits - 1;
+	size_t n = snprintf(buf, size, "(");
+
+	for (int k = 1; k <= top && n < size; k++)
+		n += snprintf(buf + n, size - n, "%s == %llu || ", field,
+			      (unsigned long long)1 << k);
+	if (f->is_signed)
+		snprintf(buf + n, size - n, "%s < 0)", field);
+	else if (bits == 64)
+		snprintf(buf + n, size - n, "%s > %llu)", field,
+			 (unsigned long long)1 << 63);
+	else
+		snprintf(buf + n - 4, size - n + 4, ")");
+}
+
+static int value_keys(const struct hist_request *req, const struct hist_probe *hp,
+		      const struct ht_event *ev, struct ht_table *tb, char *err,
+		      size_t errsz)
+{
+	struct tpformat_field f = { .size = 8 };
+	char field[96], path[256], terms[FHIST_FILTER_MAX];
+	bool string;
+	int idx;
+
+	if (!expr_field(&hp->tp, ev, hp->value, field, sizeof(field), &string))
+		return refuse(err, errsz, "value '%s' is not one field of the event (hist triggers aggregate a field)",
+			      req->value_text);
+	if (string)
+		return refuse(err, errsz, "value '%s' is a string", req->value_text);
+	snprintf(path, sizeof(path), "%s/%s", ev->sys, ev->name);
+	if (strcmp(field, "common_pid") && strcmp(field, "cpu"))
+		tpformat_field(path, field, &f);
+	if (req->buckets == HIST_BUCKETS_LOG2) {
+		tb->vmode = HV_LOG2;
+		idx = add_key(&tb->agg, field, FHK_LOG2, 0);
+	} else if (linear_aligned(req) && !f.is_signed) {
+		tb->vmode = HV_LINEAR;
+		idx = add_key(&tb->agg, field, FHK_BUCKETS, req->lin_step);
+	} else {
+		tb->vmode = HV_EXACT;
+		idx = add_key(&tb->agg, field, FHK_RAW, 0);
+	}
+	if (idx < 0)
+		return refuse(err, errsz, "hist triggers take at most %d keys with the value",
+			      FHIST_MAX_KEYS);
+	tb->vkey = idx;
+	tb->vdiv = 1;
+	snprintf(tb->agg.vals[tb->agg.nvals++], sizeof(tb->agg.vals[0]), "%s", field);
+	if (tb->vmode != HV_LOG2)
+		return 0;
+	/* the same keys with the value itself, only for the odd ones */
+	tb->pow2 = true;
+	tb->agg2 = tb->agg;
+	tb->agg2.nvals = 0;
+	tb->agg2.keys[idx].mod = FHK_RAW;
+	pow2_filter(field, &f, terms, sizeof(terms));
+	if (tb->agg2.filter[0])
+		snprintf(tb->agg2.filter, sizeof(tb->agg2.filter), "(%s) && %s",
+			 tb->agg.filter, terms);
+	else
+		snprintf(tb->agg2.filter, sizeof(tb->agg2.filter), "%s", terms);
+	return 0;
+}
+
+/*
+ * The latency key on the synthetic event, per unit and buckets: log2 of
+ * lat + 1 in the unit (microseconds through a second stage that
+ * divides), .buckets=STEP where aligned, else the values themselves
+ * (whole msecs and secs are few).
+ */
+static void latency_keys(const struct hist_request *req, struct ht_table *tb,
+			 struct fhist_pair *pr)
+{
+	static const uint64_t div[] = { 1, 1000, 1000000, 1000000000 };
+	bool small = req->unit <= HIST_USEC;
+	char key[96];
+
+	tb->vdiv = 1;
+	if (small && req->unit == HIST_USEC &&
+	    (req->buckets == HIST_BUCKETS_LOG2 || linear_aligned(req)))
+		pr->div = 1000;
+	if (small && req->buckets == HIST_BUCKETS_LOG2) {
+		pr->plus_one = true;
+		tb->vmode = HV_LOG2_PLUS1;
+		tb->vkey = add_key(&tb->agg, "lat", FHK_LOG2, 0);
+	} else if (small && linear_aligned(req)) {
+		tb->vmode = HV_LINEAR;
+		tb->vkey = add_key(&tb->agg, "lat", FHK_BUCKETS, req->lin_step);
+	} else {
+		tb->vmode = HV_EXACT;
+		if (req->unit == HIST_NSEC)
+			snprintf(key, sizeof(key), "lat");
+		else
+			snprintf(key, sizeof(key), "lat/%llu",
+				 (unsigned long long)div[req->unit]);
+		tb->vkey = add_key(&tb->agg, key, FHK_RAW, 0);
+	}
+	snprintf(tb->agg.vals[tb->agg.nvals++], sizeof(tb->agg.vals[0]), "lat");
+	fhist_pair_event(pr, tb->event, sizeof(tb->event));
+}
+
+/* ---- setting up ---- */
+
+static struct ht_table *new_table(struct trig_hist *h, const char *sys,
+				  const char *event, const char *func)
+{
+	struct ht_table *tb = realloc(h->tabs, (h->ntabs + 1) * sizeof(*tb));
+
+	if (!tb)
+		return NULL;
+	h->tabs = tb;
+	tb = &h->tabs[h->ntabs++];
+	memset(tb, 0, sizeof(*tb));
+	snprintf(tb->sys, sizeof(tb->sys), "%s", sys);
+	snprintf(tb->event, sizeof(tb->event), "%s", event);
+	tb->func = func;
+	tb->vkey = -1;
+	tb->agg.size = HT_TABLE_SIZE;
+	snprintf(tb->agg.name, sizeof(tb->agg.name), "%s_%d", tfs_group(tfs_get()),
+		 h->nnames++);
+	return tb;
+}
+
+/* Install a table's triggers; a refusal means the request cannot be
+ * expressed on this kernel. */
+static int install(struct trig_hist *h, struct ht_table *tb, char *err,
+		   size_t errsz)
+{
+	struct tfs *tfs = tfs_get();
+	int ret;
+
+	char text[FHIST_FILTER_MAX + 1024];
+
+	if (!tb->agg.nkeys)
+		add_key(&tb->agg, "common_type", FHK_RAW, 0);	/* one row */
+	if (g_opts.verbose && !fhist_agg_text(&tb->agg, text, sizeof(text)))
+		vinfo("hist trigger on %s:%s: %s", tb->sys, tb->event, text);
+	ret = fhist_add(tfs, tb->sys, tb->event, &tb->agg, err, errsz);
+	if (!ret && tb->pow2) {
+		snprintf(tb->agg2.name, sizeof(tb->agg2.name), "%s_%d",
+			 tfs_group(tfs), h->nnames++);
+		ret = fhist_add(tfs, tb->sys, tb->event, &tb->agg2, err, errsz);
+	}
+	if (ret == -EINVAL || ret == -ENOENT || ret == -EEXIST || ret == -ENOSPC)
+		return refuse(err, errsz, "the kernel refused a hist trigger on %s:%s: %.200s",
+			      tb->sys, tb->event, err);
+	return ret;
+}
+
+static int start_counts(struct trig_hist *h, const struct hist_request *req,
+			char *err, size_t errsz)
+{
+	struct ht_event evs[64];
+	int n, ret;
+
+	for (int i = 0; i < req->nprobes; i++) {
+		const struct hist_probe *hp = &req->probes[i];
+
+		if ((ret = define_events(tfs_get(), &hp->tp, i, evs, ARRAY_SIZE(evs),
+					 &n, err, errsz)))
+			return ret;
+		for (int e = 0; e < n; e++) {
+			struct ht_table *tb = new_table(h, evs[e].sys, evs[e].name,
+							hist_probe_func(hp, e));
+
+			if (!tb)
+				return -ENOMEM;
+			if ((ret = event_filter(req, h, hp, &evs[e], tb->agg.filter,
+						sizeof(tb->agg.filter), err, errsz)) ||
+			    (ret = map_keys(req, hp, &evs[e], false, tb, err, errsz)) ||
+			    (req->mode == HIST_VALUE &&
+			     (ret = value_keys(req, hp, &evs[e], tb, err, errsz))) ||
+			    (ret = install(h, tb, err, errsz)))
+				return ret;
+		}
+	}
+	return 0;
+}
+
+/* The pairing key of an end of a latency at its event. */
+static int pair_key(const struct hist_request *req, const struct hist_probe *hp,
+		    const struct ht_event *ev, char *buf, size_t size, char *err,
+		    size_t errsz)
+{
+	bool string;
+
+	if (!hp->pair)
+		return snprintf(buf, size, "common_pid") < (int)size ? 0 : -ENOSPC;
+	if (!expr_field(&hp->tp, ev, hp->pair, buf, size, &string))
+		return refuse(err, errsz, "pairing key '%s' is not one field of '%s'",
+			      req->pair_text, hp->tp.text);
+	return 0;
+}
+
+/* The synthetic event's params: the numeric --by EXPR keys of the end
+ * event, with their types from its format. */
+static int pair_params(const struct hist_request *req, const struct hist_probe *end,
+		       const struct ht_event *ev, struct fhist_pair *pr, char *err,
+		       size_t errsz)
+{
+	struct tpformat_field f;
+	char path[256];
+	bool string;
+
+	snprintf(path, sizeof(path), "%s/%s", ev->sys, ev->name);
+	for (int i = 0; i < req->nkeys; i++) {
+		if (req->keys[i].kind != HKEY_EXPR)
+			continue;
+		if (!end->key[i] || !expr_field(&end->tp, ev, end->key[i], pr->params[pr->nparams],
+						sizeof(pr->params[0]), &string) || string)
+			return refuse(err, errsz, "key '%s' is not one numeric field of '%s'",
+				      req->keys[i].text, end->tp.text);
+		if (tpformat_field(path, pr->params[pr->nparams], &f))
+			snprintf(f.type, sizeof(f.type), "u64");
+		snprintf(pr->param_types[pr->nparams], sizeof(pr->param_types[0]), "%s", f.type);
+		pr->nparams++;
+	}
+	return 0;
+}
+
+static void show_pair(const struct fhist_pair *pr)
+{
+	char text[FHIST_FILTER_MAX + 1024];
+
+	if (!g_opts.verbose)
+		return;
+	if (!fhist_pair_from_text(pr, text, sizeof(text)))
+		vinfo("hist trigger on %s:%s: %s", pr->from_sys, pr->from_event, text);
+	if (!fhist_pair_to_text(pr, text, sizeof(text)))
+		vinfo("hist trigger on %s:%s: %s", pr->to_sys, pr->to_event, text);
+	if (pr->div && !fhist_pair_stage2_text(pr, text, sizeof(text)))
+		vinfo("hist trigger on synthetic:%s: %s", pr->synth, text);
+}
+
+static int start_latency(struct trig_hist *h, const struct hist_request *req,
+			 char *err, size_t errsz)
+{
+	const struct hist_probe *from = &req->probes[0], *to = &req->probes[1];
+	struct tfs *tfs = tfs_get();
+	struct ht_event evf, evt;
+	struct fhist_pair pr = { 0 };
+	struct ht_table *tb;
+	int n, ret;
+
+	if (features_get()->synth_events.state != FACT_YES)
+		return refuse(err, errsz, "latencies need synthetic events, which this kernel lacks (%s)",
+			      features_get()->synth_events.evidence);
+	if ((ret = define_events(tfs, &from->tp, 0, &evf, 1, &n, err, errsz)) ||
+	    (ret = define_events(tfs, &to->tp, 1, &evt, 1, &n, err, errsz)))
+		return ret == -EOPNOTSUPP ? refuse(err, errsz, "hist triggers pair one start event with one end event (%s)", err) : ret;
+	snprintf(pr.from_sys, sizeof(pr.from_sys), "%s", evf.sys);
+	snprintf(pr.from_event, sizeof(pr.from_event), "%s", evf.name);
+	snprintf(pr.to_sys, sizeof(pr.to_sys), "%s", evt.sys);
+	snprintf(pr.to_event, sizeof(pr.to_event), "%s", evt.name);
+	snprintf(pr.synth, sizeof(pr.synth), "%s_lat", tfs_group(tfs));
+	if ((ret = pair_key(req, from, &evf, pr.from_key, sizeof(pr.from_key), err, errsz)) ||
+	    (ret = pair_key(req, to, &evt, pr.to_key, sizeof(pr.to_key), err, errsz)) ||
+	    (ret = event_filter(req, h, from, &evf, pr.from_filter,
+				sizeof(pr.from_filter), err, errsz)) ||
+	    (ret = event_filter(req, h, to, &evt, pr.to_filter,
+				sizeof(pr.to_filter), err, errsz)) ||
+	    (ret = pair_params(req, to, &evt, &pr, err, errsz)))
+		return ret;
+	if (!(tb = new_table(h, "synthetic", pr.synth, from->tp.label)))
+		return -ENOMEM;
+	if ((ret = map_keys(req, to, &evt, true, tb, err, errsz)))
+		return ret;
+	latency_keys(req, tb, &pr);
+	if (tb->vkey < 0)
+		return refuse(err, errsz, "hist triggers take at most %d keys with the latency",
+			      FHIST_MAX_KEYS);
+	show_pair(&pr);
+	if ((ret = fhist_pair_add(tfs, &pr, err, errsz)))
+		return ret == -EINVAL || ret == -ENOENT ?
+		       refuse(err, errsz, "the kernel refused the latency triggers: %.200s", err) : ret;
+	snprintf(h->pair_sys[0], sizeof(h->pair_sys[0]), "%s", evf.sys);
+	snprintf(h->pair_event[0], sizeof(h->pair_event[0]), "%s", evf.name);
+	snprintf(h->pair_sys[1], sizeof(h->pair_sys[1]), "%s", evt.sys);
+	snprintf(h->pair_event[1], sizeof(h->pair_event[1]), "%s", evt.name);
+	snprintf(h->synth, sizeof(h->synth), "%s", pr.synth);
+	h->paired = true;
+	return install(h, tb, err, errsz);
+}
+
+/* The threads of process pid, as "tid tid ..." (the pid alone when
+ * /proc does not list them). */
+static void threads_of(int pid, char *buf, size_t size)
+{
+	char path[64];
+	struct dirent *de;
+	size_t n = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	if ((d = opendir(path))) {
+		while ((de = readdir(d)) && n + 16 < size)
+			if (de->d_name[0] != '.')
+				n += snprintf(buf + n, size - n, "%s%s", n ? " " : "",
+					      de->d_name);
+		closedir(d);
+	}
+	if (!n)
+		snprintf(buf, size, "%d", pid);
+}
+
+/*
+ * -p and -- CMD: the instance's set_event_pid, which holds back every
+ * event of other tasks before triggers see it; event-fork adds the
+ * threads and children the process starts later. Pairs keyed by --key
+ * may end in any task (an interrupt): there the start event alone is
+ * filtered, by the threads the process has now.
+ */
+static int limit_pid(const struct hist_request *req, struct trig_hist *h,
+		     char *err, size_t errsz)
+{
+	struct tfs *tfs = tfs_get();
+	int pid = hist_request_pid(req), ret;
+	char tids[1024], *tok, *save = NULL;
+	size_t n = 0;
+
+	if (!pid)
+		return 0;
+	threads_of(pid, tids, sizeof(tids));
+	if (req->pair_text) {
+		for (tok = strtok_r(tids, " ", &save); tok && n < sizeof(h->pid_filter);
+		     tok = strtok_r(NULL, " ", &save))
+			n += snprintf(h->pid_filter + n, sizeof(h->pid_filter) - n,
+				      "%scommon_pid == %s", n ? " || " : "(", tok);
+		if (n < sizeof(h->pid_filter))
+			snprintf(h->pid_filter + n, sizeof(h->pid_filter) - n, ")");
+		vinfo("-p with --key: the start events of process %d's present threads", pid);
+		return 0;
+	}
+	if ((ret = tfs_instance_write(tfs, "set_event_pid", tids)) ||
+	    (ret = tfs_instance_write(tfs, "options/event-fork", "1"))) {
+		snprintf(err, errsz, "cannot limit events to process %d: %s", pid,
+			 strerror(-ret));
+		return ret;
+	}
+	return 0;
+}
+
+static int trig_start(struct hist_rung *r, char *err, size_t errsz)
+{
+	const struct hist_request *req = r->req;
+	struct trig_hist *h = calloc(1, sizeof(*h));
+	struct tfs *tfs = tfs_get();
+	int ret;
+
+	r->priv = h;
+	if (!h)
+		return -ENOMEM;
+	if (!tfs) {
+		snprintf(err, errsz, "tracefs is not available: %s", strerror(errno));
+		return -EOPNOTSUPP;
+	}
+	tfs_sweep_stale(NULL);
+	if ((ret = limit_pid(req, h, err, errsz)))
+		return ret;
+	if (req->mode == HIST_LATENCY || req->mode == HIST_PAIR)
+		ret = start_latency(h, req, err, errsz);
+	else
+		ret = start_counts(h, req, err, errsz);
+	if (ret)
+		return ret;
+	snprintf(h->what, sizeof(h->what), "ftrace hist triggers%s",
+		 h->paired ? " and synthetic events" : "");
+	return 0;
+}
+
+/* ---- reading ---- */
+
+static int snap_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct snap_row *)a)->id,
+		      ((const struct snap_row *)b)->id);
+}
+
+static const struct snap_row *snap_find(const struct snap *s, const char *id)
+{
+	struct snap_row key = { .id = (char *)id };
+
+	return s->n ? bsearch(&key, s->rows, s->n, sizeof(key), snap_cmp) : NULL;
+}
+
+static void snap_free(struct snap *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->rows[i].id);
+	free(s->rows);
+	memset(s, 0, sizeof(*s));
+}
+
+/* The table's counts as the new baseline. */
+static int snap_take(struct snap *s, const struct fhist_table *t, int sumval)
+{
+	snap_free(s);
+	if (!t->nrows)
+		return 0;
+	if (!(s->rows = calloc(t->nrows, sizeof(*s->rows))))
+		return -ENOMEM;
+	for (size_t i = 0; i < t->nrows; i++) {
+		if (!(s->rows[i].id = strdup(t->rows[i].id))) {
+			s->n = i;
+			return -ENOMEM;
+		}
+		s->rows[i].hits = t->rows[i].hitcount;
+		s->rows[i].sum = sumval >= 0 ? t->rows[i].vals[sumval] : 0;
+	}
+	s->n = t->nrows;
+	qsort(s->rows, s->n, sizeof(*s->rows), snap_cmp);
+	return 0;
+}
+
+/* Rows minus the baseline, in place; rows that did not change get 0. */
+static void snap_subtract(const struct snap *s, struct fhist_table *t, int sumval)
+{
+	for (size_t i = 0; i < t->nrows; i++) {
+		const struct snap_row *p = snap_find(s, t->rows[i].id);
+
+		if (!p)
+			continue;
+		t->rows[i].hitcount -= p->hits < t->rows[i].hitcount ?
+				       p->hits : t->rows[i].hitcount;
+		if (sumval >= 0)
+			t->rows[i].vals[sumval] -= p->sum;
+	}
+}
+
+/* The thread group of a thread, while it lives. */
+static int tgid_of(int tid)
+{
+	char path[64], buf[512], *p;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", tid);
+	if (read_text_file(path, buf, sizeof(buf)) < 0 || !(p = strstr(buf, "\nTgid:")))
+		return tid;
+	return atoi(p + 6);
+}
+
+static void row_key(const struct hist_request *req, const struct ht_table *tb,
+		    const struct fhist_row *row, struct hist_kval *key)
+{
+	memset(key, 0, HIST_MAX_KEYS * sizeof(*key));
+	for (int i = 0; i < req->nkeys; i++) {
+		const struct fhist_kv *kv = &row->key[tb->kidx[i]];
+
+		switch (tb->src[i]) {
+		case HS_FUNC: key[i].s = tb->func; break;
+		case HS_COMM: key[i].s = kv->s; break;
+		case HS_TID: key[i].i = (int64_t)kv->v; break;
+		case HS_PID: key[i].i = tgid_of((int)kv->v); break;
+		case HS_NUM: key[i].i = (int64_t)kv->v; break;
+		case HS_STRING:
+		case HS_STACK: key[i].s = kv->s; break;
+		}
+	}
+}
+
+/* The table bucket of a value the kernel's log2 put in its bucket k:
+ * (2^(k-1), 2^k] for k > 0, {0, 1} for k = 0. */
+static int log2_bucket(uint64_t k)
+{
+	return k ? (int)(k - 1 > 63 ? 63 : k - 1) : 0;
+}
+
+/* Where the kernel's log2 put an exact value (roundup_pow_of_two, which
+ * wraps to 1 above 2^63). */
+static int kernel_log2_bucket(uint64_t v)
+{
+	int k = 0;
+
+	if (v <= 1 || v > (1ull << 63))
+		return 0;
+	for (v--; v; v >>= 1)
+		k++;
+	return log2_bucket(k);
+}
+
+static int add_row(const struct hist_request *req, struct ht_table *tb,
+		   struct hist_table *t, const struct fhist_row *row,
+		   uint64_t *buckets, int nb)
+{
+	struct hist_kval key[HIST_MAX_KEYS];
+	const struct fhist_kv *v = tb->vkey >= 0 ? &row->key[tb->vkey] : NULL;
+	struct hist_entry *e;
+	int64_t sum = row->vals[0];
+	int b = 0;
+
+	row_key(req, tb, row, key);
+	if (!(e = hist_table_entry(t, key)))
+		return -ENOMEM;
+	switch (tb->vmode) {
+	case HV_NONE:
+		hist_entry_add_agg(t, e, row->hitcount, 0, 0, 0, NULL);
+		return 0;
+	case HV_EXACT:
+		hist_entry_add(t, e, (int64_t)(v->v / tb->vdiv), row->hitcount);
+		return 0;
+	case HV_LOG2:
+		b = log2_bucket(v->v);
+		break;
+	case HV_LOG2_PLUS1:
+		b = log2_bucket(v->v);
+		sum -= row->hitcount;	/* each carried lat + 1 */
+		break;
+	case HV_LINEAR:
+		b = hist_bucket_of(req, (int64_t)v->v);
+		break;
+	}
+	memset(buckets, 0, nb * sizeof(*buckets));
+	if (b < nb)
+		buckets[b] = row->hitcount;
+	hist_entry_add_agg(t, e, row->hitcount, sum, HIST_MIN_UNKNOWN,
+			   HIST_MAX_UNKNOWN, buckets);
+	return 0;
+}
+
+/* Move exact powers of two (and negatives) to their true bucket. */
+static int add_pow2_row(const struct hist_request *req, struct ht_table *tb,
+			struct hist_table *t, const struct fhist_row *row)
+{
+	struct hist_kval key[HIST_MAX_KEYS];
+	uint64_t v = row->key[tb->vkey].v, n = row->hitcount;
+	int from = kernel_log2_bucket(v), to = hist_bucket_of(req, (int64_t)v);
+	struct hist_entry *e;
+
+	row_key(req, tb, row, key);
+	if (!(e = hist_table_entry(t, key)) || !e->buckets)
+		return -ENOMEM;
+	/* the two tables are read one after the other: never below 0 */
+	if (n > e->buckets[from])
+		n = e->buckets[from];
+	e->buckets[from] -= n;
+	e->buckets[to] += n;
+	return 0;
+}
+
+/* Read one kernel table, minus its baseline; new baseline on reset. */
+static int read_table(const char *text, const struct fhist_agg *a, struct snap *prev,
+		      bool reset, int sumval, struct fhist_table *out)
+{
+	struct snap now = { 0 };
+	int ret = fhist_parse(text, a, out);
+
+	if (ret || (reset && (ret = snap_take(&now, out, sumval)))) {
+		snap_free(&now);
+		return ret;
+	}
+	snap_subtract(prev, out, sumval);
+	if (reset) {
+		snap_free(prev);
+		*prev = now;
+	}
+	return 0;
+}
+
+static int collect_table(struct trig_hist *h, const struct hist_request *req,
+			 struct ht_table *tb, struct hist_table *t, bool reset)
+{
+	int nb = hist_nbuckets(req), sumval = tb->agg.nvals ? 0 : -1, ret;
+	char *text = fhist_read(tfs_get(), tb->sys, tb->event);
+	struct fhist_table cur = { 0 }, pw = { 0 };
+	uint64_t *buckets = calloc(nb + 1, sizeof(*buckets));
+
+	if (!text || !buckets) {
+		ret = -errno;
+		goto out;
+	}
+	if ((ret = read_table(text, &tb->agg, &tb->prev, reset, sumval, &cur)) ||
+	    (tb->pow2 && (ret = read_table(text, &tb->agg2, &tb->prev2, reset, -1, &pw))))
+		goto out;
+	h->dropped += cur.dropped + pw.dropped;
+	for (size_t i = 0; i < cur.nrows && !ret; i++)
+		if (cur.rows[i].hitcount)
+			ret = add_row(req, tb, t, &cur.rows[i], buckets, nb);
+	for (size_t i = 0; i < pw.nrows && !ret; i++)
+		if (pw.rows[i].hitcount)
+			ret = add_pow2_row(req, tb, t, &pw.rows[i]);
+out:
+	fhist_table_free(&cur);
+	fhist_table_free(&pw);
+	free(buckets);
+	free(text);
+	return ret;
+}
+
+/* Starts and ends the pair tables had no room for. */
+static void pair_dropped(struct trig_hist *h)
+{
+	static const char *const vars[] = { FHIST_TS_VAR "=", FHIST_LAT_VAR "=" };
+	struct fhist_table t;
+	char marker[96];
+
+	for (int i = 0; i < 2 && h->paired; i++) {
+		char *text = fhist_read(tfs_get(), h->pair_sys[i], h->pair_event[i]);
+
+		snprintf(marker, sizeof(marker), "%s%s", h->synth, vars[i]);
+		if (text && !fhist_totals(text, marker, &t))
+			h->dropped += t.dropped;
+		free(text);
+	}
+}
+
+static int trig_collect(struct hist_rung *r, struct hist_table *t, bool reset)
+{
+	struct trig_hist *h = r->priv;
+	int ret = 0;
+
+	h->dropped = 0;
+	for (int i = 0; i < h->ntabs && !ret; i++)
+		ret = collect_table(h, r->req, &h->tabs[i], t, reset);
+	pair_dropped(h);
+	return ret;
+}
+
+static int trig_poll(struct hist_rung *r, int timeout_ms)
+{
+	/* the kernel does the work; wake for signals */
+	return poll(NULL, 0, timeout_ms) < 0 && errno != EINTR ? -errno : 0;
+}
+
+static void trig_stats(struct hist_rung *r, struct hist_stats *st)
+{
+	struct trig_hist *h = r->priv;
+
+	st->dropped = h->dropped;
+}
+
+static const char *trig_describe(struct hist_rung *r)
+{
+	return ((struct trig_hist *)r->priv)->what;
+}
+
+static void trig_free(struct hist_rung *r)
+{
+	struct trig_hist *h = r->priv;
+
+	/* triggers first, then the instance, then synthetic events and
+	 * probes (lib/tfs.c keeps that order) */
+	tfs_teardown();
+	if (!h)
+		return;
+	for (int i = 0; i < h->ntabs; i++) {
+		snap_free(&h->tabs[i].prev);
+		snap_free(&h->tabs[i].prev2);
+	}
+	free(h->tabs);
+	free(h);
+	r->priv = NULL;
+}
+
+const struct hist_rung_ops hist_trigger_rung = {
+	.rung = RUNG_TRACEFS_HIST,
+	.start = trig_start,
+	.poll = trig_poll,
+	.collect = trig_collect,
+	.stats = trig_stats,
+	.describe = trig_describe,
+	.free = trig_free,
+};
