@@ -14,14 +14,16 @@
 #include "stackout.h"
 
 static const char *const profile_usage[] = {
-	"sonde profile [-F HZ] [-p PID] [-U | -K] [-I] [-d SECONDS] [--folded | --json]",
+	"sonde profile [-F HZ] [-p PID] [-U | -K] [-I] [-d SECONDS] [--folded | --svg FILE | --json]",
 	NULL,
 };
 
 int cmd_profile(int argc, char **argv)
 {
 	struct profile_opts o = { .freq = 49 };
-	struct stack_output out = { .unit = "samples", .events = "samples" };
+	struct stack_output out = {
+		.unit = "samples", .events = "samples", .title = "On-CPU stacks",
+	};
 	bool user_only = false, kernel_only = false;
 	struct profile_stats st = { 0 };
 	const struct option opts[] = {

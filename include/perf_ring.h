@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * One perf event per online CPU, each with its mmap'd ring buffer, and
- * the records read from them: the sampling profiler's transport, and the
- * side-band records (mmaps, forks, execs, exits) include/proctrack.h
- * follows. The events live as long as their file descriptors.
+ * Perf events, each with its own mmap'd ring buffer, and the records read
+ * from them: the sampling profiler's transport, and the side-band records
+ * (mmaps, forks, execs, exits) include/proctrack.h follows. An event is
+ * either CPU-wide (one per online CPU) or follows one thread (cpu -1).
+ * The events live as long as their file descriptors.
  *
- * Records are handed over per CPU in ring order; a record that wraps the
- * ring's end is copied whole first.
+ * Records are handed over ring by ring, in ring order; a record that
+ * wraps the ring's end is copied whole first.
  */
 #ifndef SONDE_PERF_RING_H
 #define SONDE_PERF_RING_H
@@ -16,17 +17,20 @@
 #include <stdint.h>
 
 struct perf_event_attr;
+struct pollfd;
+
+struct perf_ring {
+	int fd;
+	int cpu;		/* -1: follows a thread */
+	int tid;		/* -1: every process */
+	void *map;		/* control page + data pages */
+};
 
 struct perf_rings {
-	int n;			/* rings: one per online CPU */
-	int *cpus;		/* their CPU numbers */
-	int *fds;		/* events: nfds = n * (threads or 1); the
-				 * first n own the rings, the others write
-				 * into their CPU's */
-	int nfds;
-	void **rings;		/* control page + data pages */
-	size_t ring_size;	/* bytes of data */
-	size_t ring_kb;		/* asked for */
+	struct perf_ring *v;
+	int n, cap;
+	size_t ring_kb;		/* asked for (0: 256) */
+	size_t ring_size;	/* bytes of data in each ring */
 	uint64_t lost;		/* PERF_RECORD_LOST totals */
 	unsigned char *wrap;	/* a record copied out of the ring's end */
 	struct pollfd *pfds;
@@ -36,16 +40,17 @@ struct perf_rings {
 typedef int (*perf_record_fn)(void *ctx, int cpu, const void *rec, size_t size);
 
 /*
- * Open attr (disabled is forced) on every online CPU — for all processes
- * when tids is NULL, else for each of the ntids threads (with
- * attr->inherit, also for the tasks they create later) — and map one
- * ring per CPU of ring_kb (rounded up to a power-of-two page count;
- * halved while the mlock limit refuses). 0, or -errno with one line in
- * err naming the CPU and what refused (-ESRCH: a thread is gone).
+ * Keep an open event fd (tid, cpu: what it was opened for) and map its
+ * ring of ring_kb (rounded up to a power-of-two page count; halved while
+ * the mlock limit refuses, the first ring's size kept for all). The fd is
+ * the set's from then on, even on failure. 0, or -errno with err.
  */
-int perf_rings__open(struct perf_rings *r, struct perf_event_attr *attr,
-		     const int *tids, int ntids, size_t ring_kb, char *err,
-		     size_t errsz);
+int perf_rings__add(struct perf_rings *r, int fd, int tid, int cpu, char *err,
+		    size_t errsz);
+/* attr (disabled forced) on every online CPU for every process, each
+ * with its ring. 0, or -errno with one line in err naming what refused. */
+int perf_rings__open_cpus(struct perf_rings *r, struct perf_event_attr *attr,
+			  char *err, size_t errsz);
 int perf_rings__enable(struct perf_rings *r);
 int perf_rings__disable(struct perf_rings *r);
 /* Wait up to timeout_ms for data, then drain every ring. Returns the
@@ -59,8 +64,10 @@ void perf_rings__close(struct perf_rings *r);
 int perf_online_cpus(int **cpus);
 /* The threads of a process (/proc/PID/task); count or -errno. */
 int perf_task_tids(int pid, int **tids);
-
+/* perf_event_open(2) with FD_CLOEXEC; the fd or -errno. */
 int sys_perf_event_open(struct perf_event_attr *attr, int pid, int cpu,
 			int group, unsigned long flags);
+/* "perf_event_open on cpu 1: Permission denied (needs root or CAP_PERFMON)" */
+void perf_open_error(char *err, size_t errsz, int ret, int tid, int cpu);
 
 #endif

@@ -30,6 +30,9 @@ void proctrack_attr_none(struct perf_event_attr *attr);
 /* Feed one record of such a ring; true when it was side-band. */
 bool proctrack_record(const void *rec, size_t size);
 
+/* A FORK record of a new thread of process pid: its tid, else 0. */
+int proctrack_new_thread(const void *rec, size_t size, int pid);
+
 /* The name of thread tid of process pid, for samples that carry none:
  * from COMM records, inherited at FORK, else read from /proc; "[pid]"
  * when the thread is gone unseen. */

@@ -80,10 +80,12 @@ extern const struct profile_backend profile_perf_backend;
 struct perf_event_attr;
 struct perf_rings;
 void profile_attr(const struct profile_opts *o, struct perf_event_attr *attr);
-/* Open attr on every CPU: for all processes, or with -p for each thread
- * of the process (so the clock runs on its CPU time only, as perf record
- * -p does), dropping attributes older kernels refuse. 0 or -errno. */
-int profile_open(const struct profile_opts *o, struct perf_event_attr *attr,
-		 struct perf_rings *r, size_t ring_kb, char *err, size_t errsz);
+/* perf_event_open of the sampling event, dropping the attributes older
+ * kernels refuse (attr keeps what worked); the fd or -errno. */
+int profile_event_open(struct perf_event_attr *attr, int tid, int cpu);
+/* It on every online CPU for every process, disabled, each with its
+ * ring in r. 0 or -errno with err. */
+int profile_open_cpus(struct perf_event_attr *attr, struct perf_rings *r,
+		      char *err, size_t errsz);
 
 #endif

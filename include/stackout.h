@@ -15,6 +15,8 @@
 
 struct stack_output {
 	bool folded;
+	const char *svg;	/* --svg FILE */
+	const char *title;	/* the flame graph's */
 	const char *unit;	/* what a stack's value counts: "samples" */
 	const char *events;	/* what the summary counts: "samples" */
 	bool kernel, user;	/* stacks asked for */
@@ -22,7 +24,9 @@ struct stack_output {
 
 #define STACK_OUTPUT_OPTIONS(out)					\
 	{ OPT_BOOL, 'f', "folded", &(out).folded, NULL,			\
-	  "one line per stack: comm;frame;... count (FlameGraph, speedscope, inferno)" }
+	  "one line per stack: comm;frame;... count (FlameGraph, speedscope, inferno)" }, \
+	{ OPT_STRING, 0, "svg", &(out).svg, "FILE",			\
+	  "write a flame graph (self-contained SVG) to FILE" }
 
 struct stack_totals {
 	uint64_t events;	/* counted (samples, calls, blocks) */

@@ -47,21 +47,21 @@ int perf_online_cpus(int **cpus)
 	return n;
 }
 
-static int map_ring(struct perf_rings *r, int i, size_t ring_kb)
+static int map_ring(struct perf_rings *r, struct perf_ring *ring)
 {
 	size_t pg = getpagesize(), pages = 1, least = 1;
 
-	while (pages * pg < ring_kb * 1024)
+	while (pages * pg < (r->ring_kb ? r->ring_kb : 256) * 1024)
 		pages *= 2;
-	/* every CPU's ring the same size: the first one decides */
+	/* every ring the same size: the first one decides */
 	if (r->ring_size)
 		pages = least = r->ring_size / pg;
 	for (; pages >= least; pages /= 2) {
-		void *ring = mmap(NULL, (pages + 1) * pg, PROT_READ | PROT_WRITE,
-				  MAP_SHARED, r->fds[i], 0);
+		void *map = mmap(NULL, (pages + 1) * pg, PROT_READ | PROT_WRITE,
+				 MAP_SHARED, ring->fd, 0);
 
-		if (ring != MAP_FAILED) {
-			r->rings[i] = ring;
+		if (map != MAP_FAILED) {
+			ring->map = map;
 			r->ring_size = pages * pg;
 			return 0;
 		}
@@ -102,70 +102,88 @@ int perf_task_tids(int pid, int **tids)
 	return n;
 }
 
-static int open_one(struct perf_rings *r, struct perf_event_attr *attr, int tid,
-		    int i, char *err, size_t errsz)
+void perf_open_error(char *err, size_t errsz, int ret, int tid, int cpu)
 {
-	int fd = sys_perf_event_open(attr, tid, r->cpus[i], -1, 0);
+	char where[48];
 
-	if (fd < 0) {
-		errf(err, errsz, "perf_event_open on cpu %d%s: %s%s", r->cpus[i],
-		     tid > 0 ? " for a thread" : "", strerror(-fd),
-		     fd == -EACCES || fd == -EPERM ? " (needs root or CAP_PERFMON)" : "");
-		return fd;
-	}
-	r->fds[r->nfds++] = fd;
-	if (r->nfds <= r->n) {	/* the CPU's first event: its ring */
-		int ret = map_ring(r, i, r->ring_kb);
+	if (tid > 0)
+		snprintf(where, sizeof(where), "for thread %d", tid);
+	else
+		snprintf(where, sizeof(where), "on cpu %d", cpu);
+	errf(err, errsz, "perf_event_open %s: %s%s", where, strerror(-ret),
+	     ret == -EACCES || ret == -EPERM ? " (needs root or CAP_PERFMON)" : "");
+}
 
-		if (ret) {
-			errf(err, errsz, "cannot map the perf ring of cpu %d: %s",
-			     r->cpus[i], strerror(-ret));
-			return ret;
-		}
-		r->pfds[i] = (struct pollfd){ .fd = fd, .events = POLLIN };
-	} else if (ioctl(fd, PERF_EVENT_IOC_SET_OUTPUT, r->fds[i])) {
-		errf(err, errsz, "PERF_EVENT_IOC_SET_OUTPUT: %s", strerror(errno));
-		return -errno;
-	}
+static int grow(struct perf_rings *r)
+{
+	struct perf_ring *v;
+	struct pollfd *p;
+	int cap = r->cap ? r->cap * 2 : 8;
+
+	if (r->n < r->cap)
+		return 0;
+	if (!r->wrap && !(r->wrap = malloc(65536)))	/* header.size is a u16 */
+		return -ENOMEM;
+	if (!(v = realloc(r->v, cap * sizeof(*v))))
+		return -ENOMEM;
+	r->v = v;
+	if (!(p = realloc(r->pfds, cap * sizeof(*p))))
+		return -ENOMEM;
+	r->pfds = p;
+	r->cap = cap;
 	return 0;
 }
 
-int perf_rings__open(struct perf_rings *r, struct perf_event_attr *attr,
-		     const int *tids, int ntids, size_t ring_kb, char *err,
-		     size_t errsz)
+int perf_rings__add(struct perf_rings *r, int fd, int tid, int cpu, char *err,
+		    size_t errsz)
 {
-	int n, ret = 0;
+	struct perf_ring *ring;
+	int ret;
 
-	*r = (struct perf_rings){ .ring_kb = ring_kb };
-	n = perf_online_cpus(&r->cpus);
+	if ((ret = grow(r))) {
+		close(fd);
+		errf(err, errsz, "%s", strerror(-ret));
+		return ret;
+	}
+	ring = &r->v[r->n];
+	*ring = (struct perf_ring){ .fd = fd, .cpu = cpu, .tid = tid };
+	if ((ret = map_ring(r, ring))) {
+		close(fd);
+		errf(err, errsz, "cannot map a perf ring buffer: %s", strerror(-ret));
+		return ret;
+	}
+	r->pfds[r->n++] = (struct pollfd){ .fd = fd, .events = POLLIN };
+	return 0;
+}
+
+int perf_rings__open_cpus(struct perf_rings *r, struct perf_event_attr *attr,
+			  char *err, size_t errsz)
+{
+	int *cpus, n = perf_online_cpus(&cpus), ret = 0;
+
 	if (n < 0) {
 		errf(err, errsz, "cannot list the online CPUs: %s", strerror(-n));
 		return n;
 	}
-	if (!tids)
-		ntids = 1;
-	r->n = n;
-	r->fds = malloc(n * ntids * sizeof(*r->fds));
-	r->rings = calloc(n, sizeof(*r->rings));
-	r->pfds = calloc(n, sizeof(*r->pfds));
-	r->wrap = malloc(65536);	/* perf_event_header.size is a u16 */
-	if (!r->fds || !r->rings || !r->pfds || !r->wrap) {
-		perf_rings__close(r);
-		return -ENOMEM;
-	}
 	attr->disabled = 1;
-	for (int t = 0; t < ntids && !ret; t++)
-		for (int i = 0; i < n && !ret; i++)
-			ret = open_one(r, attr, tids ? tids[t] : -1, i, err, errsz);
-	if (ret)
-		perf_rings__close(r);
+	for (int i = 0; i < n && !ret; i++) {
+		int fd = sys_perf_event_open(attr, -1, cpus[i], -1, 0);
+
+		if (fd < 0) {
+			perf_open_error(err, errsz, fd, -1, cpus[i]);
+			ret = fd;
+		} else {
+			ret = perf_rings__add(r, fd, -1, cpus[i], err, errsz);
+		}
+	}
+	free(cpus);
 	return ret;
 }
 
 static int ioctl_all(struct perf_rings *r, unsigned long req)
 {
-	for (int i = 0; i < r->nfds; i++)
-		if (ioctl(r->fds[i], req, 0))
+	for (int i = 0; i < r->n; i++)
+		if (ioctl(r->v[i].fd, req, 0))
 			return -errno;
 	return 0;
 }
@@ -185,7 +203,7 @@ int perf_rings__disable(struct perf_rings *r)
 static int drain_one(struct perf_rings *r, int i, perf_record_fn fn, void *ctx,
 		     int *count)
 {
-	struct perf_event_mmap_page *mp = r->rings[i];
+	struct perf_event_mmap_page *mp = r->v[i].map;
 	unsigned char *data = (unsigned char *)mp + getpagesize();
 	uint64_t size = r->ring_size, head, tail;
 	int ret = 0;
@@ -209,7 +227,7 @@ static int drain_one(struct perf_rings *r, int i, perf_record_fn fn, void *ctx,
 			memcpy(&lost, (const char *)rec + sizeof(*h) + 8, 8);
 			r->lost += lost;
 		} else {
-			ret = fn(ctx, r->cpus[i], rec, h->size);
+			ret = fn(ctx, r->v[i].cpu, rec, h->size);
 			(*count)++;
 		}
 		tail += h->size;
@@ -223,7 +241,7 @@ int perf_rings__drain(struct perf_rings *r, perf_record_fn fn, void *ctx)
 	int count = 0, ret;
 
 	for (int i = 0; i < r->n; i++)
-		if (r->rings[i] && (ret = drain_one(r, i, fn, ctx, &count)))
+		if ((ret = drain_one(r, i, fn, ctx, &count)))
 			return ret;
 	return count;
 }
@@ -240,14 +258,11 @@ int perf_rings__poll(struct perf_rings *r, int timeout_ms, perf_record_fn fn,
 
 void perf_rings__close(struct perf_rings *r)
 {
-	for (int i = 0; i < r->n && r->rings; i++)
-		if (r->rings[i])
-			munmap(r->rings[i], r->ring_size + getpagesize());
-	for (int i = 0; i < r->nfds; i++)
-		close(r->fds[i]);
-	free(r->cpus);
-	free(r->fds);
-	free(r->rings);
+	for (int i = 0; i < r->n; i++) {
+		munmap(r->v[i].map, r->ring_size + getpagesize());
+		close(r->v[i].fd);
+	}
+	free(r->v);
 	free(r->pfds);
 	free(r->wrap);
 	*r = (struct perf_rings){ 0 };

@@ -201,6 +201,17 @@ bool proctrack_record(const void *rec, size_t size)
 	return false;
 }
 
+int proctrack_new_thread(const void *rec, size_t size, int pid)
+{
+	const struct perf_event_header *h = rec;
+	const struct rec_task *t = (const void *)(h + 1);
+
+	if (h->type != PERF_RECORD_FORK || size < sizeof(*h) + sizeof(*t) ||
+	    (int)t->pid != pid || t->tid == t->pid)
+		return 0;
+	return t->tid;
+}
+
 int proctrack_open(struct perf_rings *r, char *err, size_t errsz)
 {
 	struct perf_event_attr attr = {
@@ -213,10 +224,13 @@ int proctrack_open(struct perf_rings *r, char *err, size_t errsz)
 	int ret;
 
 	proctrack_attr(&attr);
-	ret = perf_rings__open(r, &attr, NULL, 0, 512, err, errsz);
+	*r = (struct perf_rings){ .ring_kb = 512 };
+	ret = perf_rings__open_cpus(r, &attr, err, errsz);
 	if (ret == -EINVAL) {
+		perf_rings__close(r);
+		*r = (struct perf_rings){ .ring_kb = 512 };
 		proctrack_attr_old(&attr);
-		ret = perf_rings__open(r, &attr, NULL, 0, 512, err, errsz);
+		ret = perf_rings__open_cpus(r, &attr, err, errsz);
 	}
 	return ret ? ret : perf_rings__enable(r);
 }

@@ -31,31 +31,42 @@ void profile_attr(const struct profile_opts *o, struct perf_event_attr *attr)
 	proctrack_attr(attr);
 }
 
-int profile_open(const struct profile_opts *o, struct perf_event_attr *attr,
-		 struct perf_rings *r, size_t ring_kb, char *err, size_t errsz)
+int profile_event_open(struct perf_event_attr *attr, int tid, int cpu)
 {
-	int *tids = NULL, ntids = 0, ret;
+	int fd = sys_perf_event_open(attr, tid, cpu, -1, 0);
 
-	if (o->pid) {
-		/* per thread, per CPU, inherited by new threads (perf record
-		 * -p): the clock then runs on the process's CPU time only */
-		attr->inherit = 1;
-		if ((ntids = perf_task_tids(o->pid, &tids)) < 0) {
-			errf(err, errsz, "cannot list the threads of %d: %s", o->pid,
-			     strerror(-ntids));
-			return ntids;
+	if (fd == -EINVAL && attr->sample_max_stack) {
+		attr->sample_max_stack = 0;	/* 4.8+ */
+		fd = sys_perf_event_open(attr, tid, cpu, -1, 0);
+	}
+	if (fd == -EINVAL && attr->mmap2) {
+		proctrack_attr_old(attr);	/* mmap2, comm_exec: 3.16+ */
+		fd = sys_perf_event_open(attr, tid, cpu, -1, 0);
+	}
+	return fd;
+}
+
+int profile_open_cpus(struct perf_event_attr *attr, struct perf_rings *r,
+		      char *err, size_t errsz)
+{
+	int *cpus, n = perf_online_cpus(&cpus), ret = 0;
+
+	if (n < 0) {
+		errf(err, errsz, "cannot list the online CPUs: %s", strerror(-n));
+		return n;
+	}
+	attr->disabled = 1;
+	for (int i = 0; i < n && !ret; i++) {
+		int fd = profile_event_open(attr, -1, cpus[i]);
+
+		if (fd < 0) {
+			perf_open_error(err, errsz, fd, -1, cpus[i]);
+			ret = fd;
+		} else {
+			ret = perf_rings__add(r, fd, -1, cpus[i], err, errsz);
 		}
 	}
-	ret = perf_rings__open(r, attr, tids, ntids, ring_kb, err, errsz);
-	if (ret == -EINVAL && attr->sample_max_stack) {
-		attr->sample_max_stack = 0;	/* 4.8+ */
-		ret = perf_rings__open(r, attr, tids, ntids, ring_kb, err, errsz);
-	}
-	if (ret == -EINVAL) {
-		proctrack_attr_old(attr);	/* mmap2, comm_exec: 3.16+ */
-		ret = perf_rings__open(r, attr, tids, ntids, ring_kb, err, errsz);
-	}
-	free(tids);
+	free(cpus);
 	return ret;
 }
 

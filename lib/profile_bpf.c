@@ -111,13 +111,12 @@ static int open_task_events(struct prof_bpf *pb, const struct profile_opts *o,
 	pb->links = calloc(n, sizeof(*pb->links));
 	for (int i = 0; i < n && !ret; i++) {
 		int fd = pb->task_fds && pb->links ?
-			 sys_perf_event_open(attr, tids[i], -1, -1, 0) : -ENOMEM;
+			 profile_event_open(attr, tids[i], -1) : -ENOMEM;
 
 		if (fd == -ESRCH)
 			continue;	/* a thread that ended since */
 		if (fd < 0) {
-			snprintf(err, errsz, "perf_event_open for thread %d: %s", tids[i],
-				 strerror(-fd));
+			perf_open_error(err, errsz, fd, tids[i], -1);
 			ret = fd;
 			break;
 		}
@@ -137,12 +136,12 @@ static int attach(struct prof_bpf *pb, const struct profile_opts *o, char *err,
 	profile_attr(o, &attr);
 	if (o->pid)
 		return open_task_events(pb, o, &attr, err, errsz);
-	if ((ret = profile_open(o, &attr, &pb->rings, 256, err, errsz)))
+	if ((ret = profile_open_cpus(&attr, &pb->rings, err, errsz)))
 		return ret;
-	if (!(pb->links = calloc(pb->rings.nfds, sizeof(*pb->links))))
+	if (!(pb->links = calloc(pb->rings.n, sizeof(*pb->links))))
 		return -ENOMEM;
-	for (int i = 0; i < pb->rings.nfds; i++)
-		if ((ret = link_event(pb, pb->rings.fds[i], err, errsz)))
+	for (int i = 0; i < pb->rings.n; i++)
+		if ((ret = link_event(pb, pb->rings.v[i].fd, err, errsz)))
 			return ret;
 	return perf_rings__enable(&pb->rings);
 }

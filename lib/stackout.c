@@ -1,6 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The report of the stack commands: stacks, then what was lost. */
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "flamegraph.h"
 
 #include "sonde.h"
 #include "stackout.h"
@@ -8,8 +14,34 @@
 
 int stack_output_check(const struct stack_output *o)
 {
-	if (o->folded && g_opts.json)
-		return usage_error("--folded and --json cannot be used together");
+	if (o->folded + !!o->svg + g_opts.json > 1)
+		return usage_error("--folded, --svg and --json cannot be used together");
+	if (o->svg && !*o->svg)
+		return usage_error("--svg needs a file name");
+	return 0;
+}
+
+/* Written to FILE.tmp, renamed at the end: no half graph left behind. */
+static int write_svg(const struct stack_output *o, struct stackagg *agg,
+		     const struct stack_print_opts *po)
+{
+	struct flamegraph_opts fo = { .title = o->title, .unit = o->unit };
+	char tmp[PATH_MAX];
+	FILE *fp;
+	int ret;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", o->svg);
+	if (!(fp = fopen(tmp, "we")))
+		return error("cannot write '%s': %s", tmp, strerror(errno));
+	ret = flamegraph_write(fp, agg, po, &fo);
+	if (fclose(fp) && !ret)
+		ret = -errno;
+	if (!ret && rename(tmp, o->svg))
+		ret = -errno;
+	if (ret) {
+		unlink(tmp);
+		return error("cannot write '%s': %s", o->svg, strerror(-ret));
+	}
 	return 0;
 }
 
@@ -48,11 +80,14 @@ int stack_output_write(const struct stack_output *o, struct stackagg *agg,
 		.unit = o->unit, .kernel = o->kernel, .user = o->user,
 	};
 	struct named_stack *const *stacks;
+	int status = 0;
 	size_t n;
 
 	stackagg_resolve(agg);
 	n = stackagg_named(agg, &stacks);
-	if (o->folded)
+	if (o->svg)
+		status = write_svg(o, agg, &po);
+	else if (o->folded)
 		stackagg_print_folded(agg, stdout, &po);
 	else if (g_opts.json)
 		stackagg_print_json(agg, stdout, &po);
@@ -61,9 +96,11 @@ int stack_output_write(const struct stack_output *o, struct stackagg *agg,
 	if (g_opts.json)
 		print_summary_json(o, n, t);
 	else
-		fprintf(stderr, "%s: %llu %s in %zu stacks\n", g_cmd_name,
-			(unsigned long long)t->events, o->events, n);
+		fprintf(stderr, "%s: %llu %s in %zu stacks%s%s\n", g_cmd_name,
+			(unsigned long long)t->events, o->events, n,
+			o->svg && !status ? ", flame graph in " : "",
+			o->svg && !status ? o->svg : "");
 	fflush(stdout);
 	warn_losses(o, t);
-	return 0;
+	return status;
 }

@@ -1,13 +1,16 @@
 #!/bin/sh
 # 70-profile: `sonde profile` on programs the test runs: CPU burnt in
 # sonde_burn_three and sonde_burn_one in a 3:1 ratio of work is attributed
-# in the ratio of CPU time the program measured itself (±10 %; on a loaded
-# machine that drifts from 3:1 by a few %) — non-PIE static, PIE, and a
-# PIE whose sonde_burn_one is in a shared library — on every sampling rung
-# the profile offers; kernel
+# in that ratio within 10 % — non-PIE static, PIE, and a PIE whose
+# sonde_burn_one is in a shared library — on every sampling rung the
+# profile offers. On the host the reference is the split of CPU time the
+# program measured itself (on a loaded machine the same work can take
+# 3.3 times as long one way, hyperthread siblings compete); under qemu's
+# emulation it is the 3:1 of work (a stalled virtual CPU's clock runs on,
+# so the program's own timing there is off by up to 25 %); kernel
 # frames of a system-call loop; a stripped binary's frames as address and
 # module; a program that starts and exits during the profile is still
-# named; folded output adds up to the samples. (profile keeps no state
+# named; folded output adds up to the samples; JSON; the flame graph. (profile keeps no state
 # outside its file descriptors: nothing to clean.)
 . "$(dirname "$0")/lib.sh"
 
@@ -44,14 +47,16 @@ ratio() {
 		END { print t + 0, o + 0 }' "$1"
 }
 
-# check_ratio WHAT THREE ONE TRUE: THREE/ONE is TRUE within 10 % (and
-# TRUE is near 3), from enough samples
+# check_ratio WHAT THREE ONE MEASURED: THREE/ONE is the reference within
+# 10 %, from enough samples
 check_ratio() {
+	_ref=$4
+	[ "$PROFILE" = host ] || _ref=3
 	[ "$3" -ge 20 ] || fail "$1: too few samples in sonde_burn_one ($2:$3)"
-	awk -v t="$2" -v o="$3" -v r="$4" 'BEGIN { q = t / o / r;
-		exit !(q >= 0.9 && q <= 1.1 && r > 2.4 && r < 3.6) }' ||
-		fail "$1: sonde_burn_three:sonde_burn_one = $2:$3, the program measured $4:1"
-	echo "$1: $2:$3 samples, the program measured $4:1"
+	awk -v t="$2" -v o="$3" -v r="$_ref" 'BEGIN { q = t / o / r;
+		exit !(q >= 0.9 && q <= 1.1) }' ||
+		fail "$1: sonde_burn_three:sonde_burn_one = $2:$3, want $_ref:1 within 10 % (the program measured $4:1)"
+	echo "$1: $2:$3 samples, want $_ref:1 (the program measured $4:1)"
 }
 
 # folded_total FOLDED: the sum of the counts
@@ -83,8 +88,7 @@ for mech in $mechs; do
 done
 
 # 2. Kernel frames of a system-call loop, where kallsyms shows addresses.
-if grep -q '^0000000000000000 ' /proc/kallsyms 2>/dev/null ||
-	! [ -r /proc/kallsyms ]; then
+if ! head -n 1 /proc/kallsyms 2>/dev/null | grep -q '^[0-9a-f]*[1-9a-f]'; then
 	echo "kernel frames: kallsyms hides addresses here, not checked"
 else
 	for mech in $mechs; do
@@ -123,7 +127,8 @@ for mech in $mechs; do
 		fail "$mech: cannot start"
 	"$B/profburn_lib" 1.5 >/dev/null
 	wait $SPID || fail "$mech exit: exit status $?: $(cat "$out.err")"
-	set -- $(grep '^profburn_lib;' "$out" | ratio /dev/stdin)
+	grep '^profburn_lib;' "$out" >"$out.lib"
+	set -- $(ratio "$out.lib")
 	[ "$1" -gt 0 ] && [ "$2" -gt 0 ] ||
 		fail "$mech: the exited profburn_lib is not named: $(grep '^profburn_lib' "$out")"
 
@@ -149,8 +154,64 @@ sum=$(sed -n 's/.*"samples":\([0-9]*\),"kstack".*/\1/p' "$out" | awk '{ s += $1 
 grep -q "^{\"type\":\"summary\",\"samples\":$sum," "$out" ||
 	fail "json: summary does not add up to $sum: $(tail -1 "$out")"
 
-# 6. Bad input: one line, exit 2; a missing process: exit 1.
-for args in "-F 0" "-U -K" "-p -3" "extra"; do
+# 6. --svg: one self-contained, well-formed SVG that names the program's
+# functions; where a headless Chromium is installed it is rendered
+# (screenshot) and its script zooms into a frame and searches.
+svg=$TMPDIR/fg.svg
+burn profburn_lib 60
+nap 0.5
+"$SONDE" profile -F $HZ -d 2 -p $BPID --svg "$svg" >"$TMPDIR/svg.out" 2>"$TMPDIR/svg.err" ||
+	fail "--svg: exit $?: $(cat "$TMPDIR/svg.err")"
+unburn
+[ -s "$TMPDIR/svg.out" ] && fail "--svg printed stacks as well: $(head -3 "$TMPDIR/svg.out")"
+grep -q "flame graph in $svg\$" "$TMPDIR/svg.err" || fail "--svg: $(cat "$TMPDIR/svg.err")"
+head -n 1 "$svg" | grep -q '^<?xml ' && tail -n 1 "$svg" | grep -q '^</svg>$' ||
+	fail "--svg: not an SVG document"
+for f in sonde_burn_three sonde_burn_one main profburn_lib; do
+	grep -q "<title>$f ([0-9]* samples, " "$svg" || fail "--svg: no frame $f"
+done
+grep -q 'href=\|@import\|url(' "$svg" && fail "--svg: refers to another file"
+if command -v xmllint >/dev/null; then
+	xmllint --noout "$svg" || fail "--svg: not well-formed XML"
+elif command -v python3 >/dev/null; then
+	python3 -c 'import sys, xml.dom.minidom; xml.dom.minidom.parse(sys.argv[1])' "$svg" ||
+		fail "--svg: not well-formed XML"
+else
+	echo "--svg: no XML parser here, well-formedness not checked"
+fi
+chrome=
+for c in chromium-headless-shell chromium chromium-browser google-chrome; do
+	command -v $c >/dev/null && { chrome=$c; break; }
+done
+if [ -z "$chrome" ]; then
+	echo "--svg: no headless Chromium here, not rendered"
+else
+	timeout 60 $chrome --headless --no-sandbox --disable-gpu --window-size=1200,600 \
+		--screenshot="$TMPDIR/fg.png" "file://$svg" >/dev/null 2>&1
+	[ -s "$TMPDIR/fg.png" ] || fail "--svg: $chrome made no screenshot"
+	# after the graph's own onload: zoom into sonde_burn_one, search for
+	# sonde_burn_three, write what happened into the title
+	sed 's#^</svg>$#<script type="text/ecmascript"><![CDATA[\
+window.addEventListener("load", function () { setTimeout(function () {\
+  var z, r = [];\
+  for (var i = 0; i < frames.length; i++) if (frames[i].name == "sonde_burn_one") z = frames[i];\
+  zoom(z);\
+  for (var i = 0; i < frames.length; i++) if (frames[i].name.indexOf("sonde_burn_") == 0)\
+    r.push(frames[i].name + "=" + (frames[i].g.style.display || "shown") + ":" + frames[i].r.getAttribute("width"));\
+  search(new RegExp("^sonde_burn_three$"));\
+  document.getElementById("title").textContent = "CHECK " + r.join(" ") + " " + matched.textContent;\
+}, 0); });\
+]]></script>\
+</svg>#' "$svg" >"$TMPDIR/fgt.svg"
+	timeout 60 $chrome --headless --no-sandbox --disable-gpu --dump-dom \
+		"file://$TMPDIR/fgt.svg" 2>/dev/null | grep -o 'CHECK [^<]*' >"$TMPDIR/dom" || true
+	grep -q 'sonde_burn_one=shown:1180.00 sonde_burn_three=none:[0-9.]* Matched: [67][0-9]\.[0-9]%' "$TMPDIR/dom" ||
+		fail "--svg in $chrome: zoom or search did not work: $(cat "$TMPDIR/dom")"
+	echo "--svg: rendered by $chrome ($(wc -c <"$TMPDIR/fg.png") bytes of PNG); $(cat "$TMPDIR/dom")"
+fi
+
+# 7. Bad input: one line, exit 2; a missing process: exit 1.
+for args in "-F 0" "-U -K" "-p -3" "extra" "--folded --json" "--svg $TMPDIR/x --folded"; do
 	"$SONDE" profile $args >/dev/null 2>"$TMPDIR/bad.err"
 	rc=$?
 	[ $rc -eq 2 ] || fail "profile $args: exit $rc, want 2"

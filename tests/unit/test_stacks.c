@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "flamegraph.h"
 #include "stackagg.h"
 #include "symbolize.h"
 #include "symfile.h"
@@ -216,4 +217,41 @@ TEST(stacks_aggregate_and_print)
 			     "\"kstack\":[", 60));
 	free(text);
 	stackagg_free(a);
+}
+
+TEST(stacks_flamegraph_svg)
+{
+	static const uint64_t u[] = { 0x10 };
+	struct stack_print_opts po = { .unit = "samples", .kernel = true, .user = true };
+	struct flamegraph_opts fo = { .title = "t<&>", .unit = "samples" };
+	struct stack_sample s = { .pid = 1, .comm = "a&b", .uips = u, .nu = 1, .value = 3 };
+	struct stackagg *a = stackagg_new();
+	char *text = NULL;
+	size_t len = 0;
+	FILE *fp;
+
+	stackagg_add(a, &s);
+	s.comm = "c";
+	s.value = 1;
+	stackagg_add(a, &s);
+	stackagg_resolve(a);
+	fp = open_memstream(&text, &len);
+	CHECK_INT(flamegraph_write(fp, a, &po, &fo), 0);
+	fclose(fp);
+	CHECK(!strncmp(text, "<?xml ", 6));
+	CHECK(strstr(text, ">t&lt;&amp;&gt;</text>"));
+	CHECK(strstr(text, "<title>all (4 samples, 100.00%)</title>"));
+	CHECK(strstr(text, "<title>a&amp;b (3 samples, 75.00%)</title>"));
+	CHECK(strstr(text, "<title>c (1 samples, 25.00%)</title>"));
+	CHECK(strstr(text, "<title>0x10 [unknown] (3 samples, 75.00%)</title>"));
+	CHECK(strstr(text, "]]></script>"));
+	CHECK(len > 7 && !strcmp(text + len - 7, "</svg>\n"));
+	free(text);
+	stackagg_free(a);
+
+	fp = open_memstream(&text, &len);
+	flamegraph_xml_text(fp, "a\"'\x01\xff\xc3\xa9z");
+	fclose(fp);
+	CHECK_STR(text, "a&quot;&apos;??\xc3\xa9z");
+	free(text);
 }
