@@ -8,6 +8,9 @@
  *          thread NAMEr: 1000 reads of 4096 bytes, then 100 of 65536 bytes
  *          from /dev/zero (both at once)
  *   paced  thread NAMEi: 300 reads of 4096 bytes, one every 5 ms
+ *   storm  N openat+close of /dev/null in the main thread, then prints
+ *          "storm N X ns/op", X the CPU time per pair (for the overhead
+ *          of a probe on openat)
  * Each thread then waits 1 s in poll(2) (neither a sleep nor a read),
  * so that its name can still be looked up in /proc while the last events
  * are being read (a slow guest reads perf buffers late).
@@ -20,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -98,14 +102,36 @@ static void *paced(void *arg)
 	return NULL;
 }
 
+static double cpu_us(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_utime.tv_sec * 1e6 + ru.ru_utime.tv_usec +
+	       ru.ru_stime.tv_sec * 1e6 + ru.ru_stime.tv_usec;
+}
+
+/* CPU time per operation: a busy machine's waits for a CPU do not count */
+static int storm(long n)
+{
+	double c0 = cpu_us();
+
+	for (long i = 0; i < n; i++)
+		close(open("/dev/null", O_RDONLY));
+	printf("storm %ld %.1f ns/op\n", n, (cpu_us() - c0) * 1000.0 / n);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	pthread_t t[2];
 
 	if (argc != 3) {
-		fprintf(stderr, "usage: histprog work|paced NAME\n");
+		fprintf(stderr, "usage: histprog work|paced NAME | storm N\n");
 		return 2;
 	}
+	if (!strcmp(argv[1], "storm"))
+		return storm(atol(argv[2]));
 	snprintf(base, sizeof(base), "%s", argv[2]);
 	if (!strcmp(argv[1], "paced")) {
 		pthread_create(&t[0], NULL, paced, NULL);
