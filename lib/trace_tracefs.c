@@ -366,7 +366,7 @@ static void deliver(struct session *s, struct bound_event *b,
 		    struct tep_event *ev, struct tep_record *rec, int cpu)
 {
 	struct tprobe_event e = { 0 };
-	char strs[TPROBE_MAX_SLOTS][512], comm[32] = "", name[16];
+	char strs[TPROBE_MAX_SLOTS][512], comm[32] = "", name[16], path[64];
 	const char *func = b->func;
 	uint64_t ip = 0;
 
@@ -380,8 +380,11 @@ static void deliver(struct session *s, struct bound_event *b,
 	e.ts = ev_record_ts(rec);
 	e.uid = (uint32_t)-1;
 	/* dynamic events fetch $comm; tracepoint and function tracer
-	 * records have none */
+	 * records have none: the live task's (a thread may have renamed
+	 * itself since its fork was seen), else what was learned of it */
+	snprintf(path, sizeof(path), "/proc/%d/comm", e.tid);
 	if (!ev_field_str(ev, rec, "comm", comm, sizeof(comm)) &&
+	    read_text_file(path, comm, sizeof(comm)) <= 0 &&
 	    !ppid_comm(e.tid, comm, sizeof(comm)))
 		snprintf(comm, sizeof(comm), "?");
 	e.comm = comm;

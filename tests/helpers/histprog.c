@@ -8,6 +8,7 @@
  *          thread NAMEr: 1000 reads of 4096 bytes, then 100 of 65536 bytes
  *          from /dev/zero (both at once)
  *   paced  thread NAMEi: 300 reads of 4096 bytes, one every 5 ms
+ *   tick   one 4096-byte read and one 1 ms sleep (a canary)
  *   storm  N openat+close of /dev/null in the main thread, then prints
  *          "storm N X ns/op", X the CPU time per pair (for the overhead
  *          of a probe on openat)
@@ -132,6 +133,11 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "storm"))
 		return storm(atol(argv[2]));
+	if (!strcmp(argv[1], "tick")) {
+		reads(open("/dev/zero", O_RDONLY), 1, 4096, 0);
+		nap_ms(1, 0, 1000);
+		return 0;
+	}
 	snprintf(base, sizeof(base), "%s", argv[2]);
 	if (!strcmp(argv[1], "paced")) {
 		pthread_create(&t[0], NULL, paced, NULL);
