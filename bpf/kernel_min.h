@@ -39,10 +39,50 @@ struct syscall_exit_ctx {
 };
 
 #ifndef SONDE_NO_CORE
+struct files_struct;
+
 struct task_struct {
 	int pid;
 	int tgid;
 	struct task_struct *real_parent;
+	struct files_struct *files;
+} __attribute__((preserve_access_index));
+
+/* From a file descriptor to its file system and name (fsslower). */
+struct qstr {
+	const unsigned char *name;
+} __attribute__((preserve_access_index));
+
+struct dentry {
+	struct qstr d_name;
+} __attribute__((preserve_access_index));
+
+struct path {
+	struct dentry *dentry;
+} __attribute__((preserve_access_index));
+
+struct super_block {
+	unsigned long s_magic;
+} __attribute__((preserve_access_index));
+
+struct inode {
+	unsigned short i_mode;
+	struct super_block *i_sb;
+} __attribute__((preserve_access_index));
+
+struct file {
+	struct path f_path;
+	struct inode *f_inode;
+	long long f_pos;
+} __attribute__((preserve_access_index));
+
+struct fdtable {
+	unsigned int max_fds;
+	struct file **fd;
+} __attribute__((preserve_access_index));
+
+struct files_struct {
+	struct fdtable *fdt;
 } __attribute__((preserve_access_index));
 #endif
 

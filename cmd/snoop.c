@@ -14,6 +14,11 @@ static const struct snoop_tool tools[] = {
 	{ "kill", snoop_kill, "signals sent by kill, tkill, tgkill (killsnoop)" },
 	{ "open", snoop_open, "file opens with FD or error (opensnoop)" },
 	{ "bio", snoop_bio, "block I/O with disk, size and latency (biosnoop)" },
+	{ "fsslower", snoop_fsslower, "slow file reads, writes, opens, fsyncs (ext4slower, ...)" },
+	{ "ext4slower", snoop_fsslower, "fsslower -t ext4" },
+	{ "xfsslower", snoop_fsslower, "fsslower -t xfs" },
+	{ "btrfsslower", snoop_fsslower, "fsslower -t btrfs" },
+	{ "fileslower", snoop_fsslower, "fsslower -t any (reads and writes of every file system)" },
 };
 
 static const char *const snoop_usage[] = {

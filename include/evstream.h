@@ -107,6 +107,9 @@ bool ev_field_u64(struct tep_event *ev, struct tep_record *rec,
  * returns false when absent. */
 bool ev_field_str(struct tep_event *ev, struct tep_record *rec,
 		  const char *name, char *buf, size_t size);
+/* An array field's bytes as hex text (hex_text); false when absent. */
+bool ev_field_hex(struct tep_event *ev, struct tep_record *rec,
+		  const char *name, char *buf, size_t size);
 uint64_t ev_record_ts(struct tep_record *rec);
 /* The kernel or user stack that came with a delivered record, innermost
  * frame first; returns the number of frames (0: none). */

@@ -45,6 +45,7 @@ int snoop_exit(int argc, char **argv);
 int snoop_kill(int argc, char **argv);
 int snoop_open(int argc, char **argv);
 int snoop_bio(int argc, char **argv);
+int snoop_fsslower(int argc, char **argv);
 
 /* ---- the framework (lib/snoop_run.c) ---- */
 
@@ -135,6 +136,14 @@ void snoop_wall_clock(uint64_t ts, char *buf, size_t size);
 /* {"time_ns":N,"pid":N,"tid":N,"comm":"..." — the tool adds its fields
  * and "}\n". */
 void snoop_json_begin(uint64_t ts, int pid, int tid, const char *comm);
+
+/* An address of a sock tracepoint (family 2 or 10; the saddr/daddr and
+ * saddr_v6/daddr_v6 fields, hex text as the engine gives arrays) as
+ * text; false when neither reads. */
+bool snoop_inet_ntop(int family, const char *v4hex, const char *v6hex,
+		     char *buf, size_t size);
+/* The TCP state's name ("ESTABLISHED"), or NULL. */
+const char *snoop_tcp_state(int state);
 
 /* Signal name without "SIG" ("KILL"), or NULL for an unknown number. */
 const char *snoop_signal_name(int sig);

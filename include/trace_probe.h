@@ -39,6 +39,7 @@ struct tslot {
 	/* the field's layout from the format file (BPF reads the record) */
 	int field_offset, field_size;
 	bool field_signed, field_pointer, field_dataloc, field_array;
+	bool field_bytes;	/* a non-char array: its bytes in hex */
 };
 
 struct tprobe {

@@ -33,6 +33,9 @@ size_t strarena_add(struct strarena *a, const char *s, size_t n);
 void errf(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* Bytes as lowercase hex text in buf (cut to fit); returns buf. */
+char *hex_text(const uint8_t *bytes, size_t n, char *buf, size_t size);
+
 /* Print s as a JSON string literal (with quotes) to fp. */
 void json_print_string(FILE *fp, const char *s);
 void json_print_mem(FILE *fp, const char *s, size_t len);

@@ -405,6 +405,17 @@ bool ev_field_str(struct tep_event *ev, struct tep_record *rec,
 	return true;
 }
 
+bool ev_field_hex(struct tep_event *ev, struct tep_record *rec,
+		  const char *name, char *buf, size_t size)
+{
+	struct tep_format_field *f = field_of(ev, rec, name);
+
+	if (!f || !(f->flags & TEP_FIELD_IS_ARRAY) || (f->flags & TEP_FIELD_IS_DYNAMIC))
+		return false;
+	hex_text((const uint8_t *)rec->data + f->offset, f->size, buf, size);
+	return true;
+}
+
 uint64_t ev_record_ts(struct tep_record *rec)
 {
 	return rec->ts;

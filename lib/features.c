@@ -49,16 +49,19 @@ static bool facts_probed, tracefs_located;
 static int libbpf_print(enum libbpf_print_level level, const char *fmt,
 			va_list ap)
 {
-	char buf[512];
+	char *buf;
 	size_t n;
 
 	if (g_opts.verbose < 2 || (level == LIBBPF_DEBUG && g_opts.verbose < 3))
 		return 0;
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	/* whole: a verifier log is one long message */
+	if (vasprintf(&buf, fmt, ap) < 0)
+		return 0;
 	n = strlen(buf);
 	while (n && buf[n - 1] == '\n')
 		buf[--n] = '\0';
 	vinfo("libbpf: %s", buf);
+	free(buf);
 	return 0;
 }
 

@@ -5,6 +5,7 @@
  * tool's function; plus the pieces every tool shares (entry/exit pairing,
  * time columns, JSON, signal names).
  */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -381,4 +382,44 @@ int snoop_signal_parse(const char *s)
 		if (!strcasecmp(s, signames[i]))
 			return (int)i;
 	return -1;
+}
+
+/* ---- TCP ---- */
+
+static int unhex(const char *hex, uint8_t *out, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned int b;
+
+		if (!hex || sscanf(hex + 2 * i, "%2x", &b) != 1)
+			return -1;
+		out[i] = b;
+	}
+	return 0;
+}
+
+bool snoop_inet_ntop(int family, const char *v4hex, const char *v6hex,
+		     char *buf, size_t size)
+{
+	uint8_t a[16];
+
+	if (family == 2 && !unhex(v4hex, a, 4))
+		return inet_ntop(AF_INET, a, buf, size) != NULL;
+	if (family == 10 && !unhex(v6hex, a, 16))
+		return inet_ntop(AF_INET6, a, buf, size) != NULL;
+	snprintf(buf, size, "?");
+	return false;
+}
+
+const char *snoop_tcp_state(int state)
+{
+	static const char *const names[] = {
+		[1] = "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1",
+		"FIN_WAIT2", "TIME_WAIT", "CLOSE", "CLOSE_WAIT", "LAST_ACK",
+		"LISTEN", "CLOSING", "NEW_SYN_RECV",
+	};
+
+	if (state <= 0 || (size_t)state >= ARRAY_SIZE(names))
+		return NULL;
+	return names[state];
 }

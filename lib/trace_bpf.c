@@ -15,6 +15,7 @@
 #include "trace_backend.h"
 #include "trace_bpf.h"
 #include "usdt.h"
+#include "util.h"
 
 /* pt_regs order, as enum bpfprobe_reg */
 static const char *const regs[BPR__COUNT] = {
@@ -188,7 +189,10 @@ static int slot_fetch(const struct tprobe *p, const struct tslot *s,
 		ret = source(p, s->e, f, &string, &top_deref, err, errsz);
 	if (ret)
 		return ret;
-	if (string) {
+	if (p->kind == TPK_TRACEPOINT && s->field_bytes) {
+		f->type = BPV_BYTES;
+		f->maxlen = s->field_size;
+	} else if (string) {
 		/* ftrace: "+8(X):string" is the string at X + 8 */
 		if (top_deref) {
 			f->add = f->deref[--f->nderef].off;
@@ -396,11 +400,16 @@ static int on_event(void *ctx, const struct bpfprobe_event *ev)
 	e.ts = ev->ts;
 	e.uid = (uint32_t)-1;
 	e.comm = comm->str ? comm->str : "?";
+	char hex[TPROBE_MAX_SLOTS][2 * 64 + 1];
+
 	for (int i = 0; i < p->nslots; i++) {
 		const struct bpfprobe_value *v = &ev->v[i];
 
 		if (v->type == BPV_STR)
 			e.vals[i] = (struct value){ .is_str = true, .s = v->str ? v->str : "" };
+		else if (v->type == BPV_BYTES)
+			e.vals[i] = (struct value){ .is_str = true,
+				.s = hex_text((const uint8_t *)v->str, v->len, hex[i], sizeof(hex[i])) };
 		else
 			e.vals[i] = (struct value){ .i = v->s };
 	}

@@ -253,23 +253,19 @@ static int btf_fetch(const struct tprobe *p, const struct expr *e, bool *string,
 		snprintf(cur, sizeof(cur), "$retval");
 	else if ((ret = arg_fetch(p, a.param, cur, sizeof(cur), err, errsz)))
 		return ret;
-	for (int i = 0; i < a.nloads; i++) {
-		bool last = i == a.nloads - 1;
+	bool array = false;
 
-		/* the last step of a char array is its address: the string
-		 * fetch takes an address anyway */
-		if (last && (a.loads[i].size == 0 || a.result.is_string)) {
-			snprintf(next, sizeof(next), "+%d(%s)", a.loads[i].offset, cur);
-			*string = true;
-		} else {
-			snprintf(next, sizeof(next), "+%d(%s)", a.loads[i].offset, cur);
-		}
+	for (int i = 0; i < a.nloads; i++) {
+		snprintf(next, sizeof(next), "+%d(%s)", a.loads[i].offset, cur);
 		memcpy(cur, next, sizeof(cur));
+		array = a.loads[i].size == 0;	/* an array member's address */
 	}
-	if (a.result.is_string && !*string) {
+	*string = *string || a.result.is_string;
+	/* "+OFF(X):string" is the string at X + OFF: right for a char array
+	 * member; a char pointer member is loaded, then read at */
+	if (*string && a.nloads && !array) {
 		snprintf(next, sizeof(next), "+0(%s)", cur);
 		memcpy(cur, next, sizeof(cur));
-		*string = true;
 	}
 	snprintf(buf, size, "%s", cur);
 	return 0;
@@ -415,6 +411,11 @@ static int field_slot(struct tprobe *p, struct tslot *s, char *err, size_t errsz
 	if (!pointer && (strstr(decl, "char[") || strstr(decl, "char ") ||
 			 strstr(decl, "__data_loc")) && strchr(decl, '['))
 		s->string = true;
+	/* other arrays (__u8 saddr_v6[16]) are their bytes, as hex text */
+	if (s->field_array && !s->string) {
+		s->field_bytes = true;
+		s->string = true;
+	}
 	if (s->string && pointer) {
 		snprintf(s->fetch, sizeof(s->fetch), "+0($%s):ustring", e->name);
 		p->needs_eprobe = true;

@@ -403,7 +403,10 @@ static void deliver(struct session *s, struct bound_event *b,
 			snprintf(name, sizeof(name), "f%d", i);
 			field = name;
 		}
-		if (sl->string && ev_field_str(ev, rec, field, strs[i], sizeof(strs[i]))) {
+		if (sl->field_bytes && b->plain &&
+		    ev_field_hex(ev, rec, field, strs[i], sizeof(strs[i]))) {
+			e.vals[i] = (struct value){ .is_str = true, .s = strs[i] };
+		} else if (sl->string && ev_field_str(ev, rec, field, strs[i], sizeof(strs[i]))) {
 			e.vals[i] = (struct value){ .is_str = true, .s = strs[i] };
 		} else {
 			ev_field_u64(ev, rec, field, &v);

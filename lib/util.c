@@ -176,3 +176,14 @@ uint64_t mono_to_real_ns(uint64_t mono_ns)
 		offset = (int64_t)now_real_ns() - (int64_t)now_mono_ns();
 	return mono_ns + offset;
 }
+
+char *hex_text(const uint8_t *bytes, size_t n, char *buf, size_t size)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n && k + 3 <= size; i++)
+		k += snprintf(buf + k, size - k, "%02x", bytes[i]);
+	if (size)
+		buf[k < size ? k : size - 1] = '\0';
+	return buf;
+}

@@ -17,6 +17,12 @@
  *   snoopkit wait FIFO CMD...  write "PID\n" to FIFO.pid, wait until FIFO
  *                            is opened for writing, then run CMD... (so a
  *                            tracer can start first, filtering on PID)
+ *   snoopkit slowfs DIR MIB  in DIR: write MIB MiB to a file, fsync it
+ *                            (slow), drop it from the page cache and read
+ *                            it back in one read (slow); write a 4 KiB
+ *                            file and read it twice (the second read, from
+ *                            the cache, fast);
+ *                            "pid SELF slow PATH fast PATH"
  *   snoopkit dio FILE BYTES  write BYTES to FILE (made and synced first),
  *                            then read them back with O_DIRECT;
  *                            "pid SELF bytes N"
@@ -36,7 +42,7 @@
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: snoopkit exit CODE | signal SIG | raise SIG | thread CODE | kill PID SIG | open PATH [FLAGS...] | dio FILE BYTES\n");
+	fprintf(stderr, "usage: snoopkit exit CODE | signal SIG | raise SIG | thread CODE | kill PID SIG | open PATH [FLAGS...] | dio FILE BYTES | slowfs DIR MIB\n");
 	return 2;
 }
 
@@ -158,6 +164,36 @@ static int wait_for(const char *fifo)
 	return 0;
 }
 
+static int do_slowfs(const char *dir, size_t mib)
+{
+	size_t bytes = mib << 20;
+	char slow[4096], fast[4096], *buf = malloc(bytes);
+	int fd;
+
+	if (!buf)
+		return 1;
+	snprintf(slow, sizeof(slow), "%s/sonde-slow-%d", dir, getpid());
+	snprintf(fast, sizeof(fast), "%s/sonde-fast-%d", dir, getpid());
+	memset(buf, 'y', bytes);
+	fd = open(slow, O_CREAT | O_TRUNC | O_RDWR, 0644);
+	if (fd < 0 || write(fd, buf, bytes) != (ssize_t)bytes || fsync(fd) ||
+	    posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED) ||
+	    pread(fd, buf, bytes, 0) != (ssize_t)bytes || close(fd)) {
+		perror(slow);
+		return 1;
+	}
+	fd = open(fast, O_CREAT | O_TRUNC | O_RDWR, 0644);
+	if (fd < 0 || write(fd, buf, 4096) != 4096 || pread(fd, buf, 4096, 0) != 4096 ||
+	    pread(fd, buf, 4096, 0) != 4096 || close(fd)) {
+		perror(fast);
+		return 1;
+	}
+	printf("pid %d slow %s fast %s\n", getpid(), slow, fast);
+	unlink(slow);
+	unlink(fast);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -180,6 +216,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "open"))
 		return do_open(argc, argv);
+	if (!strcmp(argv[1], "slowfs") && argc == 4)
+		return do_slowfs(argv[2], strtoul(argv[3], NULL, 0));
 	if (!strcmp(argv[1], "dio") && argc == 4)
 		return do_dio(argv[2], strtoul(argv[3], NULL, 0));
 	return usage();

@@ -22,6 +22,19 @@ mount -t debugfs debugfs /sys/kernel/debug
 ip link set lo up
 hostname sonde-guest
 
+# The kernel's modules the tests need (virtio disk, veth), in dependency
+# order; the ext4 disk run-profiles.sh attached is mounted for the block
+# and file system tests (SONDE_TEST_DIR).
+for m in $(cat /lib/modules/order 2>/dev/null); do
+	insmod "/lib/modules/$m" || echo "init: cannot load $m"
+done
+mkdir -p /mnt/disk
+if [ -b /dev/vda ] && mount -t ext4 /dev/vda /mnt/disk; then
+	export SONDE_TEST_DIR=/mnt/disk
+else
+	echo "init: no test disk"
+fi
+
 # shellcheck disable=SC1091 # written by run-profiles.sh
 . /sonde/run.conf
 export TEST_TIMEOUT

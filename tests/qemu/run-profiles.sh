@@ -74,6 +74,7 @@ ensure_packages() {
 		missing+=(busybox-static)
 	fi
 	command -v cpio >/dev/null || missing+=(cpio)
+	command -v mkfs.ext4 >/dev/null || missing+=(e2fsprogs)
 	if [ ${#missing[@]} -gt 0 ]; then
 		if [ "$(id -u)" != 0 ]; then
 			why="not root, cannot install ${missing[*]}"
@@ -92,12 +93,45 @@ ensure_packages() {
 	}
 }
 
-# fetch_kernel VERSION: cache its vmlinuz (and config), set $vmlinuz to it
+# Modules the guests load (with what they depend on), for the tests'
+# virtio disk (block I/O, file systems) and veth pairs (TCP between
+# network namespaces). The Debian cloud kernels build them as modules.
+GUEST_MODULES="virtio_pci virtio_blk veth"
+
+# add_module MODDIR NAME OUTDIR: NAME's dependencies, then NAME itself,
+# decompressed into OUTDIR and appended to OUTDIR/order (built-in: nothing)
+add_module() {
+	local f dep
+	grep -qx "$2.ko" "$3/order" 2>/dev/null && return 0
+	f=$(find "$1" -name "$2.ko" -o -name "$2.ko.xz" -o -name "$2.ko.zst" | head -n 1)
+	[ -n "$f" ] || return 0
+	case $f in
+	*.xz) xz -dc "$f" >"$3/$2.ko" ;;
+	*.zst) zstd -qdc "$f" >"$3/$2.ko" ;;
+	*) cp "$f" "$3/$2.ko" ;;
+	esac || return 1
+	for dep in $(tr '\0' '\n' <"$3/$2.ko" | sed -n 's/^depends=//p' | tr ',' ' '); do
+		add_module "$1" "$dep" "$3" || return 1
+	done
+	echo "$2.ko" >>"$3/order"
+}
+
+# add_modules MODDIR OUTDIR: GUEST_MODULES into a fresh OUTDIR
+add_modules() {
+	local m
+	rm -rf "$2" && mkdir -p "$2" && touch "$2/order" || return 1
+	for m in $GUEST_MODULES; do
+		add_module "$1" "$m" "$2" || return 1
+	done
+}
+
+# fetch_kernel VERSION: cache its vmlinuz, config and GUEST_MODULES, set
+# $vmlinuz to it
 fetch_kernel() {
 	local pkg=${KPKG[$1]} dir tmp
 	dir=$CACHE/$pkg
 	vmlinuz=$dir/vmlinuz
-	if [ ! -s "$dir/vmlinuz" ]; then
+	if [ ! -s "$dir/vmlinuz" ] || [ ! -e "$dir/modules/order" ]; then
 		tmp=$(mktemp -d) || return 1
 		# -o APT::Sandbox::User=root: _apt could not write into our temp dir
 		{ (cd "$tmp" && apt-get download -qq -o APT::Sandbox::User=root "$pkg") ||
@@ -106,6 +140,7 @@ fetch_kernel() {
 			>/dev/null 2>&1 && dpkg-deb -x "$tmp"/*.deb "$tmp/x" &&
 			mkdir -p "$dir" &&
 			cp "$tmp"/x/boot/config-* "$dir/config" &&
+			add_modules "$tmp/x/lib/modules" "$dir/modules" &&
 			cp "$tmp"/x/boot/vmlinuz-* "$dir/vmlinuz.$$" &&
 			mv "$dir/vmlinuz.$$" "$dir/vmlinuz"
 		rm -rf "$tmp"
@@ -128,6 +163,8 @@ build_initramfs() {
 		mkdir -p "$stage$(dirname "$f")" && cp -L "$f" "$stage$f" || return 1
 	done
 	[ -e "$SONDE_BIN" ] && { cp "$SONDE_BIN" "$stage/sonde/sonde" || return 1; }
+	mkdir -p "$stage/lib/modules" && cp "$CACHE/${KPKG[$1]}/modules/"* "$stage/lib/modules/" ||
+		return 1
 	for t in "${extra_tests[@]}"; do
 		cp "$t" "$stage/sonde/tests/integration/" || return 1
 	done
@@ -145,7 +182,13 @@ build_initramfs() {
 # boot VERSION VMLINUZ INITRD: run the guest, echo and count its results
 boot() {
 	local log=$OUTDIR/console-$1.log line rc='' start=$SECONDS before=$failed
+	local disk=$OUTDIR/disk-$1.img
 	echo -n >"$log"
+	# a fresh ext4 disk (/dev/vda in the guest) for block I/O and file
+	# system tests
+	rm -f "$disk"
+	truncate -s 256M "$disk" && mkfs.ext4 -q -F "$disk" ||
+		{ echo "run-profiles: cannot make $disk" >&2; return 1; }
 	# ttyS0 = console -> log; ttyS1 = result lines -> our stdin
 	while IFS= read -r line; do
 		line=${line%$'\r'}
@@ -165,6 +208,7 @@ boot() {
 	done < <(timeout -k 10 "$QEMU_TIMEOUT" qemu-system-x86_64 \
 		-accel tcg,thread=single -cpu max -smp 2 -m 2048 -nodefaults -display none \
 		-no-reboot -kernel "$2" -initrd "$3" \
+		-drive file="$disk",if=virtio,format=raw \
 		-append "console=ttyS0 quiet panic=-1 softlockup_panic=1 ${SONDE_QEMU_APPEND:-}" \
 		-chardev file,id=console,path="$log" -serial chardev:console \
 		-serial stdio </dev/null 2>"$OUTDIR/qemu-$1.err")
