@@ -39,7 +39,7 @@ struct tracefs_state {
 	struct bound_event *bound;
 	int nbound;
 	/* tracepoint records carry no comm: learn it from forks and execs */
-	struct tep_event *fork_ev, *exec_ev;
+	struct tep_event *fork_ev, *exec_ev, *rename_ev;
 };
 
 #define STATE(s) ((struct tracefs_state *)(s)->priv)
@@ -430,7 +430,11 @@ static void note_comm(struct tracefs_state *t, struct tep_event *ev,
 	    ev_field_u64(ev, rec, "child_pid", &child)) {
 		ev_field_str(ev, rec, "child_comm", comm, sizeof(comm));
 		ppid_note_fork(parent, child, comm);
-	} else if (ev == t->exec_ev && ev_field_str(ev, rec, "filename", file, sizeof(file))) {
+	} else if (ev == t->rename_ev &&
+		   ev_field_str(ev, rec, "newcomm", comm, sizeof(comm))) {
+		ppid_note_comm(ev_record_pid(ev, rec), comm);
+	} else if (ev == t->exec_ev && !t->rename_ev &&
+		   ev_field_str(ev, rec, "filename", file, sizeof(file))) {
 		base = strrchr(file, '/');
 		snprintf(comm, sizeof(comm), "%.15s", base ? base + 1 : file);
 		ppid_note_comm(ev_record_pid(ev, rec), comm);
@@ -442,7 +446,7 @@ static void on_record(void *ctx, struct tep_event *ev, struct tep_record *rec, i
 	struct session *s = ctx;
 	struct tracefs_state *t = STATE(s);
 
-	if (ev == t->fork_ev || ev == t->exec_ev)
+	if (ev == t->fork_ev || ev == t->exec_ev || ev == t->rename_ev)
 		note_comm(t, ev, rec);
 
 	for (int i = 0; i < t->nbound && !s->done; i++)
@@ -464,9 +468,10 @@ static bool bound(const struct tracefs_state *t, const char *sys, const char *na
 }
 
 /* Plain tracepoints and function tracer records (not dynamic events,
- * which fetch $comm) get the comm of their task from forks and execs
- * seen; false when not needed or the kernel refused (then /proc alone
- * answers). */
+ * which fetch $comm) get the comm of their task from forks and renames
+ * seen (task_rename fires at exec and at prctl(PR_SET_NAME), as busybox
+ * applets do; without it the exec'd file's name); false when not needed
+ * or the kernel refused (then /proc alone answers). */
 static bool add_comm_events(struct tracefs_state *t)
 {
 	char err[256];
@@ -482,6 +487,9 @@ static bool add_comm_events(struct tracefs_state *t)
 		vinfo("comm of short-lived tasks from /proc only: %s", err);
 		return false;
 	}
+	if (!bound(t, "task", "task_rename") &&
+	    evstream_add(t->stream, "task", "task_rename", NULL, err, sizeof(err)))
+		vinfo("comm of short-lived tasks from their exec only: %s", err);
 	return true;
 }
 
@@ -525,6 +533,8 @@ static int tracefs_start(struct session *s, char *err, size_t errsz)
 						    "sched_process_fork");
 		t->exec_ev = tep_find_event_by_name(evstream_tep(t->stream), "sched",
 						    "sched_process_exec");
+		t->rename_ev = tep_find_event_by_name(evstream_tep(t->stream), "task",
+						      "task_rename");
 	}
 	return 0;
 }
