@@ -23,7 +23,8 @@ override CFLAGS += $(SAN) -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-mi
 CPPFLAGS += -Iinclude -I$(OUT) -I/usr/include/tracefs -I/usr/include/traceevent \
 	    -DSONDE_VERSION='"$(VERSION)"' -D_GNU_SOURCE
 LDFLAGS ?=
-override LDFLAGS += $(SAN)
+# syscall() wrapped: bpf(2) and perf_event_open(2) pass lib/fault.c
+override LDFLAGS += $(SAN) -Wl,--wrap=syscall
 STATIC  ?= -static
 LDLIBS  := -ltracefs -ltraceevent -lbpf -ldw -lelf -lzstd -llzma -lbz2 -lz -lpthread
 

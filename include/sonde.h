@@ -3,6 +3,7 @@
 #ifndef SONDE_H
 #define SONDE_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -45,6 +46,11 @@ bool signals_stop_requested(void);
 /* Ask the run loop to stop, as a signal would (e.g. -M events reached). */
 void signals_request_stop(void);
 int signals_last(void);
+/* Hold the stop signals over a step that must not be cut in half (a test
+ * probe made and removed); one that came meanwhile arrives at release
+ * (and, before signals_install(), ends the process as usual). */
+void signals_hold(sigset_t *old);
+void signals_release(const sigset_t *old);
 
 /* The command being run, for messages ("sonde snoop: ..."). */
 extern const char *g_cmd_name;

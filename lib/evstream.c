@@ -1223,6 +1223,19 @@ static int perf_drain_cpu(struct evstream *s, struct ev_cpu *c)
 
 /* ---- the common API ---- */
 
+/* Undo def_new() (of an event that could not be added). */
+static void def_drop_last(struct evstream *s)
+{
+	struct ev_def *d = &s->defs[--s->ndefs];
+
+	for (int i = 0; d->fds && i < s->ntids * s->ncpus; i++)
+		if (d->fds[i] >= 0)
+			close(d->fds[i]);
+	free(d->fds);
+	free(d->system);
+	free(d->name);
+}
+
 static struct ev_def *def_new(struct evstream *s, const char *system,
 			      const char *event)
 {
@@ -1235,7 +1248,10 @@ static struct ev_def *def_new(struct evstream *s, const char *system,
 	memset(d, 0, sizeof(*d));
 	d->system = strdup(system);
 	d->name = strdup(event);
-	return d->system && d->name ? d : NULL;
+	if (d->system && d->name)
+		return d;
+	def_drop_last(s);
+	return NULL;
 }
 
 int evstream_add(struct evstream *s, const char *system, const char *event,
@@ -1257,9 +1273,12 @@ int evstream_add(struct evstream *s, const char *system, const char *event,
 		return ret;
 	if (!(d = def_new(s, system, event)))
 		return -ENOMEM;
-	if (s->tr == EVT_PERF)
-		return perf_add(s, d, filter, err, errsz);
-	return tracefs_add(s, system, event, filter, err, errsz);
+	ret = s->tr == EVT_PERF ? perf_add(s, d, filter, err, errsz) :
+	      tracefs_add(s, system, event, filter, err, errsz);
+	/* a caller may go on without it: nothing of it may stay */
+	if (ret)
+		def_drop_last(s);
+	return ret;
 }
 
 /* set_ftrace_filter gets each function; returns how many it took. An

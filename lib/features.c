@@ -1187,16 +1187,21 @@ const struct kernel_facts *features_get(void)
 {
 	uint64_t t0;
 
+	sigset_t old;
+
 	if (facts_probed)
 		return &facts;
 	facts_probed = true;
 	t0 = now_mono_ns();
+	/* test probes are made and removed: never stop in between */
+	signals_hold(&old);
 	TIMED(tracefs_locate());
 	TIMED(probe_env());
 	probe_tracefs();
 	probe_perf();
 	probe_bpf();
 	apply_refutes();
+	signals_release(&old);
 	vinfo("probed the kernel's features in %.1f ms",
 	      (now_mono_ns() - t0) / 1e6);
 	return &facts;
@@ -1205,6 +1210,7 @@ const struct kernel_facts *features_get(void)
 const struct kernel_facts *features_get_attach(void)
 {
 	static bool attached;
+	sigset_t old;
 	uint64_t t0;
 
 	features_get();
@@ -1212,6 +1218,7 @@ const struct kernel_facts *features_get_attach(void)
 		return &facts;
 	attached = true;
 	t0 = now_mono_ns();
+	signals_hold(&old);
 	/* Only what loaded can be refuted by an attach. */
 	if (facts.fentry.state == FACT_YES)
 		TIMED(probe_fentry(true));
@@ -1219,6 +1226,7 @@ const struct kernel_facts *features_get_attach(void)
 		TIMED(probe_bpf_kprobe(true));
 	if (facts.kprobe_multi.state == FACT_YES)
 		TIMED(probe_kprobe_multi(true));
+	signals_release(&old);
 	vinfo("attached the test programs in %.1f ms", (now_mono_ns() - t0) / 1e6);
 	return &facts;
 }

@@ -100,6 +100,28 @@ void signals_install(void)
 		sigaction(sigs[i], &sa, NULL);
 }
 
+static void stop_set(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGPIPE);
+}
+
+void signals_hold(sigset_t *old)
+{
+	sigset_t set;
+
+	stop_set(&set);
+	sigprocmask(SIG_BLOCK, &set, old);
+}
+
+void signals_release(const sigset_t *old)
+{
+	sigprocmask(SIG_SETMASK, old, NULL);
+}
+
 void signals_request_stop(void)
 {
 	if (!stop_signal)

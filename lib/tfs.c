@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "cmds.h"
+#include "fault.h"
 #include "kernel_facts.h"
 #include "sonde.h"
 #include "tfs.h"
@@ -387,6 +388,7 @@ void tfs_teardown(void)
 
 	if (!t || t->owner != getpid())
 		return;
+	fault_disarm();
 	for (int i = 0; i < t->nhooks; i++)
 		t->hooks[i]();
 	undo_kind_replay(t, UNDO_TRIGGER, &budget);
@@ -530,7 +532,9 @@ const char *tfs_instance(struct tfs *t)
 	if (t->instance[0])
 		return t->instance;
 	snprintf(dir, sizeof(dir), "%s/instances/%s", t->root, t->group);
-	ret = mkdir(dir, 0750) ? -errno : 0;
+	ret = fault_inject(FAULT_TRACEFS);
+	if (!ret)
+		ret = mkdir(dir, 0750) ? -errno : 0;
 	if (ret == -EEXIST) {
 		/* Our pid's name, so a dead process's leftover: start clean. */
 		instance_remove(dir);

@@ -32,9 +32,16 @@ static int refuse(const struct tprobe *p, const struct plan *pl, char *err,
 		  size_t errsz)
 {
 	char why[900], sugg[4][96], tail[256] = "";
+	struct plan all;
 	int n = 0;
 
-	plan_select(p->pkind, features_get(), g_opts.via, (struct plan *)pl);
+	/* every rung's reason when none works at all; else why the ones
+	 * trace implements do not (a rung it lacks may work) */
+	if (plan_select(p->pkind, features_get(), g_opts.via, &all))
+		pl = &all;
+	else
+		snprintf(tail, sizeof(tail), " (%s would work, but trace does not use it)",
+			 rung_name(all.rung));
 	plan_reason_line(pl, why, sizeof(why));
 	if (p->spec.type == PROBE_KFUNC && p->spec.func &&
 	    !(p->spec.flags & PS_WILDCARD))
@@ -43,7 +50,7 @@ static int refuse(const struct tprobe *p, const struct plan *pl, char *err,
 	if (n)
 		snprintf(tail, sizeof(tail), "; try the tracepoint %s", sugg[0]);
 	snprintf(err, errsz, "cannot probe %s '%s' on this kernel: %s%s",
-		 probe_kind_name(p->pkind), p->spec.func ? p->spec.func : p->label,
+		 probe_kind_name(p->pkind), p->spec.func ? p->spec.func : p->text,
 		 why, tail);
 	return EXIT_FAIL;
 }

@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fault.h"
 #include "util.h"
 
 int read_text_file(const char *path, char *buf, size_t size)
@@ -50,10 +51,14 @@ int read_int_file(const char *path, long long *out)
 
 int write_text_file(const char *path, const char *text, bool append)
 {
-	int fd = open(path, O_WRONLY | O_CLOEXEC | (append ? O_APPEND : O_TRUNC));
+	/* removals ("-:grp/name", "!trigger") are undo steps: never failed */
+	int err = text[0] == '-' || text[0] == '!' ? 0 : fault_inject(FAULT_TRACEFS);
+	int fd = err ? -1 : open(path, O_WRONLY | O_CLOEXEC | (append ? O_APPEND : O_TRUNC));
 	size_t len = strlen(text);
 	ssize_t n;
 
+	if (err)
+		return err;
 	if (fd < 0)
 		return -errno;
 	n = write(fd, text, len);
