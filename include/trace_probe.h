@@ -110,4 +110,20 @@ void tprobe_message(const struct tprobe_event *ev, char *buf, size_t size);
 /* Find the slot of an expression node, or -1. */
 int tprobe_slot_of(const struct tprobe *p, const struct expr *e);
 
+/* ---- tracefs forms (lib/trace_tracefs.c) ---- */
+
+/* How many tracefs events probe p is: one per kernel function of its
+ * glob, per uprobe or USDT site; a tracepoint is one. */
+int tprobe_tracefs_nevents(const struct tprobe *p);
+/* The dynamic event definition of event i of p as group/name, its slots
+ * as fetch arguments f0.. (and comm=$comm with with_comm); a tracepoint
+ * becomes an event probe. 0, or -ENOSPC. */
+int tprobe_tracefs_def(const struct tprobe *p, int i, const char *group,
+		       const char *name, bool with_comm, char *def, size_t size);
+/* Filter expression e of p as a tracefs filter over its event's fields
+ * (plain: a tracepoint read as it is, else fetch arguments f0..); false
+ * when some part of it has no tracefs form. */
+bool tprobe_tracefs_filter(const struct tprobe *p, const struct expr *e,
+			   bool plain, char *buf, size_t size);
+
 #endif

@@ -112,38 +112,16 @@ static int refuse(char *err, size_t errsz, const char *fmt, ...)
 
 /* ---- probes as tracefs events ---- */
 
-static void fetch_args(const struct tprobe *p, char *buf, size_t size)
-{
-	size_t n = 0;
-
-	buf[0] = '\0';
-	for (int i = 0; i < p->nslots && n < size; i++)
-		n += snprintf(buf + n, size - n, " f%d=%s", i, p->slots[i].fetch);
-}
-
-static int add_dynevent(struct tfs *tfs, const char *def, struct ht_event *ev,
-			char *err, size_t errsz)
-{
-	int ret = tfs_dynevent_add(tfs, def, err, errsz);
-
-	if (ret)
-		return ret;
-	snprintf(ev->sys, sizeof(ev->sys), "%s", tfs_group(tfs));
-	return 0;
-}
-
 /* The events of probe idx (a kernel function glob: one per function;
- * USDT: one per site), into evs (room for max). */
+ * USDT: one per site), into evs (room for max). Of a glob, functions
+ * the kernel refuses are skipped, as trace does. */
 static int define_events(struct tfs *tfs, const struct tprobe *p, int idx,
 			 struct ht_event *evs, int max, int *n, char *err,
 			 size_t errsz)
 {
-	bool ret = p->kind == TPK_KRETPROBE || p->kind == TPK_URETPROBE;
-	int count = p->kind == TPK_KPROBE || p->kind == TPK_KRETPROBE ?
-		    (int)p->nfuncs : p->kind == TPK_TRACEPOINT ? 1 : p->nsites;
-	char args[TPROBE_MAX_SLOTS * 800], *def;
-	size_t size = sizeof(args) + PATH_MAX + 512;
-	int rc = 0;
+	int count = tprobe_tracefs_nevents(p), rc = 0;
+	size_t size = 256 + PATH_MAX + TPROBE_MAX_SLOTS * 800;
+	char *def;
 
 	*n = 0;
 	if (count > max)
@@ -159,42 +137,28 @@ static int define_events(struct tfs *tfs, const struct tprobe *p, int idx,
 	}
 	if (!(def = malloc(size)))
 		return -ENOMEM;
-	fetch_args(p, args, sizeof(args));
 	for (int i = 0; i < count && !rc; i++) {
 		struct ht_event *ev = &evs[*n];
-		const char *g = tfs_group(tfs);
-		char ref[32] = "";
 
+		memset(ev, 0, sizeof(*ev));
+		snprintf(ev->sys, sizeof(ev->sys), "%s", tfs_group(tfs));
 		snprintf(ev->name, sizeof(ev->name), "h%d_%d", idx, i);
-		switch (p->kind) {
-		case TPK_TRACEPOINT:
-			snprintf(def, size, "e:%s/%s %s.%s%s", g, ev->name,
-				 p->tp_sys, p->tp_name, args);
-			break;
-		case TPK_KPROBE:
-		case TPK_KRETPROBE:
+		if (p->kind == TPK_KPROBE || p->kind == TPK_KRETPROBE)
 			ev->func = p->funcs[i];
-			if (p->spec.offset)
-				snprintf(def, size, "p:%s/%s %s+%llu%s", g, ev->name,
-					 p->funcs[i], (unsigned long long)p->spec.offset,
-					 args);
-			else
-				snprintf(def, size, "%c:%s/%s %s%s", ret ? 'r' : 'p',
-					 g, ev->name, p->funcs[i], args);
-			break;
-		default:
-			if (p->kind == TPK_USDT && p->ref_ctr)
-				snprintf(ref, sizeof(ref), "(0x%llx)",
-					 (unsigned long long)p->ref_ctr);
-			snprintf(def, size, "%c:%s/%s %s:0x%llx%s%s", ret ? 'r' : 'p',
-				 g, ev->name, p->binary,
-				 (unsigned long long)p->uoffsets[i], ref, args);
+		rc = tprobe_tracefs_def(p, i, ev->sys, ev->name, false, def, size);
+		if (!rc)
+			rc = tfs_dynevent_add(tfs, def, err, errsz);
+		if (rc && count > 1 && ev->func) {
+			vinfo("skipping %s: %s", ev->func, err);
+			rc = 0;
+			continue;
 		}
-		rc = add_dynevent(tfs, def, ev, err, errsz);
 		if (!rc)
 			(*n)++;
 	}
 	free(def);
+	if (!rc && !*n)
+		rc = refuse(err, errsz, "no function of '%s' could be probed", p->text);
 	return rc;
 }
 
@@ -221,47 +185,6 @@ static bool expr_field(const struct tprobe *p, const struct ht_event *ev,
 	return snprintf(buf, size, "f%d", slot) < (int)size;
 }
 
-/*
- * A probe's filter as a tracefs filter: all of it or nothing (the kernel
- * aggregates what passes, no one checks again).
- */
-static bool kernel_filter(const struct tprobe *p, const struct ht_event *ev,
-			  const struct expr *e, char *buf, size_t size)
-{
-	static const char *const ops[] = {
-		[EOP_LT] = "<", [EOP_LE] = "<=", [EOP_GT] = ">", [EOP_GE] = ">=",
-		[EOP_EQ] = "==", [EOP_NE] = "!=", [EOP_AND] = "&",
-		[EOP_LAND] = "&&", [EOP_LOR] = "||",
-	};
-	char l[FHIST_FILTER_MAX], r[FHIST_FILTER_MAX];
-	bool string;
-
-	switch (e->kind) {
-	case EXPR_INT:
-		return snprintf(buf, size, "%lld", (long long)e->value) < (int)size;
-	case EXPR_STR:
-		if (strchr(e->name, '"'))
-			return false;
-		return snprintf(buf, size, "\"%s\"", e->name) < (int)size;
-	case EXPR_UNARY:
-		if (e->op != EOP_NOT || !kernel_filter(p, ev, e->left, l, sizeof(l)))
-			return false;
-		return snprintf(buf, size, "!(%s)", l) < (int)size;
-	case EXPR_BINARY:
-		if ((size_t)e->op >= ARRAY_SIZE(ops) || !ops[e->op] ||
-		    !kernel_filter(p, ev, e->left, l, sizeof(l)) ||
-		    !kernel_filter(p, ev, e->right, r, sizeof(r)))
-			return false;
-		return snprintf(buf, size, "(%s %s %s)", l, ops[e->op], r) < (int)size;
-	case EXPR_BUILTIN:
-		if (e->builtin == EB_COMM)
-			return snprintf(buf, size, "comm") < (int)size;
-		/* fall through */
-	default:
-		return expr_field(p, ev, e, buf, size, &string);
-	}
-}
-
 /* "A && B" of the non-empty ones. */
 static void and_filter(char *buf, size_t size, const char *more)
 {
@@ -284,7 +207,9 @@ static int event_filter(const struct hist_request *req, const struct trig_hist *
 	char f[FHIST_FILTER_MAX];
 
 	buf[0] = '\0';
-	if (p->spec.filter && !kernel_filter(p, ev, p->spec.filter, buf, size))
+	/* all of it or nothing: no one checks what the kernel aggregates */
+	if (p->spec.filter &&
+	    !tprobe_tracefs_filter(p, p->spec.filter, ev->plain, buf, size))
 		return refuse(err, errsz, "the filter of '%s' cannot be evaluated by a tracefs filter",
 			      p->text);
 	if (!hist_probe_filtered(req, hp))
@@ -556,8 +481,10 @@ static int start_counts(struct trig_hist *h, const struct hist_request *req,
 					 &n, err, errsz)))
 			return ret;
 		for (int e = 0; e < n; e++) {
-			struct ht_table *tb = new_table(h, evs[e].sys, evs[e].name,
-							hist_probe_func(hp, e));
+			/* a glob's functions: the one this event is */
+			const char *func = hp->tp.nfuncs > 1 && evs[e].func ?
+					   evs[e].func : hist_probe_func(hp, 0);
+			struct ht_table *tb = new_table(h, evs[e].sys, evs[e].name, func);
 
 			if (!tb)
 				return -ENOMEM;

@@ -64,8 +64,8 @@ static bool has_comm_field(const struct tprobe *p)
  * kernel drops what fails it before it reaches the buffer; only when the
  * whole expression translates (user space checks it again either way).
  */
-static bool kernel_filter(const struct tprobe *p, const struct expr *e,
-			  bool plain, char *buf, size_t size)
+bool tprobe_tracefs_filter(const struct tprobe *p, const struct expr *e,
+			   bool plain, char *buf, size_t size)
 {
 	static const char *const ops[] = {
 		[EOP_LT] = "<", [EOP_LE] = "<=", [EOP_GT] = ">", [EOP_GE] = ">=",
@@ -86,19 +86,21 @@ static bool kernel_filter(const struct tprobe *p, const struct expr *e,
 		/* every event records the thread as common_pid */
 		if (e->builtin == EB_TID)
 			return snprintf(buf, size, "common_pid") < (int)size;
+		if (e->builtin == EB_CPU)
+			return snprintf(buf, size, "cpu") < (int)size;
 		/* "comm" is the task's unless the event has a field of
 		 * that name (sched_wakeup) */
 		if (e->builtin != EB_COMM || (plain && has_comm_field(p)))
 			return false;
 		return snprintf(buf, size, "comm") < (int)size;
 	case EXPR_UNARY:
-		if (e->op != EOP_NOT || !kernel_filter(p, e->left, plain, l, sizeof(l)))
+		if (e->op != EOP_NOT || !tprobe_tracefs_filter(p, e->left, plain, l, sizeof(l)))
 			return false;
 		return snprintf(buf, size, "!(%s)", l) < (int)size;
 	case EXPR_BINARY:
 		if ((size_t)e->op >= sizeof(ops) / sizeof(ops[0]) || !ops[e->op] ||
-		    !kernel_filter(p, e->left, plain, l, sizeof(l)) ||
-		    !kernel_filter(p, e->right, plain, r, sizeof(r)))
+		    !tprobe_tracefs_filter(p, e->left, plain, l, sizeof(l)) ||
+		    !tprobe_tracefs_filter(p, e->right, plain, r, sizeof(r)))
 			return false;
 		return snprintf(buf, size, "(%s %s %s)", l, ops[e->op], r) < (int)size;
 	default:
@@ -119,7 +121,7 @@ static bool kernel_conjuncts(const struct tprobe *p, const struct expr *e,
 	bool lk, rk;
 
 	if (e->kind != EXPR_BINARY || e->op != EOP_LAND)
-		return kernel_filter(p, e, plain, buf, size);
+		return tprobe_tracefs_filter(p, e, plain, buf, size);
 	lk = kernel_conjuncts(p, e->left, plain, l, sizeof(l));
 	rk = kernel_conjuncts(p, e->right, plain, r, sizeof(r));
 	if (lk && rk)
@@ -195,6 +197,53 @@ static void fetch_args(const struct tprobe *p, bool with_comm, char *buf, size_t
 		n += snprintf(buf + n, size - n, " f%d=%s", i, p->slots[i].fetch);
 }
 
+int tprobe_tracefs_nevents(const struct tprobe *p)
+{
+	switch (p->kind) {
+	case TPK_TRACEPOINT:
+		return 1;
+	case TPK_KPROBE:
+	case TPK_KRETPROBE:
+		return p->nfuncs;
+	default:
+		return p->nsites;
+	}
+}
+
+int tprobe_tracefs_def(const struct tprobe *p, int i, const char *group,
+		       const char *name, bool with_comm, char *def, size_t size)
+{
+	bool ret = p->kind == TPK_KRETPROBE || p->kind == TPK_URETPROBE;
+	char args[TPROBE_MAX_SLOTS * 800 + 32], ref[32] = "";
+	int n;
+
+	fetch_args(p, with_comm, args, sizeof(args));
+	switch (p->kind) {
+	case TPK_TRACEPOINT:
+		n = snprintf(def, size, "e:%s/%s %s.%s%s", group, name, p->tp_sys,
+			     p->tp_name, args);
+		break;
+	case TPK_KPROBE:
+	case TPK_KRETPROBE:
+		if (p->spec.offset)
+			n = snprintf(def, size, "p:%s/%s %s+%llu%s", group, name,
+				     p->funcs[i], (unsigned long long)p->spec.offset,
+				     args);
+		else
+			n = snprintf(def, size, "%c:%s/%s %s%s", ret ? 'r' : 'p',
+				     group, name, p->funcs[i], args);
+		break;
+	default:	/* uprobes and USDT sites */
+		if (p->kind == TPK_USDT && p->ref_ctr)
+			snprintf(ref, sizeof(ref), "(0x%llx)",
+				 (unsigned long long)p->ref_ctr);
+		n = snprintf(def, size, "%c:%s/%s %s:0x%llx%s%s", ret ? 'r' : 'p',
+			     group, name, p->binary,
+			     (unsigned long long)p->uoffsets[i], ref, args);
+	}
+	return n < 0 || (size_t)n >= size ? -ENOSPC : 0;
+}
+
 static int cmp_name(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -247,12 +296,12 @@ static int define_probe(struct session *s, struct tfs *tfs, int idx, char *err,
 {
 	struct tprobe *p = &s->probes[idx];
 	const char *group = tfs_group(tfs);
-	bool ret = p->kind == TPK_KRETPROBE || p->kind == TPK_URETPROBE;
-	size_t size = 256 + TPROBE_MAX_SLOTS * 800;
-	char *def = malloc(size), args[TPROBE_MAX_SLOTS * 800 + 32], name[64];
+	size_t size = 256 + PATH_MAX + TPROBE_MAX_SLOTS * 800;
+	char *def = malloc(size), name[64];
 	int rc = 0;
 
-	fetch_args(p, p->kind != TPK_TRACEPOINT, args, sizeof(args));
+	if (!def)
+		return -ENOMEM;
 	switch (p->kind) {
 	case TPK_TRACEPOINT:
 		if (!p->needs_eprobe) {
@@ -271,9 +320,9 @@ static int define_probe(struct session *s, struct tfs *tfs, int idx, char *err,
 			break;
 		}
 		snprintf(name, sizeof(name), "t%d", idx);
-		snprintf(def, size, "e:%s/%s %s.%s%s", group, name, p->tp_sys,
-			 p->tp_name, args);
-		rc = tfs_dynevent_add(tfs, def, err, errsz);
+		rc = tprobe_tracefs_def(p, 0, group, name, false, def, size);
+		if (!rc)
+			rc = tfs_dynevent_add(tfs, def, err, errsz);
 		if (!rc)
 			rc = add_event(s, p, group, name, NULL, false, err, errsz);
 		break;
@@ -284,13 +333,9 @@ static int define_probe(struct session *s, struct tfs *tfs, int idx, char *err,
 	case TPK_KRETPROBE:
 		for (size_t i = 0; i < p->nfuncs && !rc; i++) {
 			snprintf(name, sizeof(name), "t%d_%zu", idx, i);
-			if (p->spec.offset)
-				snprintf(def, size, "p:%s/%s %s+%llu%s", group, name,
-					 p->funcs[i], (unsigned long long)p->spec.offset, args);
-			else
-				snprintf(def, size, "%c:%s/%s %s%s", ret ? 'r' : 'p',
-					 group, name, p->funcs[i], args);
-			rc = tfs_dynevent_add(tfs, def, err, errsz);
+			rc = tprobe_tracefs_def(p, i, group, name, true, def, size);
+			if (!rc)
+				rc = tfs_dynevent_add(tfs, def, err, errsz);
 			if (rc && p->nfuncs > 1) {
 				vinfo("skipping %s: %s", p->funcs[i], err);
 				rc = 0;
@@ -302,16 +347,10 @@ static int define_probe(struct session *s, struct tfs *tfs, int idx, char *err,
 		break;
 	default:	/* uprobes and USDT sites */
 		for (int i = 0; i < p->nsites && !rc; i++) {
-			char ref[32] = "";
-
-			if (p->kind == TPK_USDT && p->ref_ctr)
-				snprintf(ref, sizeof(ref), "(0x%llx)",
-					 (unsigned long long)p->ref_ctr);
 			snprintf(name, sizeof(name), "t%d_%d", idx, i);
-			snprintf(def, size, "%c:%s/%s %s:0x%llx%s%s", ret ? 'r' : 'p',
-				 group, name, p->binary,
-				 (unsigned long long)p->uoffsets[i], ref, args);
-			rc = tfs_dynevent_add(tfs, def, err, errsz);
+			rc = tprobe_tracefs_def(p, i, group, name, true, def, size);
+			if (!rc)
+				rc = tfs_dynevent_add(tfs, def, err, errsz);
 			if (!rc)
 				rc = add_event(s, p, group, name, NULL, false, err, errsz);
 		}

@@ -103,6 +103,31 @@ exactly "reads counted by comm" "$(awk -v c="${name}r" '$1 == "syscalls:sys_ente
 atleast "vfs_read calls" "$(total "$TMPDIR/k.out")" 1100
 clean work
 
+# Kernel probes' arguments and return values, a kprobe glob, stacks.
+start a -V arg3 vfs_read --comm "${name}r"
+start rv -V retval r:vfs_read --comm "${name}r"
+start g --count 'vfs_rea*' --comm "${name}r"
+start st --count --by kstack t:syscalls:sys_enter_read --comm "${name}r"
+"$HELPERS/histprog" work "$name" >/dev/null || fail "histprog failed"
+for s in a rv g st; do
+	stop $s
+done
+exactly "vfs_read counts of 4096" "$(bucket "$TMPDIR/a.out" 4096)" 1000
+exactly "vfs_read counts of 65536" "$(bucket "$TMPDIR/a.out" 65536)" 100
+exactly "vfs_read returns of 4096" "$(bucket "$TMPDIR/rv.out" 4096)" 1000
+exactly "vfs_read returns of 65536" "$(bucket "$TMPDIR/rv.out" 65536)" 100
+exactly "vfs_read calls in the glob" "$(awk '$1 == "vfs_read" { print $2 }' "$TMPDIR/g.out")" 1100
+grep -q "do_syscall_64" "$TMPDIR/st.out" || fail "no kernel stack: $(cat "$TMPDIR/st.out")"
+exactly "reads under their stacks" "$(awk '$1 == "syscalls:sys_enter_read" { s += $2 } END { print s + 0 }' "$TMPDIR/st.out")" 1100
+clean kprobes
+
+# What triggers cannot express goes to user space, saying why.
+"$SONDE" hist -v $via -d 1 --by ustack --count t:syscalls:sys_enter_read \
+	>"$TMPDIR/us.out" 2>"$TMPDIR/us.err"
+grep -q "ftrace hist triggers: hist triggers cannot key by user stack" "$TMPDIR/us.err" ||
+	fail "no reason for ustack: $(cat "$TMPDIR/us.err")"
+clean ustack
+
 # -i 1 -d 3: three intervals adding up to the 300 paced reads.
 start i --json -i 1 -d 3 --count t:syscalls:sys_enter_read --comm "${name}i"
 "$HELPERS/histprog" paced "$name" || fail "histprog paced failed"
