@@ -68,7 +68,7 @@ run_fg() {
 # bucket FILE LO: the count of the histogram bucket starting at LO
 bucket() { awk -v lo="$2" '$2 == "->" && $1 == lo { print $5; exit }' "$1"; }
 # total FILE: the count of the avg/total/count line
-total() { sed -n 's/.*count: \([0-9]*\),.*/\1/p' "$1" | head -1; }
+total() { sed -n 's/.*count: \([0-9]*\).*/\1/p' "$1" | head -1; }
 # start NAME ARGS...: start_sonde with output in $TMPDIR/NAME.out, .err;
 # the pid in $NAME_pid is kept in the file $TMPDIR/NAME.pid
 start() {
