@@ -154,7 +154,7 @@ struct ev_sample {
 	uint64_t id, time;
 	uint32_t pid, tid, cpu, raw_size;
 	const void *raw;
-	const uint64_t *chain;	/* unaligned: read with memcpy */
+	const void *chain;	/* u64s, maybe unaligned: memcpy them */
 	uint64_t nchain;
 };
 int ev_perf_parse_sample(const void *rec, size_t size, bool callchain,

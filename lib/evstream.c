@@ -270,7 +270,7 @@ int ev_perf_parse_sample(const void *rec, size_t size, bool callchain,
 		if (out->nchain > (size_t)(end - p) / 8 ||
 		    (size_t)(end - p) < 8 * (out->nchain + 1) + 4)
 			return -EINVAL;
-		out->chain = (const uint64_t *)(p + 8);
+		out->chain = p + 8;
 		p += 8 * (out->nchain + 1);
 	}
 	memcpy(&out->raw_size, p, 4);
@@ -724,6 +724,19 @@ static int tracefs_open_cpus(struct evstream *s, char *err, size_t errsz)
 	return 0;
 }
 
+/* Turn an instance option on; teardown sets it back as it was. */
+static int instance_option_on(struct evstream *s, const char *name)
+{
+	char file[64], old[16];
+	int n;
+
+	snprintf(file, sizeof(file), "options/%s", name);
+	if ((n = tfs_instance_read(s->tfs, file, old, sizeof(old))) < 0)
+		return n;
+	old[strcspn(old, "\n")] = '\0';
+	return strcmp(old, "1") ? tfs_instance_set(s->tfs, file, "1", old) : 0;
+}
+
 /* "tid tid ...": opts.pid's threads for set_event_pid / set_ftrace_pid */
 static char *tid_list(struct evstream *s)
 {
@@ -746,21 +759,8 @@ static int tracefs_follow_pid(struct evstream *s)
 	ret = tfs_instance_write(s->tfs, "set_event_pid", pids);
 	free(pids);
 	if (!ret)	/* children too (absent before 4.4: then pid only) */
-		tfs_instance_write(s->tfs, "options/event-fork", "1");
+		instance_option_on(s, "event-fork");
 	return ret;
-}
-
-/* Turn an instance option on; teardown sets it back as it was. */
-static int instance_option_on(struct evstream *s, const char *name)
-{
-	char file[64], old[16];
-	int n;
-
-	snprintf(file, sizeof(file), "options/%s", name);
-	if ((n = tfs_instance_read(s->tfs, file, old, sizeof(old))) < 0)
-		return n;
-	old[strcspn(old, "\n")] = '\0';
-	return strcmp(old, "1") ? tfs_instance_set(s->tfs, file, "1", old) : 0;
 }
 
 /* An ftrace record type ("function", "kernel_stack"), parsed: its id. */
@@ -1290,8 +1290,9 @@ static int filter_functions(struct evstream *s, char *const *funcs, size_t n,
 	int fd, ok = 0, ret;
 
 	if ((ret = tfs_instance_set(s->tfs, "set_ftrace_filter", "", ""))) {
-		snprintf(err, errsz, "cannot write %s/set_ftrace_filter: %s",
-			 tfs_instance(s->tfs), strerror(-ret));
+		snprintf(err, errsz, "cannot write %s/set_ftrace_filter: %s%s",
+			 tfs_instance(s->tfs), strerror(-ret), ret == -ENOENT ?
+			 " (this kernel has no function tracer in instances)" : "");
 		return ret;
 	}
 	snprintf(path, sizeof(path), "%s/set_ftrace_filter", tfs_instance(s->tfs));

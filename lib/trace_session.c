@@ -176,6 +176,12 @@ static int poll_session(void *ctx, int timeout_ms)
 	return n;
 }
 
+/* --via as the planner sees it: perf reads tracefs-defined events. */
+static enum mechanism planned_via(void)
+{
+	return g_opts.via == MECH_PERF ? MECH_TRACEFS : g_opts.via;
+}
+
 /* Every probe through tracefs: refuse what cannot go there, and note
  * whether kernel functions go to the function tracer. */
 static int choose_tracefs(struct session *s, char *err, size_t errsz)
@@ -200,7 +206,7 @@ static int choose_tracefs(struct session *s, char *err, size_t errsz)
 static int choose(struct session *s, char *err, size_t errsz)
 {
 	const struct kernel_facts *kf = features_get();
-	enum mechanism via = g_opts.via == MECH_PERF ? MECH_TRACEFS : g_opts.via;
+	enum mechanism via = planned_via();
 	bool all_bpf = true;
 	struct plan pl;
 
@@ -230,7 +236,6 @@ static int choose(struct session *s, char *err, size_t errsz)
  */
 static int function_tracer_check(const struct session *s, char *err, size_t errsz)
 {
-	enum mechanism via = g_opts.via == MECH_PERF ? MECH_TRACEFS : g_opts.via;
 	char why[900];
 	struct plan pl;
 
@@ -243,7 +248,7 @@ static int function_tracer_check(const struct session *s, char *err, size_t errs
 
 		if (p->pkind != PK_KFUNC_ENTRY || !what)
 			continue;
-		plan_select_among(p->pkind, features_get(), via, implemented, &pl);
+		plan_select_among(p->pkind, features_get(), planned_via(), implemented, &pl);
 		plan_reason_line(&pl, why, sizeof(why));
 		snprintf(err, errsz, "cannot trace '%s' on this kernel: only the ftrace function tracer can probe kernel functions here, and it %s (%s)",
 			 p->text, what, why);

@@ -157,11 +157,12 @@ static int add_event(struct session *s, struct tprobe *p, const char *sys,
 		     size_t errsz)
 {
 	struct tracefs_state *t = STATE(s);
+	struct bound_event *b;
 	int ret = add_bound(s, p, sys, name, func, plain, err, errsz);
-	struct bound_event *b = &t->bound[t->nbound - 1];
 
 	if (ret)
 		return ret;
+	b = &t->bound[t->nbound - 1];
 	/* two probes on one tracepoint share its records */
 	for (int i = 0; i < t->nbound - 1; i++)
 		if (!strcmp(t->bound[i].sys, sys) && !strcmp(t->bound[i].name, name))
