@@ -88,12 +88,12 @@ tests/helpers/bin/utarget_static: $(UPROBE_DIR)/target.c $(UPROBE_DIR)/lib.c
 	$(CC) -O2 -g -static -no-pie -o $@ $^
 
 # CPU burners for profile: non-PIE static, PIE, PIE with one function in
-# a shared library, and stripped; with frame pointers (stacks are walked
-# by them).
+# a shared library, and stripped; known stacks for stack; with frame
+# pointers (stacks are walked by them).
 BURN_DIR := tests/helpers/profburn
 BURN_CFLAGS := -O2 -g -fno-omit-frame-pointer -Wall
 BURN_BINS := $(addprefix tests/helpers/bin/,libsondeburn.so profburn_static \
-	profburn_pie profburn_lib profburn_stripped)
+	profburn_pie profburn_lib profburn_stripped stackprog)
 tests/helpers/bin/libsondeburn.so: $(BURN_DIR)/lib.c $(BURN_DIR)/burn.h
 	@mkdir -p $(dir $@)
 	$(CC) $(BURN_CFLAGS) -shared -fPIC -o $@ $<
@@ -105,6 +105,8 @@ tests/helpers/bin/profburn_lib: $(BURN_DIR)/burn.c tests/helpers/bin/libsondebur
 	$(CC) $(BURN_CFLAGS) -fPIE -pie -o $@ $< -Ltests/helpers/bin -lsondeburn '-Wl,-rpath,$$ORIGIN'
 tests/helpers/bin/profburn_stripped: tests/helpers/bin/profburn_static
 	strip -s -o $@ $<
+tests/helpers/bin/stackprog: $(BURN_DIR)/stackprog.c
+	$(CC) $(BURN_CFLAGS) -static -o $@ $<
 
 test-helpers: $(HELPER_BIN) tests/helpers/bin/utarget_pie tests/helpers/bin/utarget_static \
 	$(BURN_BINS)

@@ -26,6 +26,7 @@ const struct command commands[] = {
 	{ "probe", cmd_probe, "list probe points, show arguments, add and delete persistent events (perf probe)" },
 	{ "hist", cmd_hist, "latency and value histograms and keyed counts, aggregated in the kernel" },
 	{ "profile", cmd_profile, "sample on-CPU stacks at N Hz, user + kernel, symbolized (bcc profile)" },
+	{ "stack", cmd_stack, "count stacks at any probe (stackcount); --offcpu: blocked time by stack (offcputime)" },
 	{ "help", cmd_help, "show help for sonde or a command" },
 	{ NULL },
 };
@@ -43,6 +44,8 @@ const struct applet applets[] = {
 	{ "funccount", "hist", "--count" },
 	{ "funclatency", "hist", NULL },
 	{ "profile", "profile", NULL },
+	{ "stackcount", "stack", NULL },
+	{ "offcputime", "stack", "--offcpu" },
 	{ NULL },
 };
 

@@ -40,7 +40,7 @@ int cmd_profile(int argc, char **argv)
 	int status;
 
 	argc = parse_options(argc, argv, opts, profile_usage, 0);
-	if (argc > 0)
+	if (argc > 0 && (argc > 1 || o.duration || parse_seconds(argv[0], &o.duration)))
 		return usage_error("unexpected argument '%s'; the duration is -d SECONDS", argv[0]);
 	if (user_only && kernel_only)
 		return usage_error("-U and -K cannot be used together");

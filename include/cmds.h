@@ -9,6 +9,7 @@ int cmd_snoop(int argc, char **argv);
 int cmd_probe(int argc, char **argv);
 int cmd_hist(int argc, char **argv);
 int cmd_profile(int argc, char **argv);
+int cmd_stack(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 
 struct command {

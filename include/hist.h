@@ -43,6 +43,9 @@
 #define HIST_LOG2_BUCKETS	64	/* as BPFPROBE_LOG2_BUCKETS */
 #define HIST_MAX_BUCKETS	1024	/* linear, both ends included */
 
+struct hist_table;
+struct hist_stats;
+
 /* ---- the request ---- */
 
 enum hist_mode {
@@ -132,6 +135,14 @@ struct hist_request {
 	const char *comm;			/* --comm, NULL: all */
 	struct launch *launch;			/* -- CMD: its pid, as -p */
 	bool user_agg;				/* --user-agg: force the last rung */
+	/* For commands built on hist (stack): instead of printing, hand
+	 * each collected table over; and work to do every poll round (may
+	 * be NULL). The banner is theirs too (banner_what: "stacks at"). */
+	void (*consume)(void *ctx, const struct hist_table *t,
+			const struct hist_stats *st);
+	void (*tick)(void *ctx);
+	void *hook_ctx;
+	const char *banner_what;
 };
 
 /*

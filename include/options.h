@@ -52,6 +52,10 @@ int parse_options(int argc, char **argv, const struct option *opts,
 void usage_with_options(FILE *fp, const char *const *usage,
 			const struct option *opts);
 
+/* A duration given as an argument, as bcc's tools take it ("profile 5"):
+ * a positive number of seconds; 0, or -1 when s is not one. */
+int parse_seconds(const char *s, double *out);
+
 /* The global options (-v, --json, --via), shared by every command. */
 extern const struct option global_options[];
 

@@ -36,6 +36,10 @@ struct stack_sample {
 	int tid;
 	const uint64_t *kips, *uips;	/* innermost first */
 	int nk, nu;
+	const char *ktext;		/* instead of kips: frames already
+					 * named by the kernel, one a line
+					 * ("vfs_read+0x1a/0x1c0"; ftrace hist
+					 * triggers), innermost first */
 	unsigned flags;			/* STACK_* */
 	uint64_t value;
 };

@@ -110,6 +110,8 @@ static int poll_rung(void *ctx, int timeout_ms)
 	const struct hist_request *req = run->r->req;
 	int n = run->r->ops->poll(run->r, timeout_ms);
 
+	if (req->tick)
+		req->tick(req->hook_ctx);
 	if (req->launch && launch_exited(req->launch))
 		signals_request_stop();
 	return n;
@@ -125,7 +127,10 @@ static int print_collected(struct hist_rung *r, struct hist_table *t, bool reset
 	if ((ret = r->ops->collect(r, t, reset)))
 		return error("reading the aggregation failed: %s", strerror(-ret));
 	r->ops->stats(r, &st);
-	hist_table_print(t, ts, &st, stdout);
+	if (r->req->consume)
+		r->req->consume(r->req->hook_ctx, t, &st);
+	else
+		hist_table_print(t, ts, &st, stdout);
 	fflush(stdout);
 	return 0;
 }
@@ -180,7 +185,7 @@ static void banner(const struct hist_request *req, struct hist_rung *r)
 	const char *name = req->probes[0].tp.label;
 
 	fprintf(stderr, "Tracing %s %s%s%s%s, aggregated by %s. Ctrl-C to end.\n",
-		what[req->mode], name, req->mode == HIST_PAIR ? " to " : "",
+		req->banner_what ? req->banner_what : what[req->mode], name, req->mode == HIST_PAIR ? " to " : "",
 		req->mode == HIST_PAIR ? req->probes[1].tp.label : "",
 		req->mode == HIST_COUNT && req->nprobes > 1 ? " and others" : "",
 		r->ops->describe(r));

@@ -218,6 +218,9 @@ static int keys(const struct hist_request *req, const struct hist_probe *hp,
 		if (r)
 			return refuse(err, errsz, "BPF maps: key '%s' cannot be computed in the kernel (or more than %d key values)",
 				      req->keys[i].text, BPFPROBE_MAX_KEYS);
+		/* a pid key serves the user stacks too */
+		if (req->keys[i].kind == HKEY_PID)
+			hs->pid_agg = hs->agg[i];
 		if (req->keys[i].kind == HKEY_USTACK && hs->pid_agg < 0) {
 			/* user stacks are symbolized in their process */
 			int v = int_fetch(spec, BPS_PID);

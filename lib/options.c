@@ -288,3 +288,11 @@ int parse_options(int argc, char **argv, const struct option *opts,
 	}
 	return out;
 }
+
+int parse_seconds(const char *s, double *out)
+{
+	char *end;
+
+	*out = strtod(s, &end);
+	return end == s || *end || *out <= 0 ? -1 : 0;
+}

@@ -184,7 +184,9 @@ bool proctrack_record(const void *rec, size_t size)
 
 		if (size < sizeof(*h) + sizeof(*t))
 			return true;
-		if (h->type == PERF_RECORD_FORK &&
+		/* an exec's COMM record may have been read first (from
+		 * another CPU's ring): the parent's name does not replace it */
+		if (h->type == PERF_RECORD_FORK && !comm_slot(t->tid, false) &&
 		    (parent = comm_slot(t->ptid, false))) {
 			memcpy(comm, parent->comm, sizeof(comm));
 			comm_set(t->tid, comm);	/* (may move the table) */

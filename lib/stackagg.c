@@ -19,6 +19,7 @@ struct raw_stack {
 	char comm[16];
 	uint16_t nk, nu;
 	uint8_t flags;
+	char *ktext;		/* kernel frames as text, or NULL */
 	uint64_t ips[];		/* nk kernel, then nu user */
 };
 
@@ -101,6 +102,7 @@ static bool raw_eq(const void *item, const void *key)
 	       a->nk == b->nk &&
 	       a->nu == b->nu && a->flags == b->flags &&
 	       !strcmp(a->comm, b->comm) &&
+	       !a->ktext == !b->ktext && (!a->ktext || !strcmp(a->ktext, b->ktext)) &&
 	       !memcmp(a->ips, b->ips, (a->nk + a->nu) * sizeof(a->ips[0]));
 }
 
@@ -137,14 +139,22 @@ int stackagg_add(struct stackagg *a, const struct stack_sample *s)
 	r->flags = s->flags;
 	memcpy(r->ips, s->kips, nk * sizeof(r->ips[0]));
 	memcpy(r->ips + nk, s->uips, nu * sizeof(r->ips[0]));
-	r->hash = fnv(fnv(FNV_INIT, &r->pid, offsetof(struct raw_stack, ips) -
+	r->hash = fnv(fnv(FNV_INIT, &r->pid, offsetof(struct raw_stack, ktext) -
 			  offsetof(struct raw_stack, pid)),
 		      r->ips, (nk + nu) * sizeof(r->ips[0]));
+	if (s->ktext) {
+		r->ktext = (char *)s->ktext;	/* compared, copied if kept */
+		r->hash = fnv(r->hash, s->ktext, strlen(s->ktext));
+	}
 	slot = (struct raw_stack **)htab_slot(&a->raw, r->hash, raw_eq, r);
 	if (*slot) {
 		(*slot)->value += s->value;
 		free(r);
 		return 0;
+	}
+	if (s->ktext && !(r->ktext = strdup(s->ktext))) {
+		free(r);
+		return -ENOMEM;
 	}
 	r->value = s->value;
 	*slot = r;
@@ -192,6 +202,36 @@ static const char *intern(struct stackagg *a, const char *name)
 	*slot = copy;
 	a->names.n++;
 	return copy;
+}
+
+/* The tracing machinery a probe's kernel stack starts in: not the work
+ * traced, and how many of its frames show varies from hit to hit (which
+ * would split one stack in two). */
+static bool machinery(const char *name)
+{
+	static const char *const prefixes[] = {
+		"__traceiter_", "trace_event_raw_event_", "perf_trace_",
+		"__bpf_trace_", "bpf_trace_run", "trace_call_bpf", "perf_tp_event",
+		"perf_syscall_enter", "perf_syscall_exit", "ftrace_syscall_enter",
+		"ftrace_syscall_exit", "__trace_stack", "ftrace_trace_userstack",
+		"trace_buffer_unlock_commit", "trace_event_buffer_commit",
+	};
+
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (!strncmp(name, prefixes[i], strlen(prefixes[i])))
+			return true;
+	return false;
+}
+
+/* Drop the machinery from the innermost end (but never every frame). */
+static void trim_machinery(const char **f, int *n)
+{
+	int k = 0;
+
+	while (k < *n - 1 && machinery(f[k]))
+		k++;
+	memmove(f, f + k, (*n - k) * sizeof(*f));
+	*n -= k;
 }
 
 static uint64_t named_hash(const struct named_stack *n)
@@ -242,6 +282,34 @@ static const char **name_frames(struct stackagg *a, const uint64_t *ips, int n,
 		f[i] = intern(a, buf);
 	}
 	*out_n = n;
+	if (kernel)
+		trim_machinery(f, out_n);
+	return f;
+}
+
+/* "    do_sys_openat2+0x1a/0x200" -> "do_sys_openat2", one a line. */
+static const char **text_frames(struct stackagg *a, const char *text, int *out_n)
+{
+	const char **f = calloc(STACK_MAX_FRAMES, sizeof(*f));
+	char name[512];
+	int n = 0;
+
+	for (const char *l = text; f && *l && n < STACK_MAX_FRAMES;) {
+		size_t len;
+
+		l += strspn(l, " \t");
+		len = strcspn(l, "\n");
+		if (len) {
+			snprintf(name, sizeof(name), "%.*s", (int)len, l);
+			name[strcspn(name, "+")] = '\0';
+			if (name[0])
+				f[n++] = intern(a, name);
+		}
+		l += len + (l[len] == '\n');
+	}
+	*out_n = n;
+	if (f)
+		trim_machinery(f, out_n);
 	return f;
 }
 
@@ -256,8 +324,11 @@ static void merge_one(struct stackagg *a, const struct raw_stack *r)
 		snprintf(n->comm, sizeof(n->comm), "%s", a->comm_of(r->pid, r->tid));
 	else
 		memcpy(n->comm, r->comm, sizeof(n->comm));
-	n->kframes = name_frames(a, r->ips, r->nk, r->flags & STACK_KMISSED,
-				 r->pid, true, &n->nk);
+	if (r->ktext)
+		n->kframes = text_frames(a, r->ktext, &n->nk);
+	else
+		n->kframes = name_frames(a, r->ips, r->nk, r->flags & STACK_KMISSED,
+					 r->pid, true, &n->nk);
 	n->uframes = name_frames(a, r->ips + r->nk, r->nu,
 				 r->flags & STACK_UMISSED, r->pid, false, &n->nu);
 	n->value = r->value;
@@ -315,8 +386,13 @@ void stackagg_free(struct stackagg *a)
 {
 	if (!a)
 		return;
-	for (size_t i = 0; i < a->raw.cap; i++)
-		free(a->raw.slots[i]);
+	for (size_t i = 0; i < a->raw.cap; i++) {
+		struct raw_stack *r = a->raw.slots[i];
+
+		if (r)
+			free(r->ktext);
+		free(r);
+	}
 	for (size_t i = 0; i < a->names.cap; i++)
 		free(a->names.slots[i]);
 	for (size_t i = 0; i < a->nsorted; i++) {

@@ -95,7 +95,8 @@ int stack_output_write(const struct stack_output *o, struct stackagg *agg,
 		stackagg_print_text(agg, stdout, &po);
 	if (g_opts.json)
 		print_summary_json(o, n, t);
-	else
+	fflush(stdout);		/* the stacks before the summary on a tty */
+	if (!g_opts.json)
 		fprintf(stderr, "%s: %llu %s in %zu stacks%s%s\n", g_cmd_name,
 			(unsigned long long)t->events, o->events, n,
 			o->svg && !status ? ", flame graph in " : "",

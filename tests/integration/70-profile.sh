@@ -3,11 +3,11 @@
 # sonde_burn_three and sonde_burn_one in a 3:1 ratio of work is attributed
 # in that ratio within 10 % — non-PIE static, PIE, and a PIE whose
 # sonde_burn_one is in a shared library — on every sampling rung the
-# profile offers. On the host the reference is the split of CPU time the
-# program measured itself (on a loaded machine the same work can take
-# 3.3 times as long one way, hyperthread siblings compete); under qemu's
-# emulation it is the 3:1 of work (a stalled virtual CPU's clock runs on,
-# so the program's own timing there is off by up to 25 %); kernel
+# profile offers. The reference is the split of CPU time the program
+# measured itself (on a loaded machine the same work can take 3.3 times
+# as long one way: hyperthread siblings compete); under qemu's emulation
+# the 3:1 of work counts as well (a stalled virtual CPU's clock runs on,
+# which the program's own timing sees and sampling mostly does not); kernel
 # frames of a system-call loop; a stripped binary's frames as address and
 # module; a program that starts and exits during the profile is still
 # named; folded output adds up to the samples; JSON; the flame graph. (profile keeps no state
@@ -50,13 +50,14 @@ ratio() {
 # check_ratio WHAT THREE ONE MEASURED: THREE/ONE is the reference within
 # 10 %, from enough samples
 check_ratio() {
-	_ref=$4
-	[ "$PROFILE" = host ] || _ref=3
+	_emu=1 _or=" or 3:1"
+	[ "$PROFILE" = host ] && _emu=0 _or=
 	[ "$3" -ge 20 ] || fail "$1: too few samples in sonde_burn_one ($2:$3)"
-	awk -v t="$2" -v o="$3" -v r="$_ref" 'BEGIN { q = t / o / r;
-		exit !(q >= 0.9 && q <= 1.1) }' ||
-		fail "$1: sonde_burn_three:sonde_burn_one = $2:$3, want $_ref:1 within 10 % (the program measured $4:1)"
-	echo "$1: $2:$3 samples, want $_ref:1 (the program measured $4:1)"
+	awk -v t="$2" -v o="$3" -v m="$4" -v emu=$_emu 'BEGIN {
+		q = t / o / m; n = t / o / 3;
+		exit !((q >= 0.9 && q <= 1.1) || (emu && n >= 0.9 && n <= 1.1)) }' ||
+		fail "$1: sonde_burn_three:sonde_burn_one = $2:$3, want $4:1$_or within 10 %"
+	echo "$1: $2:$3 samples, the program measured $4:1"
 }
 
 # folded_total FOLDED: the sum of the counts

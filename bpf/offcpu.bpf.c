@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * offcputime: at sched:sched_switch the task leaving the CPU (the current
+ * one) has its stacks and the time kept; when a task comes back, the time
+ * it was away is added to the stacks it left with (bcc offcputime's
+ * design). The classic tracepoint and bpf_get_current_*: no kernel struct,
+ * so no CO-RE and no BTF needed; next_pid's offset comes from the format
+ * file.
+ */
+#include "kernel_min.h"
+#include <bpf/bpf_helpers.h>
+#include "profile.h"
+
+/* Set by user space before load. */
+const volatile __u32 target_pid = 0;	/* tgid; 0: every process */
+const volatile __u64 min_ns = 1;
+const volatile __u64 max_ns = ~0ull;
+const volatile bool kernel_stacks = true;
+const volatile bool user_stacks = true;
+const volatile int next_pid_off = 56;	/* sched_switch's next_pid */
+
+struct offcpu_start {
+	u64 ts;
+	struct stack_key key;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 32768);
+	__type(key, u32);			/* tid */
+	__type(value, struct offcpu_start);
+} starts SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 10240);		/* resized before load */
+	__type(key, struct stack_key);
+	__type(value, u64);			/* microseconds */
+} counts SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(max_entries, 16384);		/* resized before load */
+	__uint(key_size, sizeof(u32));
+	__uint(value_size, PROFILE_MAX_FRAMES * sizeof(u64));
+} stacks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SC__COUNT);
+	__type(key, u32);
+	__type(value, u64);
+} counters SEC(".maps");
+
+static __always_inline void count(u32 which)
+{
+	u64 *n = bpf_map_lookup_elem(&counters, &which);
+
+	if (n)
+		(*n)++;
+}
+
+static __always_inline int stack_id(void *ctx, u64 flags, u32 missed)
+{
+	long id = bpf_get_stackid(ctx, &stacks, flags);
+
+	if (id < 0 && id != -14 /* EFAULT: none in that mode */)
+		count(missed);
+	return id;
+}
+
+/* The task leaving: its stacks now, its time when it comes back. */
+static __always_inline void switch_out(void *ctx)
+{
+	u64 id = bpf_get_current_pid_tgid();
+	struct offcpu_start s = {};
+	u32 tid = id;
+
+	s.key.pid = id >> 32;
+	if (!tid || (target_pid && s.key.pid != target_pid))
+		return;
+	s.ts = bpf_ktime_get_ns();
+	bpf_get_current_comm(s.key.comm, sizeof(s.key.comm));
+	s.key.kstack = kernel_stacks ? stack_id(ctx, 0, SC_KMISSED) : -1;
+	s.key.ustack = user_stacks ? stack_id(ctx, BPF_F_USER_STACK, SC_UMISSED) : -1;
+	if (bpf_map_update_elem(&starts, &tid, &s, BPF_ANY))
+		count(SC_DROPPED);
+}
+
+/* The task coming back: add the time it was away. */
+static __always_inline void switch_in(void *ctx)
+{
+	struct offcpu_start *s;
+	u64 delta, us, *total;
+	u32 tid = 0;
+
+	bpf_probe_read_kernel(&tid, sizeof(tid), (char *)ctx + (next_pid_off & 0xff));
+	s = bpf_map_lookup_elem(&starts, &tid);
+	if (!s)
+		return;
+	delta = bpf_ktime_get_ns() - s->ts;
+	if (delta >= min_ns && delta <= max_ns) {
+		us = delta / 1000;
+		count(SC_SAMPLES);
+		total = bpf_map_lookup_elem(&counts, &s->key);
+		if (total) {
+			__sync_fetch_and_add(total, us);
+		} else if (bpf_map_update_elem(&counts, &s->key, &us, BPF_NOEXIST)) {
+			total = bpf_map_lookup_elem(&counts, &s->key);
+			if (total)
+				__sync_fetch_and_add(total, us);
+			else
+				count(SC_DROPPED);
+		}
+	}
+	bpf_map_delete_elem(&starts, &tid);
+}
+
+SEC("tracepoint/sched/sched_switch")
+int on_switch(void *ctx)
+{
+	switch_out(ctx);
+	switch_in(ctx);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";
