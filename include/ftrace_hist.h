@@ -89,6 +89,7 @@ struct fhist_pair {
 	char to_sys[64], to_event[128], to_key[96];
 	char from_filter[FHIST_FILTER_MAX], to_filter[FHIST_FILTER_MAX];
 	char synth[64];
+	unsigned int size;		/* pending keys, 0: the kernel's 2048 */
 	uint64_t div;			/* 0: one stage */
 	bool plus_one;
 	int nparams;

@@ -119,6 +119,8 @@ int fhist_pair_from_text(const struct fhist_pair *p, char *buf, size_t size)
 
 	sb_add(&b, "hist:keys=%s:%s" FHIST_TS_VAR "=common_timestamp",
 	       p->from_key, p->synth);
+	if (p->size)
+		sb_add(&b, ":size=%u", p->size);
 	if (p->from_filter[0])
 		sb_add(&b, " if %s", p->from_filter);
 	return sb_done(&b);
@@ -136,6 +138,8 @@ int fhist_pair_to_text(const struct fhist_pair *p, char *buf, size_t size)
 	for (int i = 0; i < p->nparams; i++)
 		sb_add(&b, ",%s", p->params[i]);
 	sb_add(&b, ")");
+	if (p->size)
+		sb_add(&b, ":size=%u", p->size);
 	if (p->to_filter[0])
 		sb_add(&b, " if %s", p->to_filter);
 	return sb_done(&b);

@@ -44,7 +44,7 @@ enum ht_value {
 	HV_LOG2,	/* FIELD.log2, powers of two counted aside */
 	HV_LOG2_PLUS1,	/* (lat + 1).log2: key k is bucket k - 1 */
 	HV_LINEAR,	/* .buckets=STEP aligned with the request's */
-	HV_EXACT,	/* the value itself (divided by vdiv) */
+	HV_EXACT,	/* the value itself */
 };
 
 /* Where a request key comes from in a table's row. */
@@ -67,7 +67,6 @@ struct ht_table {
 	struct fhist_agg agg;
 	enum ht_value vmode;
 	int vkey;			/* agg key of the value */
-	uint64_t vdiv;
 	enum ht_src src[HIST_MAX_KEYS];	/* per request key */
 	int kidx[HIST_MAX_KEYS];	/* its agg key */
 	bool pow2;			/* HV_LOG2: agg2 counts powers */
@@ -365,7 +364,6 @@ static int value_keys(const struct hist_request *req, const struct hist_probe *h
 		return refuse(err, errsz, "hist triggers take at most %d keys with the value",
 			      FHIST_MAX_KEYS);
 	tb->vkey = idx;
-	tb->vdiv = 1;
 	snprintf(tb->agg.vals[tb->agg.nvals++], sizeof(tb->agg.vals[0]), "%s", field);
 	if (tb->vmode != HV_LOG2)
 		return 0;
@@ -396,7 +394,7 @@ static void latency_keys(const struct hist_request *req, struct ht_table *tb,
 	bool small = req->unit <= HIST_USEC;
 	char key[96];
 
-	tb->vdiv = 1;
+	pr->size = HT_PAIR_SIZE;
 	if (small && req->unit == HIST_USEC &&
 	    (req->buckets == HIST_BUCKETS_LOG2 || linear_aligned(req)))
 		pr->div = 1000;
@@ -818,7 +816,7 @@ static int add_row(const struct hist_request *req, struct ht_table *tb,
 		hist_entry_add_agg(t, e, row->hitcount, 0, 0, 0, NULL);
 		return 0;
 	case HV_EXACT:
-		hist_entry_add(t, e, (int64_t)(v->v / tb->vdiv), row->hitcount);
+		hist_entry_add(t, e, (int64_t)v->v, row->hitcount);
 		return 0;
 	case HV_LOG2:
 		b = log2_bucket(v->v);

@@ -92,10 +92,14 @@ TEST(fhist_pair_texts)
 
 	/* microseconds: the second stage divides and adds one */
 	p.div = 1000;
+	p.size = 16384;
 	CHECK_INT(fhist_pair_to_text(&p, buf, sizeof(buf)), 0);
 	CHECK_STR(buf, "hist:keys=common_pid:sonde_12_lat_d=common_timestamp-"
 		  "$sonde_12_lat_t0:onmatch(syscalls.sys_enter_clock_nanosleep)."
-		  "trace(sonde_12_lat,$sonde_12_lat_d,ret)");
+		  "trace(sonde_12_lat,$sonde_12_lat_d,ret):size=16384");
+	CHECK_INT(fhist_pair_from_text(&p, buf, sizeof(buf)), 0);
+	CHECK_STR(buf, "hist:keys=common_pid:sonde_12_lat_t0=common_timestamp:"
+		  "size=16384 if comm == \"napper\"");
 	CHECK_INT(fhist_pair_synth_def(&p, 1, buf, sizeof(buf)), 0);
 	CHECK_STR(buf, "sonde_12_lat_u u64 lat; long p0");
 	CHECK_INT(fhist_pair_stage2_text(&p, buf, sizeof(buf)), 0);
