@@ -137,8 +137,10 @@ int stackagg_add(struct stackagg *a, const struct stack_sample *s)
 	r->nk = nk;
 	r->nu = nu;
 	r->flags = s->flags;
-	memcpy(r->ips, s->kips, nk * sizeof(r->ips[0]));
-	memcpy(r->ips + nk, s->uips, nu * sizeof(r->ips[0]));
+	if (nk)		/* memcpy's pointers must be valid even for 0 */
+		memcpy(r->ips, s->kips, nk * sizeof(r->ips[0]));
+	if (nu)
+		memcpy(r->ips + nk, s->uips, nu * sizeof(r->ips[0]));
 	r->hash = fnv(fnv(FNV_INIT, &r->pid, offsetof(struct raw_stack, ktext) -
 			  offsetof(struct raw_stack, pid)),
 		      r->ips, (nk + nu) * sizeof(r->ips[0]));

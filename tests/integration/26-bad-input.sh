@@ -10,6 +10,9 @@
 S=${SONDE_ASAN:-$SONDE}
 export ASAN_OPTIONS=detect_leaks=0:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1
 bin=$HELPERS/utarget_static
+notelf=$TMPDIR/not-an-elf	# a text file without execute permission
+echo 'not a program' >"$notelf"
+chmod 644 "$notelf"
 n=0 bad=0
 
 # expect STATUS ARGS...: sonde ARGS must exit STATUS with one stderr line
@@ -54,7 +57,7 @@ expect 2 trace -d -1 't:syscalls:sys_enter_openat'
 expect 2 trace -M 0x 't:syscalls:sys_enter_openat'
 expect 2 trace --comm "$long" 't:syscalls:sys_enter_openat'
 expect 2 trace -x /nonexistent/binary 'main'
-expect 2 trace -x /etc/passwd 'main'
+expect 2 trace -x $notelf 'main'
 expect 2 trace -x "$bin" "$long"
 # a kernel function nobody has: unknown where kernel functions can be
 # probed, refused (status 1) where they cannot
@@ -73,7 +76,7 @@ expect 2 trace 't:syscalls:sys_enter_openat "%s", args->filename->x'
 expect 2 trace 't:syscalls:sys_enter_openat "%d", 99999999999999999999999'
 expect 2 trace "u:$bin:sonde_t_add \"%d\", ((struct nosuch *)arg1)->x"
 expect 127 trace 't:syscalls:sys_enter_openat' -- /nonexistent/command
-expect 126 trace 't:syscalls:sys_enter_openat' -- /etc/passwd
+expect 126 trace 't:syscalls:sys_enter_openat' -- $notelf
 expect 2 trace -p 1 't:syscalls:sys_enter_openat' -- "$TRUE"
 expect 2 trace --syscalls -p 1 -- "$TRUE"
 # trace --syscalls
@@ -83,17 +86,17 @@ expect 2 trace --syscalls -e "$utf" -- "$TRUE"
 expect 2 trace --syscalls --duration abc -- "$TRUE"
 expect 2 trace --syscalls -p $pid_gone
 expect 127 trace --syscalls -- /nonexistent/command
-expect 126 trace --syscalls -- /etc/passwd
+expect 126 trace --syscalls -- $notelf
 expect 2 trace --syscalls -e , -- "$TRUE"
 # probe
 expect 2 probe
 expect 2 probe -l --add 'x=do_sys_openat2'
 expect 2 probe --funcs
 expect 2 probe --funcs -x /nonexistent/binary
-expect 2 probe --funcs -x /etc/passwd
+expect 2 probe --funcs -x $notelf
 expect 2 probe -V
 expect 2 probe -x "$bin" -V no_such_function_xyz
-expect 2 probe -x /etc/passwd -V main
+expect 2 probe -x $notelf -V main
 expect 2 probe --add ''
 expect 2 probe --add "$long=do_sys_openat2"
 expect 2 probe -x "$bin" --add 'no_such_function_xyz'
