@@ -83,8 +83,13 @@ start r-l -V 'args->count' t:syscalls:sys_enter_read --comm "${name}r"
 start r-lin --linear 0,131072,4096 -V 'args->count' t:syscalls:sys_enter_read --comm "${name}r"
 start c --count --by comm 't:syscalls:sys_enter_rea*'
 start k -u vfs_read --comm "${name}r"
+# kernel probes' arguments and return values, a kprobe glob, stacks
+start a -V arg3 vfs_read --comm "${name}r"
+start rv -V retval r:vfs_read --comm "${name}r"
+start g --count 'vfs_rea*' --comm "${name}r"
+start st --count --by kstack t:syscalls:sys_enter_read --comm "${name}r"
 "$HELPERS/histprog" work "$name" >"$TMPDIR/naps" || fail "histprog failed"
-for s in s-m s-u r-l r-lin c k; do
+for s in s-m s-u r-l r-lin c k a rv g st; do
 	stop $s
 done
 grep -q "hist trigger on synthetic:sonde_[0-9]*_lat: hist:" "$TMPDIR/s-u.err" ||
@@ -101,17 +106,6 @@ exactly "4096-byte reads, linear" "$(bucket "$TMPDIR/r-lin.out" 4096)" 1000
 exactly "65536-byte reads, linear" "$(bucket "$TMPDIR/r-lin.out" 65536)" 100
 exactly "reads counted by comm" "$(awk -v c="${name}r" '$1 == "syscalls:sys_enter_read" && $2 == c { print $3 }' "$TMPDIR/c.out")" 1100
 atleast "vfs_read calls" "$(total "$TMPDIR/k.out")" 1100
-clean work
-
-# Kernel probes' arguments and return values, a kprobe glob, stacks.
-start a -V arg3 vfs_read --comm "${name}r"
-start rv -V retval r:vfs_read --comm "${name}r"
-start g --count 'vfs_rea*' --comm "${name}r"
-start st --count --by kstack t:syscalls:sys_enter_read --comm "${name}r"
-"$HELPERS/histprog" work "$name" >/dev/null || fail "histprog failed"
-for s in a rv g st; do
-	stop $s
-done
 exactly "vfs_read counts of 4096" "$(bucket "$TMPDIR/a.out" 4096)" 1000
 exactly "vfs_read counts of 65536" "$(bucket "$TMPDIR/a.out" 65536)" 100
 exactly "vfs_read returns of 4096" "$(bucket "$TMPDIR/rv.out" 4096)" 1000
@@ -119,7 +113,7 @@ exactly "vfs_read returns of 65536" "$(bucket "$TMPDIR/rv.out" 65536)" 100
 exactly "vfs_read calls in the glob" "$(awk '$1 == "vfs_read" { print $2 }' "$TMPDIR/g.out")" 1100
 grep -q "do_syscall_64" "$TMPDIR/st.out" || fail "no kernel stack: $(cat "$TMPDIR/st.out")"
 exactly "reads under their stacks" "$(awk '$1 == "syscalls:sys_enter_read" { s += $2 } END { print s + 0 }' "$TMPDIR/st.out")" 1100
-clean kprobes
+clean work
 
 # What triggers cannot express goes to user space, saying why.
 "$SONDE" hist -v $via -d 1 --by ustack --count t:syscalls:sys_enter_read \
@@ -147,6 +141,19 @@ grep -q "aggregated by ftrace hist triggers" "$TMPDIR/u.err" ||
 	fail "uprobe latency: not by hist triggers: $(cat "$TMPDIR/u.err")"
 exactly "calls of sonde_t_add" "$(total "$TMPDIR/u.out")" 1000
 clean uprobe
+
+# The same calls paired by --key (any task may end such a pair: the
+# process filter goes on the start events alone).
+"$SONDE" hist -v $via -n --from "u:$HELPERS/utarget_static:sonde_t_add" \
+	--to "ur:$HELPERS/utarget_static:sonde_t_add" --key tid -- \
+	"$HELPERS/utarget_static" x 1000 >"$TMPDIR/uk.out" 2>"$TMPDIR/uk.err" ||
+	fail "uprobe pair by --key: exit $?: $(cat "$TMPDIR/uk.err")"
+grep -q "aggregated by ftrace hist triggers" "$TMPDIR/uk.err" ||
+	fail "uprobe pair by --key: not by hist triggers: $(cat "$TMPDIR/uk.err")"
+grep -q "if (common_pid == [0-9]*)" "$TMPDIR/uk.err" ||
+	fail "uprobe pair by --key: no process filter at the start: $(cat "$TMPDIR/uk.err")"
+exactly "calls paired by --key" "$(total "$TMPDIR/uk.out")" 1000
+clean "pair by key"
 
 # Killed: the next sonde sweeps its triggers, synthetic event and probes.
 start kill -u vfs_read --comm "${name}r"
