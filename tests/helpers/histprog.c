@@ -7,7 +7,7 @@
  *          [8, 16) ms ("naps 1ms: N 10ms: N"; a loaded machine oversleeps);
  *          thread NAMEr: 1000 reads of 4096 bytes, then 100 of 65536 bytes
  *          from /dev/zero (both at once)
- *   paced  thread NAMEi: 300 reads of 4096 bytes, one every 5 ms
+ *   paced  thread NAMEi: 150 reads of 4096 bytes, one every 5 ms
  *   tick   one 4096-byte read and one 1 ms sleep (a canary)
  *   storm  N openat+close of /dev/null in the main thread, then prints
  *          "storm N X ns/op", X the CPU time per pair (for the overhead
@@ -98,7 +98,7 @@ static void *paced(void *arg)
 	int fd = open("/dev/zero", O_RDONLY);
 
 	name_self("i");
-	reads(fd, 300, 4096, 5);
+	reads(fd, 150, 4096, 5);
 	poll(NULL, 0, 1000);
 	return NULL;
 }
