@@ -76,6 +76,14 @@ int tfs_instance_write(struct tfs *t, const char *file, const char *value);
 int tfs_instance_set(struct tfs *t, const char *file, const char *value,
 		     const char *restore);
 
+/* Turn options/NAME of the instance on; its old value comes back at
+ * teardown. 0 or -errno (-ENOENT: the kernel has no such option). */
+int tfs_instance_option_on(struct tfs *t, const char *name);
+
+/* Only events of these threads, and of the tasks they start later, reach
+ * the instance's buffers and triggers: set_event_pid and event-fork. */
+int tfs_follow_tids(struct tfs *t, const int *tids, int n);
+
 /* Run fn first thing in every tfs_teardown() (registered once): evstream
  * closes its perf events and trace_pipe_raw files there, which would
  * otherwise keep the instance and the probes busy. */

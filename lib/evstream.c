@@ -727,14 +727,7 @@ static int tracefs_open_cpus(struct evstream *s, char *err, size_t errsz)
 /* Turn an instance option on; teardown sets it back as it was. */
 static int instance_option_on(struct evstream *s, const char *name)
 {
-	char file[64], old[16];
-	int n;
-
-	snprintf(file, sizeof(file), "options/%s", name);
-	if ((n = tfs_instance_read(s->tfs, file, old, sizeof(old))) < 0)
-		return n;
-	old[strcspn(old, "\n")] = '\0';
-	return strcmp(old, "1") ? tfs_instance_set(s->tfs, file, "1", old) : 0;
+	return tfs_instance_option_on(s->tfs, name);
 }
 
 /* "tid tid ...": opts.pid's threads for set_event_pid / set_ftrace_pid */
@@ -751,16 +744,7 @@ static char *tid_list(struct evstream *s)
 
 static int tracefs_follow_pid(struct evstream *s)
 {
-	char *pids = tid_list(s);
-	int ret;
-
-	if (!pids)
-		return -ENOMEM;
-	ret = tfs_instance_write(s->tfs, "set_event_pid", pids);
-	free(pids);
-	if (!ret)	/* children too (absent before 4.4: then pid only) */
-		instance_option_on(s, "event-fork");
-	return ret;
+	return tfs_follow_tids(s->tfs, s->tids, s->ntids);
 }
 
 /* An ftrace record type ("function", "kernel_stack"), parsed: its id. */

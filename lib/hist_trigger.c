@@ -20,7 +20,6 @@
  * evaluate, ...) is refused with -EOPNOTSUPP and the reason, and the
  * user-space rung takes over.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -30,6 +29,7 @@
 #include "ftrace_hist.h"
 #include "hist.h"
 #include "kernel_facts.h"
+#include "perf_ring.h"
 #include "sonde.h"
 #include "tfs.h"
 #include "tpformat.h"
@@ -603,27 +603,6 @@ static int start_latency(struct trig_hist *h, const struct hist_request *req,
 	return install(h, tb, err, errsz);
 }
 
-/* The threads of process pid, as "tid tid ..." (the pid alone when
- * /proc does not list them). */
-static void threads_of(int pid, char *buf, size_t size)
-{
-	char path[64];
-	struct dirent *de;
-	size_t n = 0;
-	DIR *d;
-
-	snprintf(path, sizeof(path), "/proc/%d/task", pid);
-	if ((d = opendir(path))) {
-		while ((de = readdir(d)) && n + 16 < size)
-			if (de->d_name[0] != '.')
-				n += snprintf(buf + n, size - n, "%s%s", n ? " " : "",
-					      de->d_name);
-		closedir(d);
-	}
-	if (!n)
-		snprintf(buf, size, "%d", pid);
-}
-
 /*
  * -p and -- CMD: the instance's set_event_pid, which holds back every
  * event of other tasks before triggers see it; event-fork adds the
@@ -634,31 +613,30 @@ static void threads_of(int pid, char *buf, size_t size)
 static int limit_pid(const struct hist_request *req, struct trig_hist *h,
 		     char *err, size_t errsz)
 {
-	struct tfs *tfs = tfs_get();
-	int pid = hist_request_pid(req), ret;
-	char tids[1024], *tok, *save = NULL;
-	size_t n = 0;
+	int pid = hist_request_pid(req), one[1] = { pid }, *tids = one, n, ret;
+	size_t len = 0, size = sizeof(h->pid_filter);
 
 	if (!pid)
 		return 0;
-	threads_of(pid, tids, sizeof(tids));
-	if (req->pair_text) {
-		for (tok = strtok_r(tids, " ", &save); tok && n < sizeof(h->pid_filter);
-		     tok = strtok_r(NULL, " ", &save))
-			n += snprintf(h->pid_filter + n, sizeof(h->pid_filter) - n,
-				      "%scommon_pid == %s", n ? " || " : "(", tok);
-		if (n < sizeof(h->pid_filter))
-			snprintf(h->pid_filter + n, sizeof(h->pid_filter) - n, ")");
-		vinfo("-p with --key: the start events of process %d's present threads", pid);
-		return 0;
+	if ((n = perf_task_tids(pid, &tids)) <= 0) {
+		tids = one;
+		n = 1;
 	}
-	if ((ret = tfs_instance_write(tfs, "set_event_pid", tids)) ||
-	    (ret = tfs_instance_write(tfs, "options/event-fork", "1"))) {
+	if (req->pair_text) {
+		for (int i = 0; i < n && len < size; i++)
+			len += snprintf(h->pid_filter + len, size - len, "%scommon_pid == %d",
+					i ? " || " : "(", tids[i]);
+		if (len < size)
+			snprintf(h->pid_filter + len, size - len, ")");
+		vinfo("-p with --key: the start events of process %d's present threads", pid);
+		ret = 0;
+	} else if ((ret = tfs_follow_tids(tfs_get(), tids, n))) {
 		snprintf(err, errsz, "cannot limit events to process %d: %s", pid,
 			 strerror(-ret));
-		return ret;
 	}
-	return 0;
+	if (tids != one)
+		free(tids);
+	return ret;
 }
 
 static int trig_start(struct hist_rung *r, char *err, size_t errsz)

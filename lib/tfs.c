@@ -581,6 +581,36 @@ int tfs_instance_set(struct tfs *t, const char *file, const char *value,
 	return write_text_file(path, value, false);
 }
 
+int tfs_instance_option_on(struct tfs *t, const char *name)
+{
+	char file[64], old[16];
+	int n;
+
+	snprintf(file, sizeof(file), "options/%s", name);
+	if ((n = tfs_instance_read(t, file, old, sizeof(old))) < 0)
+		return n;
+	old[strcspn(old, "\n")] = '\0';
+	return strcmp(old, "1") ? tfs_instance_set(t, file, "1", old) : 0;
+}
+
+int tfs_follow_tids(struct tfs *t, const int *tids, int n)
+{
+	char *pids = malloc(n * 12 + 1);
+	size_t len = 0;
+	int ret;
+
+	if (!pids)
+		return -ENOMEM;
+	for (int i = 0; i < n; i++)
+		len += sprintf(pids + len, "%d ", tids[i]);
+	pids[len] = '\0';
+	ret = tfs_instance_write(t, "set_event_pid", pids);
+	free(pids);
+	if (!ret)	/* children too (absent before 4.4: then pid only) */
+		tfs_instance_option_on(t, "event-fork");
+	return ret;
+}
+
 int tfs_instance_read(struct tfs *t, const char *file, char *buf,
 		      size_t size)
 {
