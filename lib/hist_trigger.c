@@ -445,10 +445,9 @@ static struct ht_table *new_table(struct trig_hist *h, const char *sys,
 static int install(struct trig_hist *h, struct ht_table *tb, char *err,
 		   size_t errsz)
 {
+	char text[FHIST_FILTER_MAX + 1024];
 	struct tfs *tfs = tfs_get();
 	int ret;
-
-	char text[FHIST_FILTER_MAX + 1024];
 
 	if (!tb->agg.nkeys)
 		add_key(&tb->agg, "common_type", FHK_RAW, 0);	/* one row */

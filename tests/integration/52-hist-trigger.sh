@@ -9,8 +9,13 @@
 #    (exact powers of two, which the kernel's log2 puts one bucket low);
 #  - --count --by comm with a tracepoint glob: the exact number of reads;
 #  - -i 1 -d 3: three intervals adding up to 300 reads;
-#  - a kernel function's latency (kprobe and kretprobe events), a user
-#    function's over its 1000 calls (-- CMD: set_event_pid);
+#  - a kernel function's latency (kprobe and kretprobe events), its
+#    argument and return value (exact counts), a kprobe glob, kernel
+#    stacks as keys;
+#  - a user function's latency over its 1000 calls (-- CMD:
+#    set_event_pid), and paired by --key (the process filter on the
+#    start events alone);
+#  - what triggers cannot express (ustack) goes to user space, saying why;
 #  - -v names the rung; nothing is left behind (triggers, synthetic
 #    events, probes, instance), also after SIGKILL once the sweep ran.
 # On the host, whose kernel has no hist triggers: the refusal and why.
