@@ -18,6 +18,7 @@ static const char *const hist_usage[] = {
 	"sonde hist [<options>] --from PROBE --to PROBE [--key EXPR]   latency between two events",
 	"sonde hist [<options>] -V EXPR PROBE             distribution of a value",
 	"sonde hist [<options>] --count PROBE...          events per key (globs allowed)",
+	"sonde hist --preset NAME [<options>] [ARGS]      a bcc tool: biolatency, runqlat, syscount, vfsstat, argdist",
 	NULL,
 };
 
@@ -162,12 +163,14 @@ int cmd_hist(int argc, char **argv)
 {
 	struct hist_request req = { 0 };
 	struct hist_args a = { 0 };
-	const char *binary = NULL;
+	const char *binary = NULL, *preset = NULL;
 	char err[1024];
 	struct launch launch;
 	int status, nprobes, dashdash;
 	const struct option opts[] = {
 		{ OPT_GROUP, 0, NULL, NULL, NULL, "What" },
+		{ OPT_STRING, 0, "preset", &preset, "NAME", "first: a bcc tool with its options (NAME -h lists them)",
+		  "biolatency runqlat syscount vfsstat argdist" },
 		{ OPT_STRING, 0, "from", &a.from, "PROBE", "latency from this event..." },
 		{ OPT_STRING, 0, "to", &a.to, "PROBE", "...to this one, paired by --key" },
 		{ OPT_STRING, 0, "key", &req.pair_text, "EXPR", "pair --from and --to events by EXPR (default: the thread)" },
@@ -191,7 +194,13 @@ int cmd_hist(int argc, char **argv)
 		OPT_END_MARK(),
 	};
 
+	if (argc > 1 && !strncmp(argv[1], "--preset=", 9))
+		return cmd_hist_preset(argv[1] + 9, argc - 1, argv + 1);
+	if (argc > 2 && !strcmp(argv[1], "--preset"))
+		return cmd_hist_preset(argv[2], argc - 2, argv + 2);
 	argc = parse_options(argc, argv, opts, hist_usage, PARSE_OPT_KEEP_DASHDASH);
+	if (preset)
+		return usage_error("--preset comes first: sonde hist --preset %s [<options>]", preset);
 	dashdash = find_dashdash(argc, argv);
 	nprobes = dashdash >= 0 ? dashdash : argc;
 	req.value_text = a.value;

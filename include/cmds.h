@@ -8,6 +8,8 @@ int cmd_trace(int argc, char **argv);
 int cmd_snoop(int argc, char **argv);
 int cmd_probe(int argc, char **argv);
 int cmd_hist(int argc, char **argv);
+/* sonde hist --preset NAME (cmd/hist_presets.c); argv[0] is replaced. */
+int cmd_hist_preset(const char *name, int argc, char **argv);
 int cmd_profile(int argc, char **argv);
 int cmd_stack(int argc, char **argv);
 int cmd_help(int argc, char **argv);

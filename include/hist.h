@@ -52,7 +52,8 @@ enum hist_mode {
 	HIST_LATENCY,	/* hist FUNC: entry to return of a function, per
 			 * thread; probes: [0] entry, [1] return */
 	HIST_PAIR,	/* --from P --to Q: probes [0] from, [1] to, paired
-			 * by the pairing key (default: thread id) */
+			 * by the pairing key (default: thread id); presets
+			 * may give several starts: [0..n-2] from, [n-1] to */
 	HIST_VALUE,	/* -v EXPR PROBE: distribution of EXPR; probes [0] */
 	HIST_COUNT,	/* --count PROBE...: events per key; one probe per
 			 * argument (a tracepoint glob: one per tracepoint;
@@ -125,6 +126,9 @@ struct hist_request {
 	enum hist_unit unit;			/* latency modes */
 	const char *value_text;			/* -v EXPR as typed */
 	const char *pair_text;			/* --key EXPR, or NULL */
+	const char *pair_to_text;		/* the key at --to where it is
+						 * another field (runqlat:
+						 * args->next_pid), or NULL */
 	double interval;			/* -i SECONDS, 0: none */
 	double duration;			/* -d SECONDS, 0: until Ctrl-C */
 	int top;				/* --top N, 0: all keys */
@@ -147,7 +151,7 @@ struct hist_request {
 
 /*
  * Make the probes of req->mode from the probe texts the user gave
- * (LATENCY: FUNC; PAIR: FROM, TO; VALUE: PROBE; COUNT: PROBE...), with
+ * (LATENCY: FUNC; PAIR: FROM..., TO; VALUE: PROBE; COUNT: PROBE...), with
  * the value, keys and pairing key added as slots (after tprobe_resolve).
  * binary: -x BINARY for bare user function names, or NULL. Returns 0 or
  * the exit status with one line in err. hist_request_free() frees the

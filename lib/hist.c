@@ -186,7 +186,7 @@ static void banner(const struct hist_request *req, struct hist_rung *r)
 
 	fprintf(stderr, "Tracing %s %s%s%s%s, aggregated by %s. Ctrl-C to end.\n",
 		req->banner_what ? req->banner_what : what[req->mode], name, req->mode == HIST_PAIR ? " to " : "",
-		req->mode == HIST_PAIR ? req->probes[1].tp.label : "",
+		req->mode == HIST_PAIR ? req->probes[req->nprobes - 1].tp.label : "",
 		req->mode == HIST_COUNT && req->nprobes > 1 ? " and others" : "",
 		r->ops->describe(r));
 	if (r->ops->rung == RUNG_USER_AGGREGATION)

@@ -104,8 +104,11 @@ static int attach_exprs(const struct hist_request *req, struct hist_probe *hp,
 	if (hp->role == HROLE_VALUE &&
 	    !(hp->value = probe_expr(hp, req->value_text, "value", err, errsz)))
 		return EXIT_USAGE;
-	if ((hp->role == HROLE_FROM || hp->role == HROLE_TO) && req->pair_text &&
-	    !(hp->pair = probe_expr(hp, req->pair_text, "key", err, errsz)))
+	const char *pair = hp->role == HROLE_TO && req->pair_to_text ?
+			   req->pair_to_text : req->pair_text;
+
+	if ((hp->role == HROLE_FROM || hp->role == HROLE_TO) && pair &&
+	    !(hp->pair = probe_expr(hp, pair, "key", err, errsz)))
 		return EXIT_USAGE;
 	for (int i = 0; i < req->nkeys && reads_keys(hp->role); i++)
 		if (req->keys[i].kind == HKEY_EXPR &&
@@ -240,9 +243,10 @@ int hist_request_add_probes(struct hist_request *req, char **texts, int n,
 		ret = add_latency(req, texts[0], binary, err, errsz);
 		break;
 	case HIST_PAIR:
-		ret = add_probe(req, texts[0], binary, HROLE_FROM, err, errsz);
+		for (int i = 0; i < n - 1 && !ret; i++)
+			ret = add_probe(req, texts[i], binary, HROLE_FROM, err, errsz);
 		if (!ret)
-			ret = add_probe(req, texts[1], binary, HROLE_TO, err, errsz);
+			ret = add_probe(req, texts[n - 1], binary, HROLE_TO, err, errsz);
 		break;
 	case HIST_VALUE:
 		ret = add_probe(req, texts[0], binary, HROLE_VALUE, err, errsz);

@@ -562,6 +562,9 @@ static int start_latency(struct trig_hist *h, const struct hist_request *req,
 	struct ht_table *tb;
 	int n, ret;
 
+	if (req->nprobes != 2)
+		return refuse(err, errsz, "hist triggers pair one start event with one end event, not %d starts",
+			      req->nprobes - 1);
 	if (features_get()->synth_events.state != FACT_YES)
 		return refuse(err, errsz, "latencies need synthetic events, which this kernel lacks (%s)",
 			      features_get()->synth_events.evidence);

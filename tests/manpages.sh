@@ -78,6 +78,13 @@ for cmd in $("$S" --list-cmds); do
 		check trace Documentation/sonde-trace.1 PROBES "$S" trace
 		check trace-syscalls Documentation/sonde-trace.1 OPTIONS "$S" trace --syscalls
 		;;
+	hist)
+		check hist Documentation/sonde-hist.1 OPTIONS "$S" hist
+		for p in biolatency runqlat syscount vfsstat argdist; do
+			check "hist-$p" Documentation/sonde-hist.1 "PRESET OPTIONS \\($p\\)" \
+				"$S" hist --preset "$p"
+		done
+		;;
 	*) check "$cmd" "Documentation/sonde-$cmd.1" OPTIONS "$S" "$cmd" ;;
 	esac
 done
