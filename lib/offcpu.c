@@ -26,8 +26,6 @@
 
 /* ---- the streamed rungs ---- */
 
-#define MAX_FILTER_TIDS 64	/* -p: threads named in the kernel filter */
-
 /* A task switched out, waiting to come back. */
 struct away {
 	int tid;		/* 0: free slot */
@@ -45,6 +43,8 @@ struct stream {
 	size_t cap, n;
 	int *tids;		/* -p: the process's threads at the start */
 	int ntids;
+	int (*groups)[2];	/* tid -> process, open addressing */
+	size_t ngroups, capgroups;
 };
 
 static struct away *away_slot(struct stream *s, int tid, bool create)
@@ -113,6 +113,7 @@ static int tgid_of(int tid)
 	return atoi(p + 6);
 }
 
+/* -p: the process's threads at the start (later ones are not followed) */
 static bool ours(const struct offcpu *c, const struct stream *s, int tid)
 {
 	if (!c->o->pid)
@@ -120,7 +121,40 @@ static bool ours(const struct offcpu *c, const struct stream *s, int tid)
 	for (int i = 0; i < s->ntids; i++)
 		if (s->tids[i] == tid)
 			return true;
-	return s->ntids > MAX_FILTER_TIDS && tgid_of(tid) == c->o->pid;
+	return false;
+}
+
+/* The process of a thread, asked of /proc once per thread. */
+static int process_of(struct stream *s, int tid)
+{
+	size_t i;
+
+	if (s->ngroups * 2 >= s->capgroups) {
+		size_t cap = s->capgroups ? s->capgroups * 2 : 1024;
+		int (*g)[2] = calloc(cap, sizeof(*g));
+
+		if (!g)
+			return tgid_of(tid);
+		for (size_t j = 0; j < s->capgroups; j++) {
+			if (!s->groups[j][0])
+				continue;
+			for (i = (unsigned)s->groups[j][0] & (cap - 1); g[i][0]; i = (i + 1) & (cap - 1))
+				;
+			g[i][0] = s->groups[j][0];
+			g[i][1] = s->groups[j][1];
+		}
+		free(s->groups);
+		s->groups = g;
+		s->capgroups = cap;
+	}
+	for (i = (unsigned)tid & (s->capgroups - 1); s->groups[i][0];
+	     i = (i + 1) & (s->capgroups - 1))
+		if (s->groups[i][0] == tid)
+			return s->groups[i][1];
+	s->groups[i][0] = tid;
+	s->groups[i][1] = tgid_of(tid);
+	s->ngroups++;
+	return s->groups[i][1];
 }
 
 static uint64_t *copy_ips(const uint64_t *ips, int n)
@@ -142,7 +176,7 @@ static void switch_out(struct offcpu *c, struct stream *s, struct tep_record *re
 		return;
 	free(a->kips);
 	free(a->uips);
-	a->tgid = c->o->pid ? c->o->pid : tgid_of(tid);
+	a->tgid = c->o->pid ? c->o->pid : process_of(s, tid);
 	a->ts = ev_record_ts(rec);
 	if (!ev_field_str(s->ev, rec, "prev_comm", a->comm, sizeof(a->comm)))
 		a->comm[0] = '\0';
@@ -188,28 +222,10 @@ static void on_record(void *ctx, struct tep_event *ev, struct tep_record *rec,
 	switch_in(c, s, rec, next);
 }
 
-/* -p: only the process's threads, in the kernel when they are few. */
-static char *pid_filter(struct stream *s)
-{
-	size_t len = 1;
-	char *f;
-
-	if (!s->ntids || s->ntids > MAX_FILTER_TIDS)
-		return NULL;
-	if (!(f = malloc(s->ntids * 64)))
-		return NULL;
-	f[0] = '\0';
-	for (int i = 0; i < s->ntids; i++)
-		len += sprintf(f + len - 1, "%sprev_pid == %d || next_pid == %d",
-			       i ? " || " : "", s->tids[i], s->tids[i]);
-	return f;
-}
-
 static int st_start(struct offcpu *c, char *err, size_t errsz)
 {
 	struct evstream_opts so = { .kstack = c->o->kernel, .ustack = c->o->user };
 	struct stream *s = calloc(1, sizeof(*s));
-	char *filter = NULL;
 	int ret;
 
 	if (!(c->priv = s))
@@ -229,9 +245,11 @@ static int st_start(struct offcpu *c, char *err, size_t errsz)
 		snprintf(err, errsz, "cannot set up the event stream: %s", strerror(errno));
 		return -errno;
 	}
-	filter = pid_filter(s);
-	ret = evstream_add(s->es, "sched", "sched_switch", filter, err, errsz);
-	free(filter);
+	/* No kernel filter for -p: under one ('prev_pid == T || next_pid ==
+	 * T') the switches made by the idle task are lost, on tracefs and
+	 * perf alike (seen on 6.1 and 6.18), and with them T's returns to an
+	 * idle CPU. Every switch comes; ours() picks. */
+	ret = evstream_add(s->es, "sched", "sched_switch", NULL, err, errsz);
 	if (ret || (ret = evstream_start(s->es, err, errsz)))
 		return ret;
 	s->ev = tep_find_event_by_name(evstream_tep(s->es), "sched", "sched_switch");
@@ -270,6 +288,7 @@ static void st_free(struct offcpu *c)
 	}
 	free(s->slots);
 	free(s->tids);
+	free(s->groups);
 	free(s);
 	c->priv = NULL;
 }

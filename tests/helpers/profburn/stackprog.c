@@ -8,7 +8,11 @@
  *   stackprog offcpu  blocks 20 x 50 ms in nanosleep (sonde_sleep_path)
  *                     and 10 x 100 ms reading a pipe a child writes to
  *                     every 100 ms (sonde_pipe_path); waits for SIGUSR1
- *                     first when given "-w" ("stackprog offcpu -w")
+ *                     first when given "-w" ("stackprog offcpu -w"). Then
+ *                     prints the time each path took, and that of its
+ *                     blocks of 90 ms or more, in microseconds:
+ *                     "stackprog: sleep 1002511 (0) pipe 1004877 (1004877)"
+ *                     (on a loaded or emulated machine, sleeps oversleep)
  *
  * Each path goes through a middle function: a system call or a probed
  * function entry is made before its caller's frame pointer is pushed, so
@@ -25,6 +29,25 @@
 #include <unistd.h>
 
 static volatile int sink;
+static long long sleep_us, sleep_long_us, pipe_us, pipe_long_us;
+
+static long long now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
+}
+
+/* Add a block's duration to a path's totals. */
+static void took(long long t0, long long *all, long long *longer)
+{
+	long long d = now_us() - t0;
+
+	*all += d;
+	if (d >= 90000)
+		*longer += d;
+}
 
 __attribute__((noinline, used)) int sonde_stack_leaf(int i)
 {
@@ -72,8 +95,12 @@ __attribute__((noinline, used)) void sonde_sleep_path(void)
 {
 	volatile int pad = 0;
 
-	for (int i = 0; i < 20; i++)
+	for (int i = 0; i < 20; i++) {
+		long long t0 = now_us();
+
 		nap_ms(50);
+		took(t0, &sleep_us, &sleep_long_us);
+	}
 	sink += pad;
 }
 
@@ -104,8 +131,12 @@ __attribute__((noinline, used)) void sonde_pipe_path(void)
 		}
 		_exit(0);
 	}
-	for (int i = 0; i < 10; i++)
+	for (int i = 0; i < 10; i++) {
+		long long t0 = now_us();
+
 		read_one(fds[0]);
+		took(t0, &pipe_us, &pipe_long_us);
+	}
 	waitpid(child, NULL, 0);
 	sink += pad;
 }
@@ -135,6 +166,8 @@ int main(int argc, char **argv)
 		}
 		sonde_sleep_path();
 		sonde_pipe_path();
+		printf("stackprog: sleep %lld (%lld) pipe %lld (%lld)\n", sleep_us,
+		       sleep_long_us, pipe_us, pipe_long_us);
 		return 0;
 	}
 	fprintf(stderr, "usage: stackprog calls | offcpu [-w]\n");
