@@ -23,8 +23,10 @@
  *                            file and read it twice (the second read, from
  *                            the cache, fast);
  *                            "pid SELF slow PATH fast PATH"
- *   snoopkit dio FILE BYTES  write BYTES to FILE (made and synced first),
- *                            then read them back with O_DIRECT;
+ *   snoopkit exec PATH [ARGS...]  become PATH (after wait: a held program)
+ *   snoopkit dio FILE BYTES [TIMES]  write BYTES to FILE (made and synced
+ *                            first), then read them back with O_DIRECT
+ *                            (TIMES times, default once);
  *                            "pid SELF bytes N"
  */
 #define _GNU_SOURCE
@@ -42,7 +44,7 @@
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: snoopkit exit CODE | signal SIG | raise SIG | thread CODE | kill PID SIG | open PATH [FLAGS...] | dio FILE BYTES | slowfs DIR MIB\n");
+	fprintf(stderr, "usage: snoopkit exit CODE | signal SIG | raise SIG | thread CODE | kill PID SIG | open PATH [FLAGS...] | dio FILE BYTES [TIMES] | slowfs DIR MIB | exec PATH [ARGS...]\n");
 	return 2;
 }
 
@@ -122,10 +124,10 @@ static int do_open(int argc, char **argv)
 
 /* One direct read of a file written and synced before: one request of
  * BYTES on the disk (ext4 allocates it contiguously). */
-static int do_dio(const char *file, size_t bytes)
+static int do_dio(const char *file, size_t bytes, int times)
 {
 	void *buf;
-	ssize_t n;
+	ssize_t n = 0;
 	int fd;
 
 	if (posix_memalign(&buf, 4096, bytes))
@@ -141,7 +143,8 @@ static int do_dio(const char *file, size_t bytes)
 		perror("O_DIRECT");
 		return 1;
 	}
-	n = pread(fd, buf, bytes, 0);
+	for (int i = 0; i < times && (i == 0 || n == (ssize_t)bytes); i++)
+		n = pread(fd, buf, bytes, 0);
 	close(fd);
 	printf("pid %d bytes %zd\n", getpid(), n);
 	return n == (ssize_t)bytes ? 0 : 1;
@@ -216,9 +219,15 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "open"))
 		return do_open(argc, argv);
+	if (!strcmp(argv[1], "exec")) {
+		execv(argv[2], argv + 2);
+		perror(argv[2]);
+		return 127;
+	}
 	if (!strcmp(argv[1], "slowfs") && argc == 4)
 		return do_slowfs(argv[2], strtoul(argv[3], NULL, 0));
-	if (!strcmp(argv[1], "dio") && argc == 4)
-		return do_dio(argv[2], strtoul(argv[3], NULL, 0));
+	if (!strcmp(argv[1], "dio") && (argc == 4 || argc == 5))
+		return do_dio(argv[2], strtoul(argv[3], NULL, 0),
+			      argc == 5 ? atoi(argv[4]) : 1);
 	return usage();
 }
