@@ -8,6 +8,9 @@
 #   make asan       sonde-asan and the unit tests under ASan+UBSan (dynamic;
 #                   the test suite runs the bad-input table with it)
 #   make fuzz       run each libFuzzer target for FUZZ_TIME seconds
+#   sudo make bench sonde next to bcc, bpftrace, libbpf-tools, perf, trace-cmd
+#                   and strace (installs them; not part of make test; results
+#                   in Documentation/performance.md)
 
 VERSION := 0.1.0
 CC      ?= gcc
@@ -46,7 +49,7 @@ TEST_PKGS  := qemu-system-x86 busybox-static cpio util-linux file libclang-rt-de
 	      linux-perf tmux zsh fish man-db
 
 .PHONY: all run test deps test-deps unit test-helpers install clean \
-	asan asan-build fuzz fuzz-build fuzz-smoke
+	asan asan-build fuzz fuzz-build fuzz-smoke bench
 
 all: $(BIN)
 
@@ -169,6 +172,17 @@ fuzz: fuzz-build
 # of `make test`).
 fuzz-smoke: fuzz-build
 	FUZZ_TIME=$${FUZZ_TIME:-5} sh tests/fuzz/run.sh $(FUZZ_OUT)
+
+# The peers and what the benchmark itself runs (bench/run.sh).
+BENCH_PKGS := bpftrace bpfcc-tools libbpf-tools trace-cmd linux-perf strace time
+bench/bin/%: bench/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -static -fno-omit-frame-pointer -Wall -o $@ $<
+
+bench:
+	@PKGS="$(BUILD_PKGS) $(BENCH_PKGS)" sh tests/install-packages.sh
+	$(MAKE) sonde bench/bin/session bench/bin/storm
+	sh bench/run.sh
 
 PREFIX  ?= /usr/local
 # Binary, applet links (APPLETS=0: none), man pages, and completion for
