@@ -111,7 +111,13 @@ tests/helpers/bin/profburn_stripped: tests/helpers/bin/profburn_static
 tests/helpers/bin/stackprog: $(BURN_DIR)/stackprog.c
 	$(CC) $(BURN_CFLAGS) -static -o $@ $<
 
+# snoop dns: a program linked with the system's C library (probed there)
+tests/helpers/bin/dnslookup: tests/helpers/dns/lookup.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -Wall -o $@ $<
+
 test-helpers: $(HELPER_BIN) tests/helpers/bin/utarget_pie tests/helpers/bin/utarget_static \
+	tests/helpers/bin/dnslookup \
 	$(BURN_BINS)
 
 $(OUT)/unit-tests: $(UNIT_SRC) $(LIB_OBJ) $(wildcard tests/unit/*.h)

@@ -19,6 +19,11 @@ static const struct snoop_tool tools[] = {
 	{ "xfsslower", snoop_fsslower, "fsslower -t xfs" },
 	{ "btrfsslower", snoop_fsslower, "fsslower -t btrfs" },
 	{ "fileslower", snoop_fsslower, "fsslower -t any (reads and writes of every file system)" },
+	{ "connect", snoop_connect, "TCP connects, IPv4 and IPv6 (tcpconnect)" },
+	{ "accept", snoop_accept, "TCP accepts, IPv4 and IPv6 (tcpaccept)" },
+	{ "retrans", snoop_retrans, "TCP retransmissions with addresses and state (tcpretrans)" },
+	{ "dns", snoop_dns, "host name lookups through the C library, with latency (gethostlatency)" },
+	{ "bash", snoop_bash, "command lines typed into bash (bashreadline)" },
 };
 
 static const char *const snoop_usage[] = {

@@ -95,8 +95,8 @@ static void header(struct snoop *s)
 {
 	struct bio_opts *o = s->ctx;
 
-	printf("%-11s %-14s %-7s %-9s %s %-12s %-7s ", s->time_wall ? "TIME" : "TIME(s)",
-	       "COMM", "PID", "DISK", "T", "SECTOR", "BYTES");
+	snoop_print_clock_header(s, 11, true);
+	printf("%-14s %-7s %-9s %s %-12s %-7s ", "COMM", "PID", "DISK", "T", "SECTOR", "BYTES");
 	if (o->queue)
 		printf("%7s ", "QUE(ms)");
 	printf("%7s\n", "LAT(ms)");
@@ -109,7 +109,6 @@ static void print_io(struct snoop *s, const struct tprobe_event *e, struct io *i
 	const char *disk = disk_name(o, io->dev);
 	uint64_t lat = e->ts > io->issue_ts ? e->ts - io->issue_ts : 0;
 	uint64_t que = io->queued && io->issue_ts > io->queue_ts ? io->issue_ts - io->queue_ts : 0;
-	char t[16];
 
 	if (o->disk && strcmp(o->disk, disk))
 		return;
@@ -128,12 +127,7 @@ static void print_io(struct snoop *s, const struct tprobe_event *e, struct io *i
 		printf(",\"error\":%d}\n", error);
 		return;
 	}
-	if (s->time_wall) {
-		snoop_wall_clock(e->ts, t, sizeof(t));
-		printf("%-11s ", t);
-	} else {
-		printf("%-11.6f ", e->ts > s->start_ns ? (e->ts - s->start_ns) / 1e9 : 0.0);
-	}
+	snoop_print_clock(s, e->ts, 11, true);
 	printf("%-14.14s %-7d %-9s %c %-12lld %-7u ", io->comm, io->pid, disk,
 	       io_type(io->rwbs), (long long)io->sector, io->bytes);
 	if (o->queue && io->queued)

@@ -64,8 +64,9 @@ struct fss_opts {
 
 static void header(struct snoop *s)
 {
-	printf("%-8s %-14s %-7s %s %-7s %-8s %7s %s\n", s->time_rel ? "TIME(s)" : "TIME",
-	       "COMM", "PID", "T", "BYTES", "OFF_KB", "LAT(ms)", "FILENAME");
+	snoop_print_clock_header(s, 8, false);
+	printf("%-14s %-7s %s %-7s %-8s %7s %s\n", "COMM", "PID", "T", "BYTES", "OFF_KB",
+	       "LAT(ms)", "FILENAME");
 }
 
 static void print_op(const struct snoop *s, uint64_t ts, int pid, int tid,
@@ -73,7 +74,6 @@ static void print_op(const struct snoop *s, uint64_t ts, int pid, int tid,
 		     uint64_t lat, const char *name)
 {
 	struct fss_opts *o = s->ctx;
-	char t[16];
 
 	if (g_opts.json) {
 		snoop_json_begin(ts, pid, tid, comm);
@@ -91,12 +91,7 @@ static void print_op(const struct snoop *s, uint64_t ts, int pid, int tid,
 		printf("}\n");
 		return;
 	}
-	if (s->time_rel) {
-		printf("%-8.3f ", ts > s->start_ns ? (ts - s->start_ns) / 1e9 : 0.0);
-	} else {
-		snoop_wall_clock(ts, t, sizeof(t));
-		printf("%-8s ", t);
-	}
+	snoop_print_clock(s, ts, 8, false);
 	printf("%-14.14s %-7d %c %-7lld %-8lld %7.2f %s\n", comm, pid, op,
 	       (long long)bytes, offset >= 0 ? (long long)offset / 1024 : 0LL,
 	       lat / 1e6, name ? name : "[unknown]");
@@ -116,12 +111,12 @@ static void on_event(struct snoop *s, int idx, const struct tprobe_event *e)
 		snoop_stash_put(s, idx, e);
 		return;
 	}
-	if (!snoop_stash_take(s, e->tid, &in))
+	if (!snoop_stash_take_from(s, e->tid, idx - 1, &in))
 		return;
 	lat = e->ts > in.ts ? e->ts - in.ts : 0;
 	ret = snoop_int(e, 0);
 	bytes = op == OP_READ || op == OP_WRITE ? (ret > 0 ? ret : 0) : 0;
-	if (in.idx == idx - 1 && lat >= o->min_ms * 1e6)
+	if (lat >= o->min_ms * 1e6)
 		print_op(s, e->ts, in.pid, in.tid, in.comm, op_letter[op], bytes,
 			 o->names && (op == OP_READ || op == OP_WRITE) ? in.v[1] : -1,
 			 lat, in.str);

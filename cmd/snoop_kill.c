@@ -38,10 +38,7 @@ struct kill_opts {
 
 static void header(struct snoop *s)
 {
-	if (s->time_rel)
-		snoop_print_time_header(s);
-	else
-		printf("%-9s", "TIME");
+	snoop_print_clock_header(s, 8, false);
 	printf("%-7s %-16s %-4s %-7s %s\n", "PID", "COMM", "SIG", "TPID", "RESULT");
 }
 
@@ -50,7 +47,6 @@ static void print_kill(struct snoop *s, const struct snoop_saved *in, long ret)
 	/* pid_t arguments are recorded as unsigned longs: kill(-1, ...) */
 	int tpid = (int)in->v[0], sig = (int)in->v[1];
 	const char *name = snoop_signal_name(sig);
-	char buf[16];
 
 	if (g_opts.json) {
 		snoop_json_begin(in->ts, in->pid, in->tid, in->comm);
@@ -66,12 +62,7 @@ static void print_kill(struct snoop *s, const struct snoop_saved *in, long ret)
 		printf(",\"result\":%ld}\n", ret);
 		return;
 	}
-	if (s->time_rel) {
-		snoop_print_time(s, in->ts);
-	} else {
-		snoop_wall_clock(in->ts, buf, sizeof(buf));
-		printf("%-9s", buf);
-	}
+	snoop_print_clock(s, in->ts, 8, false);
 	printf("%-7d %-16s %-4d %-7d %ld\n", in->pid, in->comm, sig, tpid, ret);
 }
 
@@ -83,10 +74,9 @@ static void on_event(struct snoop *s, int idx, const struct tprobe_event *e)
 		snoop_stash_put(s, idx, e);
 		return;
 	}
-	if (!snoop_stash_take(s, e->tid, &in))
+	if (!snoop_stash_take_from(s, e->tid, idx - KILL_EXIT, &in))
 		return;
-	if (in.idx == idx - KILL_EXIT)
-		print_kill(s, &in, (long)snoop_int(e, 0));
+	print_kill(s, &in, (long)snoop_int(e, 0));
 	snoop_saved_free(&in);
 }
 

@@ -152,10 +152,10 @@ static void on_event(struct snoop *s, int idx, const struct tprobe_event *e)
 		snoop_stash_put(s, idx, e);
 		return;
 	}
-	if (!snoop_stash_take(s, e->tid, &in))
-		return;		/* entered before tracing began, or filtered */
-	if (in.idx == idx - OPEN_EXIT)
-		print_open(s, e, &in);
+	/* no entry: it began before tracing, or -f filtered it */
+	if (!snoop_stash_take_from(s, e->tid, idx - OPEN_EXIT, &in))
+		return;
+	print_open(s, e, &in);
 	snoop_saved_free(&in);
 }
 

@@ -22,7 +22,12 @@
  * So a tool is only its options, probe table, pairing and columns (about
  * 200 lines); a mechanism improvement in the engine serves all of them.
  * Dedicated BPF programs are for what the engine cannot express (reading
- * kernel structs the events do not carry), and then only on the BPF rung.
+ * kernel structs the events do not carry), and then only on the BPF rung:
+ * fsslower's system call programs (bpf/fsslower.bpf.c), for kernels where
+ * no kernel function can be probed. Where a fact is in no event, the
+ * tool says what it puts together instead (accept: the listening port
+ * from /proc) or what it cannot show (open on tracefs without event
+ * probes: no path).
  */
 #ifndef SONDE_SNOOP_H
 #define SONDE_SNOOP_H
@@ -46,6 +51,11 @@ int snoop_kill(int argc, char **argv);
 int snoop_open(int argc, char **argv);
 int snoop_bio(int argc, char **argv);
 int snoop_fsslower(int argc, char **argv);
+int snoop_connect(int argc, char **argv);
+int snoop_accept(int argc, char **argv);
+int snoop_retrans(int argc, char **argv);
+int snoop_dns(int argc, char **argv);
+int snoop_bash(int argc, char **argv);
 
 /* ---- the framework (lib/snoop_run.c) ---- */
 
@@ -124,6 +134,9 @@ struct snoop_saved {
 };
 void snoop_stash_put(struct snoop *s, int idx, const struct tprobe_event *e);
 bool snoop_stash_take(struct snoop *s, int tid, struct snoop_saved *out);
+/* take, only when the thread's entry came from probe idx (an entry of
+ * another probe is dropped: its exit was not seen) */
+bool snoop_stash_take_from(struct snoop *s, int tid, int idx, struct snoop_saved *out);
 /* take without removing */
 const struct snoop_saved *snoop_stash_peek(struct snoop *s, int tid);
 void snoop_saved_free(struct snoop_saved *sv);
@@ -131,17 +144,30 @@ void snoop_saved_free(struct snoop_saved *sv);
 /* The -t/-T column and its title; "TIME(s)"/"TIME" with width. */
 void snoop_print_time(const struct snoop *s, uint64_t ts);
 void snoop_print_time_header(const struct snoop *s);
-/* HH:MM:SS of a CLOCK_MONOTONIC time. */
-void snoop_wall_clock(uint64_t ts, char *buf, size_t size);
+/* The first column of tools that always have one (bcc's killsnoop,
+ * biosnoop, ...): HH:MM:SS, or TIME(s) since tracing started, the other
+ * way round with rel_default; -t and -T choose. Width w, then a space. */
+void snoop_print_clock(const struct snoop *s, uint64_t ts, int w, bool rel_default);
+void snoop_print_clock_header(const struct snoop *s, int w, bool rel_default);
 /* {"time_ns":N,"pid":N,"tid":N,"comm":"..." — the tool adds its fields
  * and "}\n". */
 void snoop_json_begin(uint64_t ts, int pid, int tid, const char *comm);
 
-/* An address of a sock tracepoint (family 2 or 10; the saddr/daddr and
- * saddr_v6/daddr_v6 fields, hex text as the engine gives arrays) as
- * text; false when neither reads. */
-bool snoop_inet_ntop(int family, const char *v4hex, const char *v6hex,
-		     char *buf, size_t size);
+/* The connection fields of sock:inet_sock_set_state and
+ * tcp:tcp_retransmit_skb, as probe values (see snoop_sock_of). */
+#define SNOOP_SOCK_FORMAT	"%d %d %d %s %s %s %s"
+#define SNOOP_SOCK_VALUES	"args->sport, args->dport, args->family, args->saddr, " \
+				"args->daddr, args->saddr_v6, args->daddr_v6"
+
+struct snoop_sock {
+	int ip;				/* 4 or 6 */
+	int sport, dport;
+	char saddr[64], daddr[64];	/* "?" when unreadable */
+};
+
+/* Decode SNOOP_SOCK_VALUES starting at value first of e (the engine
+ * gives array fields as hex text). */
+void snoop_sock_of(const struct tprobe_event *e, int first, struct snoop_sock *out);
 /* The TCP state's name ("ESTABLISHED"), or NULL. */
 const char *snoop_tcp_state(int state);
 

@@ -304,6 +304,16 @@ const struct snoop_saved *snoop_stash_peek(struct snoop *s, int tid)
 	return &s->stash->slot[k];
 }
 
+bool snoop_stash_take_from(struct snoop *s, int tid, int idx, struct snoop_saved *out)
+{
+	if (!snoop_stash_take(s, tid, out))
+		return false;
+	if (out->idx == idx)
+		return true;
+	snoop_saved_free(out);
+	return false;
+}
+
 bool snoop_stash_take(struct snoop *s, int tid, struct snoop_saved *out)
 {
 	unsigned int k = (unsigned int)tid & (STASH_SLOTS - 1);
@@ -317,7 +327,7 @@ bool snoop_stash_take(struct snoop *s, int tid, struct snoop_saved *out)
 
 /* ---- output ---- */
 
-void snoop_wall_clock(uint64_t ts, char *buf, size_t size)
+static void snoop_wall_clock(uint64_t ts, char *buf, size_t size)
 {
 	time_t t = mono_to_real_ns(ts) / 1000000000ull;
 	struct tm tm;
@@ -336,6 +346,29 @@ void snoop_print_time(const struct snoop *s, uint64_t ts)
 	} else if (s->time_rel) {
 		printf("%-11.6f ", ts > s->start_ns ? (double)(ts - s->start_ns) / 1e9 : 0.0);
 	}
+}
+
+static bool clock_relative(const struct snoop *s, bool rel_default)
+{
+	return rel_default ? !s->time_wall : s->time_rel;
+}
+
+void snoop_print_clock(const struct snoop *s, uint64_t ts, int width, bool rel_default)
+{
+	char buf[16];
+
+	if (clock_relative(s, rel_default)) {
+		printf("%-*.*f ", width, width > 9 ? 6 : 3,
+		       ts > s->start_ns ? (ts - s->start_ns) / 1e9 : 0.0);
+	} else {
+		snoop_wall_clock(ts, buf, sizeof(buf));
+		printf("%-*s ", width, buf);
+	}
+}
+
+void snoop_print_clock_header(const struct snoop *s, int width, bool rel_default)
+{
+	printf("%-*s ", width, clock_relative(s, rel_default) ? "TIME(s)" : "TIME");
 }
 
 void snoop_print_time_header(const struct snoop *s)
@@ -398,17 +431,28 @@ static int unhex(const char *hex, uint8_t *out, size_t n)
 	return 0;
 }
 
-bool snoop_inet_ntop(int family, const char *v4hex, const char *v6hex,
-		     char *buf, size_t size)
+static void inet_text(int family, const char *v4hex, const char *v6hex,
+		      char *buf, size_t size)
 {
 	uint8_t a[16];
 
-	if (family == 2 && !unhex(v4hex, a, 4))
-		return inet_ntop(AF_INET, a, buf, size) != NULL;
-	if (family == 10 && !unhex(v6hex, a, 16))
-		return inet_ntop(AF_INET6, a, buf, size) != NULL;
+	if ((family == AF_INET && !unhex(v4hex, a, 4) && inet_ntop(AF_INET, a, buf, size)) ||
+	    (family == AF_INET6 && !unhex(v6hex, a, 16) && inet_ntop(AF_INET6, a, buf, size)))
+		return;
 	snprintf(buf, size, "?");
-	return false;
+}
+
+void snoop_sock_of(const struct tprobe_event *e, int first, struct snoop_sock *out)
+{
+	int family = (int)snoop_int(e, first + 2);
+
+	out->sport = (int)snoop_int(e, first);
+	out->dport = (int)snoop_int(e, first + 1);
+	out->ip = family == AF_INET6 ? 6 : 4;
+	inet_text(family, snoop_str(e, first + 3), snoop_str(e, first + 5), out->saddr,
+		  sizeof(out->saddr));
+	inet_text(family, snoop_str(e, first + 4), snoop_str(e, first + 6), out->daddr,
+		  sizeof(out->daddr));
 }
 
 const char *snoop_tcp_state(int state)

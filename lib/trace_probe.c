@@ -384,7 +384,7 @@ static int field_slot(struct tprobe *p, struct tslot *s, char *err, size_t errsz
 {
 	const struct expr *e = s->e;
 	char decl[256], fields[1024];
-	bool pointer;
+	bool pointer, chars;
 
 	if (e->kind == EXPR_CALL && !strcmp(e->name, "str") && e->left)
 		e = e->left;
@@ -408,11 +408,11 @@ static int field_slot(struct tprobe *p, struct tslot *s, char *err, size_t errsz
 		s->field_size = 4;
 		s->field_signed = true;
 	}
-	if (!pointer && (strstr(decl, "char[") || strstr(decl, "char ") ||
-			 strstr(decl, "__data_loc")) && strchr(decl, '['))
+	chars = strstr(decl, "char[") || strstr(decl, "char ") || strstr(decl, "__data_loc");
+	if (!pointer && chars && strchr(decl, '['))
 		s->string = true;
 	/* other arrays (__u8 saddr_v6[16]) are their bytes, as hex text */
-	if (s->field_array && !s->string) {
+	if (s->field_array && !chars) {
 		s->field_bytes = true;
 		s->string = true;
 	}

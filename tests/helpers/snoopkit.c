@@ -23,6 +23,15 @@
  *                            file and read it twice (the second read, from
  *                            the cache, fast);
  *                            "pid SELF slow PATH fast PATH"
+ *   snoopkit tcp ADDR PORT   listen on ADDR:PORT (127.0.0.1, ::1), a child
+ *                            connects, this process accepts; both hold the
+ *                            connection a moment;
+ *                            "server PID client PID cport PORT"
+ *   snoopkit listen ADDR PORT  accept one connection, read it to its end
+ *   snoopkit retrans ADDR PORT DROP UNDROP  connect to ADDR:PORT, run the
+ *                            shell command DROP, send 1000 bytes, wait 1.5 s
+ *                            (the kernel retransmits), run UNDROP, close;
+ *                            "pid SELF lport PORT"
  *   snoopkit exec PATH [ARGS...]  become PATH (after wait: a held program)
  *   snoopkit dio FILE BYTES [TIMES]  write BYTES to FILE (made and synced
  *                            first), then read them back with O_DIRECT
@@ -37,14 +46,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: snoopkit exit CODE | signal SIG | raise SIG | thread CODE | kill PID SIG | open PATH [FLAGS...] | dio FILE BYTES [TIMES] | slowfs DIR MIB | exec PATH [ARGS...]\n");
+	fprintf(stderr, "usage: snoopkit exit CODE | signal SIG | raise SIG | thread CODE | kill PID SIG | open PATH [FLAGS...] | dio FILE BYTES [TIMES] | slowfs DIR MIB | exec PATH [ARGS...] | tcp ADDR PORT | listen ADDR PORT | retrans ADDR PORT DROP UNDROP\n");
 	return 2;
 }
 
@@ -197,6 +209,125 @@ static int do_slowfs(const char *dir, size_t mib)
 	return 0;
 }
 
+/* A socket address from "127.0.0.1" or "::1" and a port. */
+static socklen_t sockaddr_of(const char *addr, int port, struct sockaddr_storage *ss)
+{
+	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, addr, &a4->sin_addr) == 1) {
+		a4->sin_family = AF_INET;
+		a4->sin_port = htons(port);
+		return sizeof(*a4);
+	}
+	if (inet_pton(AF_INET6, addr, &a6->sin6_addr) == 1) {
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons(port);
+		return sizeof(*a6);
+	}
+	return 0;
+}
+
+static int local_port(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len))
+		return -1;
+	return ntohs(ss.ss_family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
+					     : ((struct sockaddr_in6 *)&ss)->sin6_port);
+}
+
+static int connect_to(const char *addr, int port)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sockaddr_of(addr, port, &ss);
+	int fd = len ? socket(ss.ss_family, SOCK_STREAM, 0) : -1;
+
+	if (fd < 0 || connect(fd, (struct sockaddr *)&ss, len)) {
+		perror("connect");
+		return -1;
+	}
+	return fd;
+}
+
+static int listen_on(const char *addr, int port)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sockaddr_of(addr, port, &ss);
+	int fd = len ? socket(ss.ss_family, SOCK_STREAM, 0) : -1, one = 1;
+
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    bind(fd, (struct sockaddr *)&ss, len) || listen(fd, 8)) {
+		perror("listen");
+		return -1;
+	}
+	return fd;
+}
+
+static int do_tcp(const char *addr, int port)
+{
+	int lfd = listen_on(addr, port), fd, cfd, go[2], back[2], cport = -1;
+	pid_t pid;
+	char c;
+
+	if (lfd < 0 || pipe(go) || pipe(back))
+		return 1;
+	pid = fork();
+	if (pid == 0) {		/* the client */
+		cfd = connect_to(addr, port);
+		cport = cfd >= 0 ? local_port(cfd) : -1;
+		if (write(back[1], &cport, sizeof(cport)) < 0 || read(go[0], &c, 1) < 0)
+			_exit(1);
+		_exit(cfd < 0);
+	}
+	fd = accept(lfd, NULL, NULL);
+	if (fd < 0 || read(back[0], &cport, sizeof(cport)) != sizeof(cport)) {
+		perror("accept");
+		return 1;
+	}
+	usleep(200000);
+	if (write(go[1], "x", 1) < 0)
+		return 1;
+	waitpid(pid, NULL, 0);
+	printf("server %d client %d cport %d\n", getpid(), pid, cport);
+	return 0;
+}
+
+static int do_listen(const char *addr, int port)
+{
+	int lfd = listen_on(addr, port), fd;
+	char buf[4096];
+
+	if (lfd < 0 || (fd = accept(lfd, NULL, NULL)) < 0)
+		return 1;
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+	return 0;
+}
+
+static int do_retrans(char **argv)
+{
+	int fd = connect_to(argv[2], atoi(argv[3])), ret;
+	char buf[1000];
+
+	if (fd < 0)
+		return 1;
+	memset(buf, 'r', sizeof(buf));
+	ret = system(argv[4]);
+	if (ret || write(fd, buf, sizeof(buf)) != sizeof(buf))
+		return 1;
+	usleep(1500000);
+	ret = system(argv[5]);
+	printf("pid %d lport %d\n", getpid(), local_port(fd));
+	shutdown(fd, SHUT_WR);
+	usleep(300000);
+	close(fd);
+	return ret != 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -224,6 +355,12 @@ int main(int argc, char **argv)
 		perror(argv[2]);
 		return 127;
 	}
+	if (!strcmp(argv[1], "tcp") && argc == 4)
+		return do_tcp(argv[2], atoi(argv[3]));
+	if (!strcmp(argv[1], "listen") && argc == 4)
+		return do_listen(argv[2], atoi(argv[3]));
+	if (!strcmp(argv[1], "retrans") && argc == 6)
+		return do_retrans(argv);
 	if (!strcmp(argv[1], "slowfs") && argc == 4)
 		return do_slowfs(argv[2], strtoul(argv[3], NULL, 0));
 	if (!strcmp(argv[1], "dio") && (argc == 4 || argc == 5))
