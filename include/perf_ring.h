@@ -48,7 +48,8 @@ typedef int (*perf_record_fn)(void *ctx, int cpu, const void *rec, size_t size);
 int perf_rings__add(struct perf_rings *r, int fd, int tid, int cpu, char *err,
 		    size_t errsz);
 /* attr (disabled forced) on every online CPU for every process, each
- * with its ring. 0, or -errno with one line in err naming what refused. */
+ * with its ring (through perf_event_open_compat). 0, or -errno with one
+ * line in err naming what refused. */
 int perf_rings__open_cpus(struct perf_rings *r, struct perf_event_attr *attr,
 			  char *err, size_t errsz);
 int perf_rings__enable(struct perf_rings *r);
@@ -67,6 +68,10 @@ int perf_task_tids(int pid, int **tids);
 /* perf_event_open(2) with FD_CLOEXEC; the fd or -errno. */
 int sys_perf_event_open(struct perf_event_attr *attr, int pid, int cpu,
 			int group, unsigned long flags);
+/* sys_perf_event_open, dropping what older kernels refuse with EINVAL
+ * (sample_max_stack: 4.8; mmap2, comm_exec: 3.16); attr keeps what
+ * worked, for the next opens. */
+int perf_event_open_compat(struct perf_event_attr *attr, int tid, int cpu);
 /* "perf_event_open on cpu 1: Permission denied (needs root or CAP_PERFMON)" */
 void perf_open_error(char *err, size_t errsz, int ret, int tid, int cpu);
 

@@ -20,10 +20,9 @@
 
 struct perf_event_attr;
 
-/* Ask for the side-band records on attr (mmap2 and comm_exec: 3.16+;
- * proctrack_attr_old() drops them for older kernels). */
+/* Ask for the side-band records on attr (mmap2 and comm_exec: 3.16+,
+ * perf_event_open_compat() drops them on older kernels). */
 void proctrack_attr(struct perf_event_attr *attr);
-void proctrack_attr_old(struct perf_event_attr *attr);
 /* None of them (an event whose ring is not read). */
 void proctrack_attr_none(struct perf_event_attr *attr);
 

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Timed stack sampling for `sonde profile`: a cpu-clock perf event on
- * every CPU (software: no hardware PMU needed) fires HZ times a second
- * of CPU time, and the stacks under it are counted, over one of two
- * rungs (plan.h PK_SAMPLING):
+ * every CPU — with -p, one per thread of the process, following it
+ * across CPUs — (software: no hardware PMU needed) fires HZ times a
+ * second of CPU time, and the stacks under it are counted, over one of
+ * two rungs (plan.h PK_SAMPLING):
  *
  *  - BPF: a perf_event program (bpf/profile.bpf.c) counts stack ids per
  *    process in a hash; user space reads the hash once, at the end.
@@ -11,8 +12,9 @@
  *    record's mechanism, without perf.data); every sample is read and
  *    summed in user space.
  *
- * On both, the same events report mmaps, forks, execs and exits
- * (include/proctrack.h), so processes that come and go are symbolized.
+ * The CPU-wide events also report mmaps, forks, execs and exits
+ * (include/proctrack.h; dummy events do it for -p), so processes that
+ * come and go are symbolized.
  */
 #ifndef SONDE_PROFILE_H
 #define SONDE_PROFILE_H
@@ -78,14 +80,6 @@ extern const struct profile_backend profile_perf_backend;
 /* The cpu-clock sampling event both rungs open on every CPU, with the
  * side-band records for the symbolizer. */
 struct perf_event_attr;
-struct perf_rings;
 void profile_attr(const struct profile_opts *o, struct perf_event_attr *attr);
-/* perf_event_open of the sampling event, dropping the attributes older
- * kernels refuse (attr keeps what worked); the fd or -errno. */
-int profile_event_open(struct perf_event_attr *attr, int tid, int cpu);
-/* It on every online CPU for every process, disabled, each with its
- * ring in r. 0 or -errno with err. */
-int profile_open_cpus(struct perf_event_attr *attr, struct perf_rings *r,
-		      char *err, size_t errsz);
 
 #endif

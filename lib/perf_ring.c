@@ -156,6 +156,21 @@ int perf_rings__add(struct perf_rings *r, int fd, int tid, int cpu, char *err,
 	return 0;
 }
 
+int perf_event_open_compat(struct perf_event_attr *attr, int tid, int cpu)
+{
+	int fd = sys_perf_event_open(attr, tid, cpu, -1, 0);
+
+	if (fd == -EINVAL && attr->sample_max_stack) {
+		attr->sample_max_stack = 0;		/* 4.8+ */
+		fd = sys_perf_event_open(attr, tid, cpu, -1, 0);
+	}
+	if (fd == -EINVAL && (attr->mmap2 || attr->comm_exec)) {
+		attr->mmap2 = attr->comm_exec = 0;	/* 3.16+ */
+		fd = sys_perf_event_open(attr, tid, cpu, -1, 0);
+	}
+	return fd;
+}
+
 int perf_rings__open_cpus(struct perf_rings *r, struct perf_event_attr *attr,
 			  char *err, size_t errsz)
 {
@@ -167,7 +182,7 @@ int perf_rings__open_cpus(struct perf_rings *r, struct perf_event_attr *attr,
 	}
 	attr->disabled = 1;
 	for (int i = 0; i < n && !ret; i++) {
-		int fd = sys_perf_event_open(attr, -1, cpus[i], -1, 0);
+		int fd = perf_event_open_compat(attr, -1, cpus[i]);
 
 		if (fd < 0) {
 			perf_open_error(err, errsz, fd, -1, cpus[i]);

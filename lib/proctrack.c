@@ -21,12 +21,6 @@ void proctrack_attr(struct perf_event_attr *attr)
 	attr->task = 1;
 }
 
-void proctrack_attr_old(struct perf_event_attr *attr)
-{
-	attr->mmap2 = 0;
-	attr->comm_exec = 0;
-}
-
 void proctrack_attr_none(struct perf_event_attr *attr)
 {
 	attr->mmap = attr->mmap2 = attr->comm = attr->comm_exec = attr->task = 0;
@@ -228,12 +222,6 @@ int proctrack_open(struct perf_rings *r, char *err, size_t errsz)
 	proctrack_attr(&attr);
 	*r = (struct perf_rings){ .ring_kb = 512 };
 	ret = perf_rings__open_cpus(r, &attr, err, errsz);
-	if (ret == -EINVAL) {
-		perf_rings__close(r);
-		*r = (struct perf_rings){ .ring_kb = 512 };
-		proctrack_attr_old(&attr);
-		ret = perf_rings__open_cpus(r, &attr, err, errsz);
-	}
 	return ret ? ret : perf_rings__enable(r);
 }
 

@@ -31,45 +31,6 @@ void profile_attr(const struct profile_opts *o, struct perf_event_attr *attr)
 	proctrack_attr(attr);
 }
 
-int profile_event_open(struct perf_event_attr *attr, int tid, int cpu)
-{
-	int fd = sys_perf_event_open(attr, tid, cpu, -1, 0);
-
-	if (fd == -EINVAL && attr->sample_max_stack) {
-		attr->sample_max_stack = 0;	/* 4.8+ */
-		fd = sys_perf_event_open(attr, tid, cpu, -1, 0);
-	}
-	if (fd == -EINVAL && attr->mmap2) {
-		proctrack_attr_old(attr);	/* mmap2, comm_exec: 3.16+ */
-		fd = sys_perf_event_open(attr, tid, cpu, -1, 0);
-	}
-	return fd;
-}
-
-int profile_open_cpus(struct perf_event_attr *attr, struct perf_rings *r,
-		      char *err, size_t errsz)
-{
-	int *cpus, n = perf_online_cpus(&cpus), ret = 0;
-
-	if (n < 0) {
-		errf(err, errsz, "cannot list the online CPUs: %s", strerror(-n));
-		return n;
-	}
-	attr->disabled = 1;
-	for (int i = 0; i < n && !ret; i++) {
-		int fd = profile_event_open(attr, -1, cpus[i]);
-
-		if (fd < 0) {
-			perf_open_error(err, errsz, fd, -1, cpus[i]);
-			ret = fd;
-		} else {
-			ret = perf_rings__add(r, fd, -1, cpus[i], err, errsz);
-		}
-	}
-	free(cpus);
-	return ret;
-}
-
 /* Alive and not a zombie (whose parent has not waited for it yet). */
 static bool proc_running(int pid)
 {

@@ -111,7 +111,7 @@ static int open_task_events(struct prof_bpf *pb, const struct profile_opts *o,
 	pb->links = calloc(n, sizeof(*pb->links));
 	for (int i = 0; i < n && !ret; i++) {
 		int fd = pb->task_fds && pb->links ?
-			 profile_event_open(attr, tids[i], -1) : -ENOMEM;
+			 perf_event_open_compat(attr, tids[i], -1) : -ENOMEM;
 
 		if (fd == -ESRCH)
 			continue;	/* a thread that ended since */
@@ -136,7 +136,7 @@ static int attach(struct prof_bpf *pb, const struct profile_opts *o, char *err,
 	profile_attr(o, &attr);
 	if (o->pid)
 		return open_task_events(pb, o, &attr, err, errsz);
-	if ((ret = profile_open_cpus(&attr, &pb->rings, err, errsz)))
+	if ((ret = perf_rings__open_cpus(&pb->rings, &attr, err, errsz)))
 		return ret;
 	if (!(pb->links = calloc(pb->rings.n, sizeof(*pb->links))))
 		return -ENOMEM;

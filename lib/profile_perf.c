@@ -97,7 +97,7 @@ static int add_thread(struct prof_perf *pp, int tid, char *err, size_t errsz)
 	for (int i = 0; i < pp->rings.n; i++)
 		if (pp->rings.v[i].tid == tid)
 			return 0;
-	fd = profile_event_open(&pp->attr, tid, -1);
+	fd = perf_event_open_compat(&pp->attr, tid, -1);
 	if (fd == -ESRCH)
 		return 0;	/* it ended before we came */
 	if (fd < 0) {
@@ -156,7 +156,7 @@ static int open_events(struct prof_perf *pp, const struct profile_opts *o,
 	pp->rings.ring_kb = 1024;
 	if (o->pid)
 		return open_threads(pp, o, err, errsz);
-	return profile_open_cpus(attr, &pp->rings, err, errsz);
+	return perf_rings__open_cpus(&pp->rings, attr, err, errsz);
 }
 
 static int pp_start(struct profiler *p, char *err, size_t errsz)
