@@ -23,6 +23,9 @@ struct trace_opts {
 	void (*on_event)(void *ctx, const struct tprobe_event *e, const char *func);
 	void *ctx;
 	bool resolved;		/* tprobe_resolve() done by the caller */
+	bool tool_probes;	/* the probes are a tool's, not the user's: one
+				 * that does not resolve is a fact about this
+				 * kernel (exit 1), not a usage error */
 	/* Tools built on the engine (snoop) also name themselves ("Tracing
 	 * TITLE via ..."), print their own header once tracing has started
 	 * (started, told the mechanism chosen), and get a tick after every

@@ -69,8 +69,8 @@ static int init_probes(struct snoop *s)
 			continue;
 		}
 		tprobe_free(&s->tp[s->ntp]);
-		if (!(p->flags & SNOOP_OPTIONAL))
-			return status == EXIT_USAGE ? usage_error("%s", err) : error("%s", err);
+		if (!(p->flags & SNOOP_OPTIONAL))	/* the tool's own probe */
+			return error("%s", err);
 		vinfo("%s: not on this kernel, going on without it (%s)", p->head, err);
 	}
 	if (!s->ntp)
@@ -214,6 +214,7 @@ int snoop_run(struct snoop *s)
 	/* -p in the kernel on every mechanism (tracefs: set_event_pid), unless
 	 * a probe must see other tasks */
 	o.pid = s->pid;
+	o.tool_probes = true;
 	for (int i = 0; i < s->nprobes; i++)
 		if (s->probes[i].flags & SNOOP_ANY_PID)
 			o.pid = 0;

@@ -283,7 +283,7 @@ int trace_session_start(struct session *s, struct tprobe *probes, int n,
 	for (int i = 0; i < n && !o->resolved; i++) {
 		probes[i].entry_args = s->mech == MECH_BPF;
 		if ((ret = tprobe_resolve(&probes[i], err, errsz)))
-			return ret;
+			return o->tool_probes ? EXIT_FAIL : ret;
 	}
 	if (s->function_tracer && (status = function_tracer_check(s, err, errsz)))
 		return status;

@@ -25,7 +25,7 @@ SONDE_BIN=${SONDE_BIN:-$root/sonde}
 HELPERS_DIR=${HELPERS_DIR:-$root/tests/helpers/bin}
 OUTDIR=${OUTDIR:-/tmp/sonde-qemu}
 CACHE=${SONDE_KERNEL_CACHE:-/var/cache/sonde-test/kernels}
-QEMU_TIMEOUT=${QEMU_TIMEOUT:-1500}
+QEMU_TIMEOUT=${QEMU_TIMEOUT:-3600}
 TEST_TIMEOUT=${TEST_TIMEOUT:-120}
 
 declare -A KPKG=(
