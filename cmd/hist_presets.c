@@ -323,7 +323,9 @@ static int preset_syscount(int argc, char **argv)
 	req.banner_what = sc.latency ? "syscall latency from" : "syscalls at";
 	/* the count (and time) at the exit, where -x sees the result */
 	if (sc.latency) {
+		/* log2 buckets, unprinted: hist triggers keep few keys then */
 		req.mode = HIST_PAIR;
+		req.buckets = HIST_BUCKETS_LOG2;
 		status = run_request(&req, texts, 2);
 	} else {
 		req.mode = HIST_COUNT;

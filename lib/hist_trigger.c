@@ -308,7 +308,8 @@ static int map_keys(const struct hist_request *req, const struct hist_probe *hp,
 
 static bool linear_aligned(const struct hist_request *req)
 {
-	return req->lin_min >= 0 && req->lin_min % req->lin_step == 0 &&
+	return req->buckets == HIST_BUCKETS_LINEAR && req->lin_min >= 0 &&
+	       req->lin_min % req->lin_step == 0 &&
 	       (req->lin_max - req->lin_min) % req->lin_step == 0;
 }
 
