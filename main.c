@@ -140,8 +140,9 @@ static int run_command(const struct command *c, int argc, char **argv)
 	g_cmd_name = name;
 	ret = c->fn(argc, argv);
 	if (fflush(stdout) || ferror(stdout)) {
-		/* A reader that went away (| head) is a normal way to stop. */
-		if (errno != EPIPE)
+		/* A reader that went away (| head) is a normal way to stop;
+		 * errno may be a later call's by now. */
+		if (errno != EPIPE && !stdout_reader_gone())
 			return error("write error on standard output: %s", strerror(errno));
 	}
 	return ret;

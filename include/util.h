@@ -18,6 +18,11 @@ int read_int_file(const char *path, long long *out);
 /* Write a string to an existing file (no O_CREAT); returns 0 or -errno. */
 int write_text_file(const char *path, const char *text, bool append);
 
+/* stdout is a pipe or socket whose reader went away (its writing end
+ * polls POLLERR; POLLHUP for a socket or a hung-up terminal): a normal
+ * way to stop, as under `| head -1`, even with nothing written yet. */
+bool stdout_reader_gone(void);
+
 int edit_distance(const char *a, const char *b);
 
 /* Strings appended to one growing buffer, named by their offsets (the

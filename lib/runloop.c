@@ -24,7 +24,7 @@ int runloop_run(int (*poll)(void *ctx, int timeout_ms), void *ctx,
 				timeout = (end - now) / 1000000 + 1;
 		}
 		n = poll(ctx, timeout);
-		if (fflush(stdout) || ferror(stdout))
+		if (fflush(stdout) || ferror(stdout) || stdout_reader_gone())
 			break;	/* reader gone (EPIPE): a normal way to stop */
 		if (n < 0 && n != -EINTR)
 			return n;

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -191,4 +192,11 @@ char *hex_text(const uint8_t *bytes, size_t n, char *buf, size_t size)
 	if (size)
 		buf[k < size ? k : size - 1] = '\0';
 	return buf;
+}
+
+bool stdout_reader_gone(void)
+{
+	struct pollfd p = { .fd = STDOUT_FILENO };
+
+	return poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP));
 }

@@ -411,16 +411,41 @@ static uint32_t link_prog(uint32_t id)
 	return info.prog_id;
 }
 
-/* Objects newer than max[] that nothing live reaches; prints them when
- * report is set and returns how many. */
-static int unheld(const uint32_t max[NKINDS], bool report)
+static void describe(int kind, uint32_t id)
+{
+	union {
+		struct bpf_prog_info prog;
+		struct bpf_map_info map;
+		struct bpf_link_info link;
+	} info;
+	int fd = fd_by_id(kind, id);
+
+	memset(&info, 0, sizeof(info));
+	printf("%s %u held by no live process", kind_names[kind], id);
+	if (fd >= 0 && !obj_info(fd, &info, sizeof(info))) {
+		if (kind == PROG)
+			printf(": type %u name %s", info.prog.type, info.prog.name);
+		else if (kind == MAP)
+			printf(": type %u name %s", info.map.type, info.map.name);
+		else
+			printf(": type %u prog %u", info.link.type, info.link.prog_id);
+	}
+	printf("\n");
+	if (fd >= 0)
+		close(fd);
+}
+
+/* Objects newer than max[] (and not newer than limit[]) that nothing
+ * live reaches; prints them when report is set and returns how many. */
+static int unheld(const uint32_t max[NKINDS], const uint32_t limit[NKINDS],
+		  bool report)
 {
 	struct ids held[NKINDS] = { 0 }, fresh[NKINDS] = { 0 }, foreign = { 0 };
 	int left = 0;
 
 	held_by_processes(held);
 	for (int k = 0; k < NKINDS; k++)
-		for (uint32_t id = max[k]; (id = next_id(k, id));)
+		for (uint32_t id = max[k]; (id = next_id(k, id)) && id <= limit[k];)
 			ids_add(&fresh[k], id);
 	/* closure: links -> programs -> maps -> inner maps */
 	for (size_t i = 0; i < held[LINK].n; i++)
@@ -449,7 +474,7 @@ static int unheld(const uint32_t max[NKINDS], bool report)
 				continue;
 			left++;
 			if (report)
-				printf("%s %u held by no live process\n", kind_names[k], id);
+				describe(k, id);
 		}
 	for (int k = 0; k < NKINDS; k++) {
 		free(held[k].v);
@@ -461,7 +486,7 @@ static int unheld(const uint32_t max[NKINDS], bool report)
 
 static int cmd_bpf_new(int argc, char **argv)
 {
-	uint32_t max[NKINDS];
+	uint32_t max[NKINDS], limit[NKINDS];
 	double wait = argc > 3 ? atof(argv[3]) : 5;
 	struct timespec step = { 0, 100 * 1000 * 1000 };
 
@@ -469,12 +494,18 @@ static int cmd_bpf_new(int argc, char **argv)
 		fprintf(stderr, "usage: kstate bpf-new PROG MAP LINK [SECONDS]\n");
 		return 2;
 	}
-	for (int k = 0; k < NKINDS; k++)
+	for (int k = 0; k < NKINDS; k++) {
+		uint32_t id = 0;
+
 		max[k] = strtoul(argv[k], NULL, 10);
+		/* what others make from now on is not the test's */
+		for (limit[k] = max[k]; (id = next_id(k, id));)
+			limit[k] = id > limit[k] ? id : limit[k];
+	}
 	/* objects go a moment after their last fd (RCU, work queues) */
-	for (double t = 0; t < wait && unheld(max, false); t += 0.1)
+	for (double t = 0; t < wait && unheld(max, limit, false); t += 0.1)
 		nanosleep(&step, NULL);
-	return unheld(max, true) ? 1 : 0;
+	return unheld(max, limit, true) ? 1 : 0;
 }
 
 int main(int argc, char **argv)

@@ -5,9 +5,8 @@
  *   sigrun [-o OUT] [-e ERR] [-R] [-w SECONDS] HOW DELAY CMD [ARGS...]
  *
  * HOW is a signal (INT, TERM, HUP, KILL, ...) sent DELAY after the start,
- * or "pipe": CMD's standard output is a pipe whose reader reads the first
- * line (into OUT) and closes it DELAY after that line, so that CMD's next
- * write fails as under `| head -1`. DELAY is microseconds, or MIN-MAX for
+ * or "pipe": CMD's standard output is a pipe that is closed at that
+ * moment without being read, as `| head -1` does after its line. DELAY is microseconds, or MIN-MAX for
  * a random moment in that range. CMD starts with default signal
  * dispositions (a shell's background jobs ignore SIGINT; a terminal's
  * Ctrl-C does not). With -R the delay starts once ERR has a line
@@ -21,7 +20,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -135,23 +133,6 @@ static void redirect(const char *path, int fd)
 	}
 }
 
-/* pipe mode: the first line to out, then close the reading end */
-static void read_first_line(int fd, const char *out, double wait_s)
-{
-	FILE *fp = out ? fopen(out, "w") : NULL;
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-	char c;
-
-	while (poll(&pfd, 1, (int)(wait_s * 1000)) == 1 && read(fd, &c, 1) == 1) {
-		if (fp)
-			fputc(c, fp);
-		if (c == '\n')
-			break;
-	}
-	if (fp)
-		fclose(fp);
-}
-
 int main(int argc, char **argv)
 {
 	const char *out = NULL, *err = NULL;
@@ -212,21 +193,17 @@ int main(int argc, char **argv)
 		perror(argv[optind + 2]);
 		_exit(127);
 	}
-	if (p[0] >= 0) {
+	if (p[1] >= 0)
 		close(p[1]);
-		read_first_line(p[0], out, wait_s);
-		sleep_us(delay);
-		close(p[0]);
-	} else if (after_ready) {
+	if (after_ready)
 		ready_us = wait_ready(err, pid, wait_s, t0);
-		sleep_us(delay);
+	sleep_us(delay);
+	if (!after_ready && ready(err))
+		ready_us = 0;	/* before the stop; when, unknown */
+	if (p[0] >= 0)
+		close(p[0]);	/* unread: what CMD wrote is dropped */
+	else
 		kill(pid, sig);
-	} else {
-		sleep_us(delay);
-		if (ready(err))
-			ready_us = 0;	/* before the signal; when, unknown */
-		kill(pid, sig);
-	}
 	status = wait_for(pid, wait_s);
 	if (status < 0) {
 		kill(pid, SIGKILL);

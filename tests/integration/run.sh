@@ -2,7 +2,8 @@
 # run.sh PROFILE [TEST...] - run sonde's integration tests under one profile
 #
 # Runs every tests/integration/[0-9]*.sh (or the named ones: "00-smoke",
-# "00-smoke.sh" or a path), each under a timeout ($TEST_TIMEOUT, default 120 s)
+# "00-smoke.sh" or a path), each under a timeout ($TEST_TIMEOUT, default 120 s,
+# or more where the test's head says "# timeout: SECONDS")
 # and under the profile's simulation of an older kernel, and prints
 #   ok PROFILE/NAME | FAIL PROFILE/NAME + indented output | skip PROFILE/NAME: why
 # then "PROFILE: N passed, N failed, N skipped". Exit 0 iff nothing failed.
@@ -60,6 +61,7 @@ exec "$@"'
 
 # run_test FILE: run one test under the profile's simulation and the timeout
 run_test() {
+	_limit=$(test_timeout "$1")
 	set -- sh "$1"
 	case $PROFILE in
 	nobtf-6.1)
@@ -70,7 +72,18 @@ run_test() {
 		set -- "$HELPERS/nobpf" \
 			unshare -m --propagation private sh -c "$DEBUGFS_ONLY" sh "$@" ;;
 	esac
-	timeout -k 5 "$TEST_TIMEOUT" "$@"
+	timeout -k 5 "$_limit" "$@"
+}
+
+# A test may need longer than TEST_TIMEOUT: "# timeout: SECONDS" in its
+# first lines (the larger of the two counts).
+test_timeout() {
+	_want=$(sed -n '2,4s/^# timeout: *\([0-9][0-9]*\)$/\1/p' "$1")
+	if [ -n "$_want" ] && [ "$_want" -gt "$TEST_TIMEOUT" ]; then
+		echo "$_want"
+	else
+		echo "$TEST_TIMEOUT"
+	fi
 }
 
 base=$(mktemp -d "${TMPDIR:-/tmp}/sonde-it.XXXXXX") || exit 2
@@ -116,8 +129,9 @@ for t; do
 	*)
 		echo "FAIL $PROFILE/$name"
 		# GNU timeout exits 124, busybox's dies of the signal: use the clock
-		if [ $(($(date +%s) - start)) -ge "$TEST_TIMEOUT" ]; then
-			echo "    timed out after ${TEST_TIMEOUT}s"
+		limit=$(test_timeout "$t")
+		if [ $(($(date +%s) - start)) -ge "$limit" ]; then
+			echo "    timed out after ${limit}s"
 		else
 			echo "    exit status $rc"
 		fi
