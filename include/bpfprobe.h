@@ -425,8 +425,8 @@ struct bpfprobe_opts {
 	bpfprobe_event_fn on_event;
 	void *ctx;
 	uint8_t transport;	/* enum bpfprobe_transport */
-	uint32_t ringbuf_bytes;	/* 0: 4 MiB */
-	uint32_t perfbuf_pages;	/* per CPU, 0: 64 */
+	uint32_t ringbuf_bytes;	/* 0: include/bufsize.h decides */
+	uint32_t perfbuf_pages;	/* per CPU, 0: the same */
 	uint32_t stack_entries;	/* stack map size, 0: 16384 */
 	/*
 	 * Only events of this process and of the processes it forks after

@@ -34,7 +34,8 @@ typedef void (*evstream_cb)(void *ctx, struct tep_event *ev,
 			    struct tep_record *rec, int cpu);
 
 struct evstream_opts {
-	size_t buffer_kb_per_cpu;	/* 0: a default sized for bursts */
+	size_t buffer_kb_per_cpu;	/* 0: include/bufsize.h decides */
+	bool busy;			/* a busy source: a bigger default */
 	/* >0: only this process's threads and the tasks they create later
 	 * (perf: per-thread events with inherit; tracefs: set_event_pid +
 	 * options/event-fork). evstream_new() fails with ESRCH when gone. */

@@ -5,6 +5,7 @@
 
 #include <signal.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 
 /* Exit statuses (documented in sonde(1)). */
@@ -25,6 +26,8 @@ struct global_opts {
 	bool json;
 	enum mechanism via;
 	const char *via_arg;
+	const char *buffer_size_arg;
+	size_t buffer_size;	/* bytes per CPU; 0: include/bufsize.h */
 };
 extern struct global_opts g_opts;
 

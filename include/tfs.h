@@ -14,7 +14,8 @@
 
 struct tfs;
 
-/* The process-wide session (created on first use); NULL with errno set
+/* The process-wide session (created on first use, which first sweeps
+ * the leftovers of dead sondes: tfs_sweep_stale()); NULL with errno set
  * when tracefs cannot be found or mounted. */
 struct tfs *tfs_get(void);
 const char *tfs_root(struct tfs *t);		/* "/sys/kernel/tracing" */

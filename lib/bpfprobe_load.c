@@ -39,6 +39,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "bufsize.h"
 #include "bpf_util.h"
 #include "bpfprobe.h"
 #include "kernel_facts.h"
@@ -919,7 +920,8 @@ static int create_maps(struct bpfprobe_session *s, uint32_t scratch, bool stacks
 	int ncpus = kf->ncpus > 0 ? kf->ncpus : libbpf_num_possible_cpus();
 
 	if (s->ringbuf) {
-		uint32_t sz = s->opts.ringbuf_bytes ? s->opts.ringbuf_bytes : 4u << 20;
+		uint32_t sz = s->opts.ringbuf_bytes ? s->opts.ringbuf_bytes :
+			      bufsize_bytes(BUF_BPF_RING, false);
 		uint32_t p2 = 4096;
 
 		while (p2 < sz && p2 < (1u << 30))
@@ -1222,7 +1224,8 @@ int bpfprobe_session__start(struct bpfprobe_session *s, char *err, size_t errsz)
 		s->rb = ring_buffer__new(s->events_fd, on_ring, s, NULL);
 	} else {
 		s->pb = perf_buffer__new(s->events_fd, s->opts.perfbuf_pages ?
-					 s->opts.perfbuf_pages : 64, on_perf,
+					 s->opts.perfbuf_pages :
+					 bufsize_pages(BUF_BPF_PERF, false), on_perf,
 					 on_perf_lost, s, NULL);
 	}
 	if (!s->rb && !s->pb) {

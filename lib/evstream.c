@@ -36,13 +36,11 @@
 #include <kbuffer.h>
 
 #include "evstream.h"
+#include "bufsize.h"
 #include "sonde.h"
 #include "tfs.h"
 #include "util.h"
 
-#define DEFAULT_BUFFER_KB	4096
-#define MIN_BUFFER_KB		256
-#define ALL_CPUS_BUFFER_KB	(256 * 1024)	/* cap of the default */
 #define MAX_CPUS		4096
 /* Longer than the reserve-to-commit window of a ring buffer write. */
 #define HOLDBACK_NS		2000000ull
@@ -622,12 +620,10 @@ static void close_live_streams(void)
 
 static size_t default_buffer_kb(struct evstream *s)
 {
-	size_t kb = ALL_CPUS_BUFFER_KB / s->ncpus;
-
 	if (s->opts.buffer_kb_per_cpu)
 		return s->opts.buffer_kb_per_cpu;
-	return kb > DEFAULT_BUFFER_KB ? DEFAULT_BUFFER_KB :
-	       kb < MIN_BUFFER_KB ? MIN_BUFFER_KB : kb;
+	return bufsize_bytes(s->tr == EVT_PERF ? BUF_PERF : BUF_TRACEFS,
+			     s->opts.busy) / 1024;
 }
 
 struct evstream *evstream_new(enum ev_transport tr,

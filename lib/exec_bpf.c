@@ -5,6 +5,7 @@
 #include <string.h>
 #include <bpf/libbpf.h>
 
+#include "bufsize.h"
 #include "bpf_util.h"
 #include "exec_source.h"
 #include "kernel_facts.h"
@@ -154,7 +155,9 @@ struct exec_source *exec_bpf_open(const struct exec_filter *f, bool core,
 			goto fail;
 		}
 	}
-	if (!ringbuf) {
+	if (ringbuf)
+		bpf_map__set_max_entries(b->events, bufsize_bytes(BUF_BPF_RING, false));
+	else {
 		bpf_map__set_type(b->events, BPF_MAP_TYPE_PERF_EVENT_ARRAY);
 		bpf_map__set_key_size(b->events, 4);
 		bpf_map__set_value_size(b->events, 4);
@@ -174,7 +177,8 @@ struct exec_source *exec_bpf_open(const struct exec_filter *f, bool core,
 	if (ringbuf)
 		b->rb = ring_buffer__new(bpf_map__fd(b->events), on_ring, b, NULL);
 	else
-		b->pb = perf_buffer__new(bpf_map__fd(b->events), 256, on_perf,
+		b->pb = perf_buffer__new(bpf_map__fd(b->events),
+					 bufsize_pages(BUF_BPF_PERF, false), on_perf,
 					 on_perf_lost, b, NULL);
 	if (!b->rb && !b->pb) {
 		snprintf(err, errsz, "cannot set up the %s: %s",

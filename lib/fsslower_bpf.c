@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 
+#include "bufsize.h"
 #include "bpf_util.h"
 #include "fsslower_bpf.h"
 #include "sonde.h"
@@ -87,7 +88,9 @@ struct fss_bpf *fss_bpf_open(const struct fss_bpf_opts *o, char *err, size_t err
 		goto fail;
 	}
 	events = b->skel->maps.events;
-	if (!o->ringbuf) {
+	if (o->ringbuf)
+		bpf_map__set_max_entries(events, bufsize_bytes(BUF_BPF_RING, false));
+	else {
 		bpf_map__set_type(events, BPF_MAP_TYPE_PERF_EVENT_ARRAY);
 		bpf_map__set_key_size(events, 4);
 		bpf_map__set_value_size(events, 4);
@@ -105,7 +108,8 @@ struct fss_bpf *fss_bpf_open(const struct fss_bpf_opts *o, char *err, size_t err
 	if (o->ringbuf)
 		b->rb = ring_buffer__new(bpf_map__fd(events), on_ring, b, NULL);
 	else
-		b->pb = perf_buffer__new(bpf_map__fd(events), 64, on_perf, on_perf_lost, b, NULL);
+		b->pb = perf_buffer__new(bpf_map__fd(events), bufsize_pages(BUF_BPF_PERF, false),
+					 on_perf, on_perf_lost, b, NULL);
 	if (!b->rb && !b->pb) {
 		snprintf(err, errsz, "cannot set up the %s: %s",
 			 o->ringbuf ? "BPF ring buffer" : "perf buffer", strerror(errno));

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bufsize.h"
 #include "options.h"
 #include "sonde.h"
 #include "util.h"
@@ -17,6 +18,9 @@ const struct option global_options[] = {
 	  "print newline-delimited JSON" },
 	{ OPT_STRING, 0, "via", &g_opts.via_arg, "MECH",
 	  "force a mechanism: bpf, tracefs or perf", "bpf tracefs perf auto" },
+	{ OPT_STRING, 0, "buffer-size", &g_opts.buffer_size_arg, "SIZE",
+	  "event buffer per CPU, e.g. 256K, 8M (default: sized by CPU count)",
+	  "64K 256K 1M 4M 16M" },
 	OPT_END_MARK(),
 };
 
@@ -285,6 +289,16 @@ int parse_options(int argc, char **argv, const struct option *opts,
 		usage_error("unknown mechanism '%s' for --via; use bpf, tracefs or perf",
 			    g_opts.via_arg);
 		exit(EXIT_USAGE);
+	}
+	if (g_opts.buffer_size_arg) {
+		long long b = bufsize_parse(g_opts.buffer_size_arg);
+
+		if (b < 0) {
+			usage_error("invalid size '%s' for --buffer-size; use 4K to 1G, e.g. 256K or 8M",
+				    g_opts.buffer_size_arg);
+			exit(EXIT_USAGE);
+		}
+		g_opts.buffer_size = b;
 	}
 	return out;
 }

@@ -50,8 +50,10 @@ int perf_online_cpus(int **cpus)
 static int map_ring(struct perf_rings *r, struct perf_ring *ring)
 {
 	size_t pg = getpagesize(), pages = 1, least = 1;
+	size_t want = g_opts.buffer_size ? g_opts.buffer_size :
+		      (r->ring_kb ? r->ring_kb : 256) * 1024;
 
-	while (pages * pg < (r->ring_kb ? r->ring_kb : 256) * 1024)
+	while (pages * pg < want)
 		pages *= 2;
 	/* every ring the same size: the first one decides */
 	if (r->ring_size)

@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 
+#include "bufsize.h"
 #include "bpf_util.h"
 #include "kernel_facts.h"
 #include "syscalls.h"
@@ -18,7 +19,6 @@
 
 /* Wake the reader when this much waits in the ring (else it polls). */
 #define WAKEUP_BYTES	(256 * 1024)
-#define PERF_PAGES	256	/* per CPU, perf buffer */
 
 struct sc_bpf {
 	struct sc_source src;
@@ -265,6 +265,8 @@ struct sc_source *sc_bpf_open(const struct sc_table *t,
 	}
 	if (!f->events)	/* --summary-only: the ring stays empty */
 		bpf_map__set_max_entries(sk->maps.events, ringbuf ? 4096 : 0);
+	else if (ringbuf)
+		bpf_map__set_max_entries(sk->maps.events, bufsize_bytes(BUF_BPF_RING, true));
 	ret = syscalls_bpf__load(sk);
 	if (ret) {
 		snprintf(err, errsz, "loading the BPF programs failed: %s (-vv shows libbpf's log)",
@@ -301,7 +303,8 @@ struct sc_source *sc_bpf_open(const struct sc_table *t,
 			.wakeup_watermark = 64 * 1024,
 		};
 
-		b->pb = perf_buffer__new_raw(bpf_map__fd(sk->maps.events), PERF_PAGES,
+		b->pb = perf_buffer__new_raw(bpf_map__fd(sk->maps.events),
+					     bufsize_pages(BUF_BPF_PERF, true),
 					     &attr, on_perf, b, NULL);
 	}
 	if (!b->rb && !b->pb) {

@@ -429,6 +429,8 @@ struct tfs *tfs_get(void)
 	t->marker_fd = open(t->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	g_tfs = t;
 	atexit(tfs_teardown);
+	/* every run that uses tracefs clears what killed sondes left */
+	tfs_sweep_stale(t->root);
 	return t;
 }
 

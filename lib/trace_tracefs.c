@@ -176,11 +176,13 @@ static int add_event(struct session *s, struct tprobe *p, const char *sys,
 			  !strcmp(s->probes[i].tp_sys, sys) && !strcmp(s->probes[i].tp_name, name);
 	if (shared || !p->spec.filter || !kernel_conjuncts(p, p->spec.filter, plain, filter, sizeof(filter)))
 		return evstream_add(t->stream, sys, name, NULL, err, errsz);
-	if (!evstream_add(t->stream, sys, name, filter, err, errsz)) {
+	if (!(ret = evstream_add(t->stream, sys, name, filter, err, errsz))) {
 		vinfo("kernel filter for %s/%s: %s", sys, name, filter);
 		b->kernel_filtered = true;
 		return 0;
 	}
+	if (ret != -EINVAL)	/* not the filter: the instance, the event */
+		return ret;
 	/* e.g. a negative number for a field the format calls unsigned */
 	vinfo("the kernel refused the filter '%s' (%s); filtering in sonde", filter, err);
 	return evstream_add(t->stream, sys, name, NULL, err, errsz);

@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 
+#include <unistd.h>
+
+#include "bufsize.h"
 #include "fault.h"
+#include "sonde.h"
 #include "unit.h"
 
 TEST(fault_parse_sites)
@@ -34,4 +38,38 @@ TEST(fault_parse_malformed)
 	CHECK(!fault_parse("bpf:1:99999", &p));
 	CHECK(!fault_parse("perf:1:2:3", &p));
 	CHECK(!fault_parse("perf:123456789012345678901234567890123", &p));
+}
+
+TEST(bufsize_parse_sizes)
+{
+	CHECK_INT(bufsize_parse("4096"), 4096);
+	CHECK_INT(bufsize_parse("64K"), 65536);
+	CHECK_INT(bufsize_parse("64k"), 65536);
+	CHECK_INT(bufsize_parse("8M"), 8 << 20);
+	CHECK_INT(bufsize_parse("1G"), 1 << 30);
+	CHECK_INT(bufsize_parse("256KB"), 256 << 10);
+	CHECK_INT(bufsize_parse("4095"), -1);
+	CHECK_INT(bufsize_parse("2G"), -1);
+	CHECK_INT(bufsize_parse("-4M"), -1);
+	CHECK_INT(bufsize_parse("M"), -1);
+	CHECK_INT(bufsize_parse("4MX"), -1);
+	CHECK_INT(bufsize_parse(""), -1);
+}
+
+TEST(bufsize_defaults_and_override)
+{
+	size_t saved = g_opts.buffer_size;
+
+	g_opts.buffer_size = 0;
+	CHECK(bufsize_bytes(BUF_TRACEFS, false) >= 256 << 10);
+	CHECK(bufsize_bytes(BUF_TRACEFS, false) <= 4 << 20);
+	CHECK_INT(bufsize_bytes(BUF_TRACEFS, true), 2 * bufsize_bytes(BUF_TRACEFS, false));
+	CHECK(bufsize_bytes(BUF_BPF_RING, false) >= 4 << 20);
+	g_opts.buffer_size = 64 << 10;
+	CHECK_INT(bufsize_bytes(BUF_TRACEFS, true), 64 << 10);
+	CHECK_INT(bufsize_pages(BUF_PERF, false) * getpagesize(), 64 << 10);
+	/* one ring for all CPUs: a power of two of at least CPUs x SIZE */
+	CHECK(bufsize_bytes(BUF_BPF_RING, false) >= (64 << 10));
+	CHECK_INT(bufsize_bytes(BUF_BPF_RING, false) & (bufsize_bytes(BUF_BPF_RING, false) - 1), 0);
+	g_opts.buffer_size = saved;
 }

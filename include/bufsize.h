@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * How big the event buffers are, in one place. --buffer-size SIZE (a
+ * global option) gives the bytes per CPU for every mechanism; without it
+ * each kind is sized by the CPU count, and busy sources (every syscall)
+ * get twice as much:
+ *   tracefs instance, perf rings  256 MiB / CPUs per CPU, 256 KiB..4 MiB
+ *   BPF ring buffer (all CPUs)    2 MiB x CPUs, 4..256 MiB, a power of two
+ *   BPF perf buffer               512 KiB per CPU (perf_buffer__new has no
+ *                                 fallback when locked memory is short)
+ * Loss is counted, never guessed (see evstream_lost and the backends).
+ */
+#ifndef SONDE_BUFSIZE_H
+#define SONDE_BUFSIZE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum buf_kind {
+	BUF_TRACEFS,		/* per CPU */
+	BUF_PERF,		/* per CPU, perf_event_open rings */
+	BUF_BPF_RING,		/* one for all CPUs */
+	BUF_BPF_PERF,		/* per CPU, libbpf perf buffers */
+};
+
+/* Bytes (per CPU, or in all for BUF_BPF_RING). */
+size_t bufsize_bytes(enum buf_kind kind, bool busy);
+/* The same in pages, rounded up to a power of two (perf mmaps). */
+size_t bufsize_pages(enum buf_kind kind, bool busy);
+
+/* "64K", "4M", "1G", "8192" -> bytes; -1 when malformed or out of range
+ * (4 KiB .. 1 GiB). */
+long long bufsize_parse(const char *text);
+
+#endif

@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Event buffer sizes (include/bufsize.h). */
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "bufsize.h"
+#include "sonde.h"
+
+#define KiB	1024ull
+#define MiB	(1024 * KiB)
+
+static size_t ncpus(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_CONF);
+
+	return n > 0 ? n : 1;
+}
+
+static size_t clamp(size_t v, size_t lo, size_t hi)
+{
+	return v < lo ? lo : v > hi ? hi : v;
+}
+
+static size_t pow2_up(size_t v)
+{
+	size_t p = 4096;
+
+	while (p < v && p < (1ull << 30))
+		p <<= 1;
+	return p;
+}
+
+size_t bufsize_bytes(enum buf_kind kind, bool busy)
+{
+	size_t cpus = ncpus(), per_cpu = g_opts.buffer_size, f = busy ? 2 : 1;
+
+	if (per_cpu)
+		return kind == BUF_BPF_RING ? pow2_up(per_cpu * cpus) : per_cpu;
+	switch (kind) {
+	case BUF_TRACEFS:
+	case BUF_PERF:
+		return clamp(256 * MiB / cpus, 256 * KiB, 4 * MiB) * f;
+	case BUF_BPF_RING:
+		return pow2_up(clamp(2 * MiB * cpus, 4 * MiB, 256 * MiB) * f);
+	case BUF_BPF_PERF:
+		return 512 * KiB * f;
+	}
+	return 4 * MiB;
+}
+
+size_t bufsize_pages(enum buf_kind kind, bool busy)
+{
+	size_t pg = getpagesize(), pages = 1;
+
+	while (pages * pg < bufsize_bytes(kind, busy))
+		pages *= 2;
+	return pages;
+}
+
+long long bufsize_parse(const char *text)
+{
+	char *end;
+	unsigned long long v = strtoull(text, &end, 10);
+
+	if (end == text || *text == '-')
+		return -1;
+	switch (*end) {
+	case 'k': case 'K': v *= KiB; end++; break;
+	case 'm': case 'M': v *= MiB; end++; break;
+	case 'g': case 'G': v *= 1024 * MiB; end++; break;
+	}
+	if (*end == 'B' || *end == 'b')
+		end++;
+	if (*end || v < 4 * KiB || v > 1024 * MiB)
+		return -1;
+	return v;
+}
