@@ -19,7 +19,7 @@
 struct exec_opts {
 	bool failed_only, timestamp, time, quote, print_uid;
 	const char *name, *line;
-	int uid, ppid, max_args;
+	int uid, ppid, pid, max_args;
 	double duration;
 	regex_t name_re, line_re;
 	uint64_t start_ns;
@@ -27,7 +27,7 @@ struct exec_opts {
 };
 
 static const char *const exec_usage[] = {
-	"sonde snoop exec [-x] [-t | -T] [-U] [-u UID] [-P PPID] [-n NAME] [-l LINE] [-q] [--max-args N] [-d SECONDS]",
+	"sonde snoop exec [-x] [-t | -T] [-U] [-u UID] [-p PID] [-P PPID] [-n NAME] [-l LINE] [-q] [--max-args N] [-d SECONDS]",
 	"execsnoop [<options>]",
 	NULL,
 };
@@ -89,6 +89,8 @@ static void on_exec(void *ctx, const struct exec_event *e)
 		return;
 	if (o->uid >= 0 && e->uid != (uid_t)o->uid)
 		return;
+	if (o->pid > 0 && e->pid != o->pid)
+		return;
 	if (o->ppid > 0 && e->ppid != o->ppid)
 		return;
 	format_args(o, e, args, sizeof(args));
@@ -141,6 +143,7 @@ int snoop_exec(int argc, char **argv)
 		{ OPT_BOOL, 'T', "time", &o.time, NULL, "print the wall-clock time (HH:MM:SS)" },
 		{ OPT_BOOL, 'U', "print-uid", &o.print_uid, NULL, "print a UID column" },
 		{ OPT_INT, 'u', "uid", &o.uid, "UID", "only this user ID" },
+		{ OPT_INT, 'p', "pid", &o.pid, "PID", "only execs by this process (it keeps its PID across exec)" },
 		{ OPT_INT, 'P', "ppid", &o.ppid, "PPID", "only children of this parent PID" },
 		{ OPT_STRING, 'n', "name", &o.name, "NAME", "only commands whose name or arguments match this regex" },
 		{ OPT_STRING, 'l', "line", &o.line, "LINE", "only commands whose arguments match this regex" },

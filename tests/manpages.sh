@@ -20,7 +20,7 @@ section() {
 		on'
 }
 # Options named in text: -x and --long-name tokens.
-options_in() { grep -oE '(^|[^[:alnum:]-])--?[[:alpha:]][[:alnum:]-]*' | sed 's/^[^-]*//' | sort -u; }
+options_in() { grep -oE '(^|[^[:alnum:]-])--?[[:alnum:]][[:alnum:]-]*' | sed 's/^[^-]*//' | sort -u; }
 
 # The global options every command takes, documented once in sonde(1),
 # and the help options every command answers.
@@ -70,8 +70,12 @@ for cmd in $("$S" --list-cmds); do
 	help) ;;	# help's page is sonde(1)
 	snoop)
 		for tool in $("$S" snoop --list-tools); do
-			check "snoop-$tool" Documentation/sonde-snoop.1 "OPTIONS \\($tool\\)|COMMON OPTIONS" \
-				"$S" snoop "$tool"
+			# a section may serve several tools: "OPTIONS (dns, bash)";
+			# ext4slower and the like are fsslower's
+			sec=$tool
+			case $tool in *slower) sec=fsslower ;; esac
+			check "snoop-$tool" Documentation/sonde-snoop.1 \
+				"OPTIONS \\(([^)]*, )?$sec(, [^)]*)?\\)|COMMON OPTIONS" "$S" snoop "$tool"
 		done
 		;;
 	trace)

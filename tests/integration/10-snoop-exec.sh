@@ -75,6 +75,16 @@ done
 [ -s "$TMPDIR/pipe.rc" ] || fail "sonde did not stop when its reader went away"
 tracefs_clean || fail "not clean after a closed pipe"
 
+# -p: only the execs of that process (a shell that execs keeps its PID)
+sh -c "sleep 2; exec $TRUE pid-mine-$$" &
+mine=$!
+start_sonde "$TMPDIR/p.out" "$TMPDIR/p.err" snoop exec -p "$mine" -d 6 || fail "-p: did not start"
+"$HELPERS/execburst" 3 "$TRUE" "pid-other-$$" >/dev/null
+wait "$mine"
+wait "$SPID"
+grep -q "pid-mine-$$" "$TMPDIR/p.out" || fail "-p: the process's exec missing: $(cat "$TMPDIR/p.out")"
+grep -q "pid-other-$$" "$TMPDIR/p.out" && fail "-p: other processes' execs shown"
+
 # Forcing BPF where the kernel has none fails with one clear line.
 case $PROFILE in
 nobpf-6.1 | debugfs-6.1)
