@@ -1,4 +1,5 @@
 #!/bin/sh
+# timeout: 400
 # 90-applets: every applet sonde installs (sonde --install DIR) answers -h
 # with its usage, and takes a typical command line of the bcc tool it
 # stands for — bcc's options and positional arguments. Where the kernel
@@ -21,7 +22,7 @@ typical() {
 	biosnoop) echo "-Q" ;;
 	tcpconnect) echo "-t" ;;
 	tcpaccept) echo "-t" ;;
-	tcpretrans) echo "-l" ;;
+	tcpretrans) echo "" ;;
 	ext4slower | xfsslower | btrfsslower) echo "5" ;;
 	fileslower) echo "10" ;;
 	gethostlatency) echo "" ;;
