@@ -64,6 +64,10 @@ static int resolve_kfunc(struct tprobe *p, char *err, size_t errsz)
 	if (!ks)
 		return fail(err, errsz, EXIT_FAIL, "cannot read the kernel's symbols: %s",
 			    strerror(errno));
+	if (!p->spec.func)	/* PS_ADDRESS: a bare number */
+		return fail(err, errsz, EXIT_USAGE,
+			    "'%s' is an address; kernel probes take a function name (FUNC or FUNC+OFFSET)",
+			    p->text);
 	if (p->spec.flags & PS_WILDCARD) {
 		struct collect c = { p, MAX_WILDCARD_FUNCS };
 

@@ -119,6 +119,9 @@ expect 2 snoop exec --max-args 100000
 expect 2 snoop exec -d abc
 expect 2 snoop exec -t -T
 expect 2 snoop exec --via nosuchmech
+# a bare address where a kernel function is meant (once crashed hist)
+expect 2 hist --count -d 1 0x10
+expect 2 stack -d 1 1
 # features
 expect 2 features -x
 expect 2 features --json --nosuch
