@@ -67,6 +67,7 @@ int cmd_stack(int argc, char **argv)
 		{ OPT_BOOL, 'U', "user-stacks-only", &user_only, NULL, "only user stacks" },
 		{ OPT_BOOL, 'K', "kernel-stacks-only", &kernel_only, NULL, "only kernel stacks" },
 		{ OPT_DOUBLE, 'd', "duration", &o.duration, "SECONDS", "stop after SECONDS" },
+		{ OPT_DOUBLE, 'D', NULL, &o.duration, "SECONDS", "the same (bcc stackcount's -D)" },
 		{ OPT_STRING, 'x', "exec", &o.binary, "BINARY", "user functions are in BINARY" },
 		{ OPT_INT, 'm', "min-block", &min_us, "US", "--offcpu: leave out blocks shorter than US microseconds" },
 		{ OPT_INT, 'M', "max-block", &max_us, "US", "--offcpu: leave out blocks longer than US microseconds" },
