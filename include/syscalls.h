@@ -78,6 +78,8 @@ struct sc_table {
 const char *sc_abi_name(int nr);
 /* The number of an ABI name, or -1. */
 int sc_abi_nr(const char *name);
+/* The ABI number of an event name ("newstat" -> 4), or -1. */
+int sc_event_nr(const char *event);
 
 /*
  * Parse a sys_enter_<event> format file's text into info (args after

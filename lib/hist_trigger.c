@@ -31,12 +31,23 @@
 #include "kernel_facts.h"
 #include "perf_ring.h"
 #include "sonde.h"
+#include "syscalls.h"
 #include "tfs.h"
 #include "tpformat.h"
 #include "util.h"
 
+/*
+ * Table sizes: the kernel allocates every entry of a table up front
+ * (some 300 bytes each), so many events (a syscall glob) share a budget;
+ * a table without keys has one entry and takes the smallest size.
+ */
 #define HT_TABLE_SIZE	8192	/* entries of an aggregating trigger */
+#define HT_TABLE_MIN	128	/* the kernel's smallest */
+#define HT_BUDGET	131072	/* entries of all of --count's tables */
 #define HT_PAIR_SIZE	16384	/* start times pending, by pairing key */
+#define HT_SYSCALLS	512	/* syscall numbers, and then some */
+/* --count of more syscall events than this: one trigger on raw_syscalls */
+#define HT_SYSCALL_GLOB	16
 
 /* What the value key of a table holds. */
 enum ht_value {
@@ -65,6 +76,8 @@ struct ht_table {
 	char sys[64], event[128];	/* the event it is attached to */
 	const char *func;		/* HKEY_FUNC */
 	struct fhist_agg agg;
+	const char **nr_func;		/* raw_syscalls: HKEY_FUNC by number */
+	int nr_key;			/* its agg key of the number */
 	enum ht_value vmode;
 	int vkey;			/* agg key of the value */
 	enum ht_src src[HIST_MAX_KEYS];	/* per request key */
@@ -112,20 +125,16 @@ static int refuse(char *err, size_t errsz, const char *fmt, ...)
 /* ---- probes as tracefs events ---- */
 
 /* The events of probe idx (a kernel function glob: one per function;
- * USDT: one per site), into evs (room for max). Of a glob, functions
- * the kernel refuses are skipped, as trace does. */
+ * USDT: one per site), into evs (room for tprobe_tracefs_nevents()). Of
+ * a glob, functions the kernel refuses are skipped, as trace does. */
 static int define_events(struct tfs *tfs, const struct tprobe *p, int idx,
-			 struct ht_event *evs, int max, int *n, char *err,
-			 size_t errsz)
+			 struct ht_event *evs, int *n, char *err, size_t errsz)
 {
 	int count = tprobe_tracefs_nevents(p), rc = 0;
 	size_t size = 256 + PATH_MAX + TPROBE_MAX_SLOTS * 800;
 	char *def;
 
 	*n = 0;
-	if (count > max)
-		return refuse(err, errsz, "'%s' is %d events; hist triggers here take at most %d",
-			      p->text, count, max);
 	if (p->kind == TPK_TRACEPOINT && !p->needs_eprobe) {
 		struct ht_event *ev = &evs[(*n)++];
 
@@ -460,42 +469,131 @@ static int install(struct trig_hist *h, struct ht_table *tb, char *err,
 			 tfs_group(tfs), h->nnames++);
 		ret = fhist_add(tfs, tb->sys, tb->event, &tb->agg2, err, errsz);
 	}
-	if (ret == -EINVAL || ret == -ENOENT || ret == -EEXIST || ret == -ENOSPC)
+	if (ret == -EINVAL || ret == -ENOENT || ret == -EEXIST || ret == -ENOSPC ||
+	    ret == -ENOMEM)
 		return refuse(err, errsz, "the kernel refused a hist trigger on %s:%s: %.200s",
 			      tb->sys, tb->event, err);
 	return ret;
 }
 
+/* The size of each of nevents tables, a power of two. */
+static unsigned int table_size(const struct hist_request *req, int nevents)
+{
+	unsigned int size = HT_TABLE_SIZE;
+	bool keyed = req->mode == HIST_VALUE;
+
+	for (int i = 0; i < req->nkeys; i++)
+		keyed |= req->keys[i].kind != HKEY_FUNC;
+	if (!keyed)
+		return HT_TABLE_MIN;
+	while (size > HT_TABLE_MIN && (uint64_t)size * nevents > HT_BUDGET)
+		size /= 2;
+	return size;
+}
+
 static int start_counts(struct trig_hist *h, const struct hist_request *req,
 			char *err, size_t errsz)
 {
-	struct ht_event evs[64];
-	int n, ret;
+	struct ht_event *evs = NULL;
+	unsigned int size;
+	int n, ret = 0, nevents = 0, most = 1;
 
 	for (int i = 0; i < req->nprobes; i++) {
+		n = tprobe_tracefs_nevents(&req->probes[i].tp);
+		nevents += n;
+		most = n > most ? n : most;
+	}
+	size = table_size(req, nevents);
+	if (!(evs = calloc(most, sizeof(*evs))))
+		return -ENOMEM;
+	for (int i = 0; i < req->nprobes && !ret; i++) {
 		const struct hist_probe *hp = &req->probes[i];
 
-		if ((ret = define_events(tfs_get(), &hp->tp, i, evs, ARRAY_SIZE(evs),
-					 &n, err, errsz)))
-			return ret;
-		for (int e = 0; e < n; e++) {
+		ret = define_events(tfs_get(), &hp->tp, i, evs, &n, err, errsz);
+		for (int e = 0; e < n && !ret; e++) {
 			/* a glob's functions: the one this event is */
 			const char *func = hp->tp.nfuncs > 1 && evs[e].func ?
 					   evs[e].func : hist_probe_func(hp, 0);
 			struct ht_table *tb = new_table(h, evs[e].sys, evs[e].name, func);
 
-			if (!tb)
-				return -ENOMEM;
+			if (!tb) {
+				ret = -ENOMEM;
+				break;
+			}
+			tb->agg.size = size;
 			if ((ret = event_filter(req, h, hp, &evs[e], tb->agg.filter,
 						sizeof(tb->agg.filter), err, errsz)) ||
 			    (ret = map_keys(req, hp, &evs[e], false, tb, err, errsz)) ||
 			    (req->mode == HIST_VALUE &&
-			     (ret = value_keys(req, hp, &evs[e], tb, err, errsz))) ||
-			    (ret = install(h, tb, err, errsz)))
-				return ret;
+			     (ret = value_keys(req, hp, &evs[e], tb, err, errsz))))
+				break;
+			ret = install(h, tb, err, errsz);
 		}
 	}
-	return 0;
+	free(evs);
+	return ret;
+}
+
+/*
+ * --count of many syscall tracepoints (a glob): one trigger on
+ * raw_syscalls keyed by the syscall's number rather than one per event,
+ * because removing a trigger waits for an RCU grace period (every
+ * syscall: 20 s in a guest). When each probe is a syscall's entry (or
+ * each its exit) with no filter or key of its own.
+ */
+static const char *syscall_dir(const struct hist_request *req)
+{
+	const char *dir = NULL;
+
+	if (req->mode != HIST_COUNT || req->nprobes <= HT_SYSCALL_GLOB)
+		return NULL;
+	for (int i = 0; i < req->nkeys; i++)
+		if (req->keys[i].kind == HKEY_EXPR)
+			return NULL;
+	for (int i = 0; i < req->nprobes; i++) {
+		const struct tprobe *p = &req->probes[i].tp;
+		const char *d = !strncmp(p->tp_name, "sys_enter_", 10) ? "sys_enter" :
+				!strncmp(p->tp_name, "sys_exit_", 9) ? "sys_exit" : NULL;
+
+		if (p->kind != TPK_TRACEPOINT || p->needs_eprobe || p->spec.filter ||
+		    strcmp(p->tp_sys, "syscalls") || !d || (dir && strcmp(d, dir)) ||
+		    sc_event_nr(p->tp_name + strlen(d) + 1) < 0)
+			return NULL;
+		dir = d;
+	}
+	return dir;
+}
+
+static int start_syscalls(struct trig_hist *h, const struct hist_request *req,
+			  const char *dir, char *err, size_t errsz)
+{
+	struct ht_event ev = { .sys = "raw_syscalls", .plain = true };
+	struct ht_table *tb;
+	bool keyed = false;
+	int ret;
+
+	snprintf(ev.name, sizeof(ev.name), "%s", dir);
+	if (!(tb = new_table(h, ev.sys, ev.name, NULL)) ||
+	    !(tb->nr_func = calloc(HT_SYSCALLS, sizeof(*tb->nr_func))))
+		return -ENOMEM;
+	for (int i = 0; i < req->nprobes; i++) {
+		const struct tprobe *p = &req->probes[i].tp;
+		int nr = sc_event_nr(p->tp_name + strlen(dir) + 1);
+
+		if (nr < HT_SYSCALLS)
+			tb->nr_func[nr] = p->label;
+	}
+	for (int i = 0; i < req->nkeys; i++)
+		keyed |= req->keys[i].kind != HKEY_FUNC;
+	tb->agg.size = keyed ? HT_TABLE_SIZE : HT_SYSCALLS;
+	tb->nr_key = add_key(&tb->agg, "id", FHK_RAW, 0);
+	vinfo("%d syscall events: one hist trigger on raw_syscalls:%s, by syscall number",
+	      req->nprobes, dir);
+	if ((ret = event_filter(req, h, &req->probes[0], &ev, tb->agg.filter,
+				sizeof(tb->agg.filter), err, errsz)) ||
+	    (ret = map_keys(req, &req->probes[0], &ev, false, tb, err, errsz)))
+		return ret;
+	return install(h, tb, err, errsz);
 }
 
 /* The pairing key of an end of a latency at its event. */
@@ -569,9 +667,13 @@ static int start_latency(struct trig_hist *h, const struct hist_request *req,
 	if (features_get()->synth_events.state != FACT_YES)
 		return refuse(err, errsz, "latencies need synthetic events, which this kernel lacks (%s)",
 			      features_get()->synth_events.evidence);
-	if ((ret = define_events(tfs, &from->tp, 0, &evf, 1, &n, err, errsz)) ||
-	    (ret = define_events(tfs, &to->tp, 1, &evt, 1, &n, err, errsz)))
-		return ret == -EOPNOTSUPP ? refuse(err, errsz, "hist triggers pair one start event with one end event (%s)", err) : ret;
+	if (tprobe_tracefs_nevents(&from->tp) != 1 || tprobe_tracefs_nevents(&to->tp) != 1)
+		return refuse(err, errsz, "hist triggers pair one start event with one end event ('%s' is %d, '%s' %d)",
+			      from->tp.text, tprobe_tracefs_nevents(&from->tp),
+			      to->tp.text, tprobe_tracefs_nevents(&to->tp));
+	if ((ret = define_events(tfs, &from->tp, 0, &evf, &n, err, errsz)) ||
+	    (ret = define_events(tfs, &to->tp, 1, &evt, &n, err, errsz)))
+		return ret;
 	snprintf(pr.from_sys, sizeof(pr.from_sys), "%s", evf.sys);
 	snprintf(pr.from_event, sizeof(pr.from_event), "%s", evf.name);
 	snprintf(pr.to_sys, sizeof(pr.to_sys), "%s", evt.sys);
@@ -661,6 +763,8 @@ static int trig_start(struct hist_rung *r, char *err, size_t errsz)
 		return ret;
 	if (req->mode == HIST_LATENCY || req->mode == HIST_PAIR)
 		ret = start_latency(h, req, err, errsz);
+	else if (syscall_dir(req))
+		ret = start_syscalls(h, req, syscall_dir(req), err, errsz);
 	else
 		ret = start_counts(h, req, err, errsz);
 	if (ret)
@@ -748,7 +852,11 @@ static void row_key(const struct hist_request *req, const struct ht_table *tb,
 		const struct fhist_kv *kv = &row->key[tb->kidx[i]];
 
 		switch (tb->src[i]) {
-		case HS_FUNC: key[i].s = tb->func; break;
+		case HS_FUNC:
+			/* add_row() checked the number */
+			key[i].s = tb->nr_func ? tb->nr_func[row->key[tb->nr_key].v] :
+				   tb->func;
+			break;
 		case HS_COMM: key[i].s = kv->s; break;
 		case HS_TID: key[i].i = (int64_t)kv->v; break;
 		case HS_PID: key[i].i = tgid_of((int)kv->v); break;
@@ -789,6 +897,9 @@ static int add_row(const struct hist_request *req, struct ht_table *tb,
 	int64_t sum = row->vals[0];
 	int b = 0;
 
+	if (tb->nr_func && (row->key[tb->nr_key].v >= HT_SYSCALLS ||
+			    !tb->nr_func[row->key[tb->nr_key].v]))
+		return 0;	/* a syscall not asked for */
 	row_key(req, tb, row, key);
 	if (!(e = hist_table_entry(t, key)))
 		return -ENOMEM;
@@ -946,6 +1057,7 @@ static void trig_free(struct hist_rung *r)
 	for (int i = 0; i < h->ntabs; i++) {
 		snap_free(&h->tabs[i].prev);
 		snap_free(&h->tabs[i].prev2);
+		free(h->tabs[i].nr_func);
 	}
 	free(h->tabs);
 	free(h);

@@ -198,8 +198,7 @@ int sc_event_candidates(const char *name, char out[][48], int max)
 	return n;
 }
 
-/* The ABI number of an event name ("newstat" -> 4), or -1. */
-static int event_nr(const char *event)
+int sc_event_nr(const char *event)
 {
 	size_t len = strlen(event);
 	char name[64];
@@ -444,7 +443,7 @@ int sc_table_load_dir(struct sc_table *t, const char *dir)
 			continue;
 		}
 		free(text);
-		si->nr = event_nr(si->event);
+		si->nr = sc_event_nr(si->event);
 		snprintf(si->name, sizeof(si->name), "%s",
 			 si->nr >= 0 ? abi_names[si->nr] : si->event);
 		sc_classify(si);
