@@ -265,3 +265,34 @@ TEST(stacks_flamegraph_svg)
 	CHECK_STR(text, "a&quot;&apos;??\xc3\xa9z");
 	free(text);
 }
+
+/* Frames the kernel named itself (hist triggers), and the tracing
+ * machinery left out of kernel stacks. */
+TEST(stacks_text_frames_and_machinery)
+{
+	struct stack_print_opts po = { .unit = "count", .kernel = true, .user = false };
+	struct stack_sample s = {
+		.pid = 7, .comm = "x", .value = 2,
+		.ktext = "         trace_event_raw_event_sched_switch+0x1/0x2\n"
+			 "         __traceiter_sched_switch+0x40/0x60\n"
+			 "         __schedule+0x3a0/0xa80\n"
+			 "         schedule+0x5a/0xd0\n",
+	};
+	struct stackagg *a = stackagg_new();
+	char *text = NULL;
+	size_t len = 0;
+	FILE *fp;
+
+	stackagg_add(a, &s);
+	s.ktext = "  __traceiter_sched_switch+0x40/0x60\n  __schedule+0x3a0/0xa80\n"
+		  "  schedule+0x5a/0xd0\n";
+	stackagg_add(a, &s);		/* another raw stack, the same names */
+	CHECK_INT(stackagg_count(a), 2);
+	stackagg_resolve(a);
+	fp = open_memstream(&text, &len);
+	stackagg_print_folded(a, fp, &po);
+	fclose(fp);
+	CHECK_STR(text, "x;schedule;__schedule 4\n");
+	free(text);
+	stackagg_free(a);
+}

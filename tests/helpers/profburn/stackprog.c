@@ -10,8 +10,10 @@
  *                     every 100 ms (sonde_pipe_path); waits for SIGUSR1
  *                     first when given "-w" ("stackprog offcpu -w"). Then
  *                     prints the time its blocking calls took in each
- *                     path, in microseconds: "stackprog: sleep 1002511
- *                     pipe 1004877" (loaded or emulated machines oversleep)
+ *                     path, and that of its calls of 90 ms or more, in
+ *                     microseconds: "stackprog: sleep 1002511 (0) pipe
+ *                     1004877 (1004877)" (loaded or emulated machines
+ *                     oversleep)
  *
  * Each path goes through a middle function: a system call or a probed
  * function entry is made before its caller's frame pointer is pushed, so
@@ -28,7 +30,7 @@
 #include <unistd.h>
 
 static volatile int sink;
-static long long sleep_us, pipe_us;
+static long long sleep_us, sleep_long_us, pipe_us, pipe_long_us;
 
 static long long now_us(void)
 {
@@ -38,10 +40,14 @@ static long long now_us(void)
 	return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
 }
 
-/* Add a blocking call's duration to a path's total. */
-static void took(long long t0, long long *total)
+/* Add a blocking call's duration to a path's totals. */
+static void took(long long t0, long long *total, long long *longer)
 {
-	*total += now_us() - t0;
+	long long d = now_us() - t0;
+
+	*total += d;
+	if (d >= 90000)
+		*longer += d;
 }
 
 __attribute__((noinline, used)) int sonde_stack_leaf(int i)
@@ -94,7 +100,7 @@ __attribute__((noinline, used)) void sonde_sleep_path(void)
 		long long t0 = now_us();
 
 		nap_ms(50);
-		took(t0, &sleep_us);
+		took(t0, &sleep_us, &sleep_long_us);
 	}
 	sink += pad;
 }
@@ -130,7 +136,7 @@ __attribute__((noinline, used)) void sonde_pipe_path(void)
 		long long t0 = now_us();
 
 		read_one(fds[0]);
-		took(t0, &pipe_us);
+		took(t0, &pipe_us, &pipe_long_us);
 	}
 	waitpid(child, NULL, 0);
 	sink += pad;
@@ -161,7 +167,8 @@ int main(int argc, char **argv)
 		}
 		sonde_sleep_path();
 		sonde_pipe_path();
-		printf("stackprog: sleep %lld pipe %lld\n", sleep_us, pipe_us);
+		printf("stackprog: sleep %lld (%lld) pipe %lld (%lld)\n", sleep_us,
+		       sleep_long_us, pipe_us, pipe_long_us);
 		return 0;
 	}
 	fprintf(stderr, "usage: stackprog calls | offcpu [-w]\n");
