@@ -10,7 +10,8 @@
 # which the program's own timing sees and sampling mostly does not); kernel
 # frames of a system-call loop; a stripped binary's frames as address and
 # module; a program that starts and exits during the profile is still
-# named; folded output adds up to the samples; JSON; the flame graph. (profile keeps no state
+# named, and one in another root (chroot, as in a container); folded
+# output adds up to the samples; JSON; the flame graph. (profile keeps no state
 # outside its file descriptors: nothing to clean.)
 . "$(dirname "$0")/lib.sh"
 
@@ -147,6 +148,24 @@ for mech in $mechs; do
 	grep -q '^profburn_pie;.*;main;sonde_burn_three [0-9]*$' "$out" ||
 		fail "$mech -p exit: not named: $(cat "$out")"
 done
+
+# 4b. A process in another root (as in a container): its mmap records
+# name files in its root, read through /proc/PID/root while it lives.
+if command -v chroot >/dev/null; then
+	root=$TMPDIR/root
+	mkdir -p "$root"
+	cp "$B/profburn_static" "$root/burnbox"
+	mech=${mechs%% *}
+	out=$TMPDIR/c.$mech
+	start_sonde "$out" "$out.err" profile --via "$mech" -U -F $HZ -d 6 --folded ||
+		fail "$mech chroot: cannot start"
+	chroot "$root" /burnbox 1.5 >/dev/null || fail "cannot chroot"
+	wait $SPID || fail "$mech chroot: exit status $?: $(cat "$out.err")"
+	grep -q '^burnbox;.*;main;sonde_burn_three [0-9]*$' "$out" ||
+		fail "$mech chroot: /burnbox not named: $(grep '^burnbox' "$out")"
+else
+	echo "no chroot here: a process in another root not checked"
+fi
 
 # 5. JSON: one object per stack, then the summary with the same total.
 mech=${mechs%% *}
