@@ -45,7 +45,7 @@ done
 
 # 2. Kernel stacks: the program's one exec, where kernel names are known
 # (kallsyms readable, or hist triggers naming the frames themselves).
-if head -n 1 /proc/kallsyms 2>/dev/null | grep -q '^[0-9a-f]*[1-9a-f]'; then
+if grep -m 1 ' [tT] ' /proc/kallsyms 2>/dev/null | grep -q '^[0-9a-f]*[1-9a-f]'; then
 	for mech in $mechs; do
 		out=$TMPDIR/k.$mech
 		"$SONDE" stack --via "$mech" -K --folded t:sched:sched_process_exec -- "$P" calls \
