@@ -61,7 +61,7 @@ static void warn_losses(const struct stack_output *o, const struct stack_totals 
 	const char *note = o->kernel ? sym_kernel_note() : NULL;
 
 	if (t->lost)
-		warning("%llu %s lost (the ring buffer was full)",
+		warning("%llu %s lost (the kernel dropped or did not report events)",
 			(unsigned long long)t->lost, o->events);
 	if (t->dropped)
 		warning("%llu %s not counted: the stack table was full",
