@@ -67,6 +67,17 @@ wait_for() {
 	return 1
 }
 
+# tab TEST KEYS WANT: type KEYS then Tab; the line must then show WANT
+tab() {
+	send "$2" Tab
+	if wait_for "$3"; then
+		ok "$1"
+	else
+		bad "$1" "$(screen | tail -3)"
+		return 1
+	fi
+}
+
 # check_shell NAME: the same keys in each shell; $rc is its "$?"
 check_shell() {
 	local name=$1
@@ -75,21 +86,11 @@ check_shell() {
 		return
 	fi
 	# command, tracepoint category, event, option, option value
-	send "sonde tr" Tab
-	wait_for "sonde trace " || { bad "$name-command" "$(screen | tail -3)"; return; }
-	ok "$name-command"
-	send "t:syscal" Tab
-	wait_for "t:syscalls:" || { bad "$name-tracepoint-category" "$(screen | tail -3)"; return; }
-	ok "$name-tracepoint-category"
-	send "sys_enter_opena" Tab
-	wait_for "t:syscalls:sys_enter_openat" || { bad "$name-tracepoint" "$(screen | tail -3)"; return; }
-	ok "$name-tracepoint"
-	send " --vi" Tab
-	wait_for "--via " || { bad "$name-option" "$(screen | tail -3)"; return; }
-	ok "$name-option"
-	send "tra" Tab
-	wait_for "--via tracefs" || { bad "$name-option-value" "$(screen | tail -3)"; return; }
-	ok "$name-option-value"
+	tab "$name-command" "sonde tr" "sonde trace " &&
+		tab "$name-tracepoint-category" "t:syscal" "t:syscalls:" &&
+		tab "$name-tracepoint" "sys_enter_opena" "t:syscalls:sys_enter_openat" &&
+		tab "$name-option" " --vi" "--via " &&
+		tab "$name-option-value" "tra" "--via tracefs" || return
 	# the completed line runs (tracing a command it starts)
 	send " -M 1 -- cat /dev/null; echo RC=$rc" Enter
 	if wait_for "RC=0" && screen | grep -q "cat .*syscalls:sys_enter_openat dfd="; then
@@ -98,13 +99,9 @@ check_shell() {
 		bad "$name-run" "$(screen | tail -8)"
 	fi
 	# a function of a binary (-x) and an applet's options
-	send "sonde probe -x /bin/bash -V readli" Tab
-	wait_for "readline" || { bad "$name-user-function" "$(screen | tail -3)"; return; }
-	ok "$name-user-function"
+	tab "$name-user-function" "sonde probe -x /bin/bash -V readli" "readline" || return
 	send C-e C-u
-	send "execsnoop --fai" Tab
-	wait_for "execsnoop --fails" || { bad "$name-applet" "$(screen | tail -3)"; return; }
-	ok "$name-applet"
+	tab "$name-applet" "execsnoop --fai" "execsnoop --fails" || return
 	send C-e C-u
 }
 
