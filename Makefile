@@ -11,6 +11,7 @@
 #   sudo make bench sonde next to bcc, bpftrace, libbpf-tools, perf, trace-cmd
 #                   and strace (installs them; not part of make test; results
 #                   in Documentation/performance.md)
+#   sudo make bench-qemu  sonde's mechanisms compared inside the qemu guests
 
 VERSION := 0.1.0
 CC      ?= gcc
@@ -49,7 +50,7 @@ TEST_PKGS  := qemu-system-x86 busybox-static cpio util-linux file libclang-rt-de
 	      linux-perf tmux zsh fish man-db
 
 .PHONY: all run test deps test-deps unit test-helpers install clean \
-	asan asan-build fuzz fuzz-build fuzz-smoke bench
+	asan asan-build fuzz fuzz-build fuzz-smoke bench bench-qemu
 
 all: $(BIN)
 
@@ -189,6 +190,9 @@ bench:
 	@PKGS="$(BUILD_PKGS) $(BENCH_PKGS)" sh tests/install-packages.sh
 	$(MAKE) sonde bench/bin/session bench/bin/storm
 	sh bench/run.sh
+
+bench-qemu: sonde bench/bin/session bench/bin/storm
+	sh bench/qemu.sh
 
 PREFIX  ?= /usr/local
 # Binary, applet links (APPLETS=0: none), man pages, and completion for

@@ -2,7 +2,8 @@
 #   awk -f bench/report.awk machine.txt results.tsv errors.tsv
 # results.tsv: CASE GROUP TOOL "key=value ..." per run (tab-separated);
 # errors.tsv: CASE GROUP TOOL ERROR. Medians over runs; "sonde/peer" is
-# the job's first sonde row (its default mechanism) over the peer's.
+# the job's first sonde row (its default mechanism) over the peer's; with
+# -v every=1 over every other row too (sonde's mechanisms compared).
 BEGIN { FS = "\t" }
 
 FILENAME ~ /machine/ { machine = machine "    " $0 "\n"; next }
@@ -26,6 +27,9 @@ FILENAME ~ /errors/ {
 	# ratios per run, so that each pairs a traced phase with the
 	# untraced one just before it
 	k = $1 SUBSEP $2 SUBSEP $3 SUBSEP
+	# a tool late to attach traced only part of the storm
+	if (last[k "late"] == 1)
+		next
 	per_run($1, $2, $3, "open_x", "open_ns")
 	per_run($1, $2, $3, "open_cpu_x", "open_cpu_ns")
 	per_run($1, $2, $3, "ppid_x", "getppid_ns")
@@ -47,7 +51,7 @@ FILENAME ~ /errors/ {
 # traced over untraced of one run's KEY, as NAME
 function per_run(c, g, t, name, key,    k) {
 	k = c SUBSEP g SUBSEP t SUBSEP
-	if (last[k "base_" key] > 0 && last[k "traced_" key] != "")
+	if (last[k "base_" key] > 0 && last[k "traced_" key] > 0)
 		add(c, g, t, name, last[k "traced_" key] / last[k "base_" key])
 }
 
@@ -105,7 +109,7 @@ function f(v, fmt) { return v == "" ? "—" : sprintf(fmt, v) }
 function ratio(c, g, t, key,    s, p) {
 	if (t == ref[c, g])
 		return "**ref**"
-	if (t ~ /^sonde/ || (c, g, t) in failed)
+	if ((t ~ /^sonde/ && !every) || (c, g, t) in failed)
 		return ""
 	s = med(c, g, ref[c, g], key)
 	p = med(c, g, t, key)
@@ -172,7 +176,7 @@ function load_table(    gl, ng, i, tl, nt, j, c, g, t) {
 		return
 	print "### Overhead on a syscall storm (traced / untraced, per call: wall clock, CPU time)"
 	print ""
-	print "| mode | tool | openat+close × wall | × CPU | getppid × wall | × CPU | sonde/peer (wall) | tool CPU ms | seen / expected (worst) | lost reported (worst) | silent loss (worst) | peak RSS MiB | runs |"
+	print "| mode | tool | openat+close × wall | × CPU | getppid × wall | × CPU | sonde/peer (CPU) | tool CPU ms | seen / expected (worst) | lost reported (worst) | silent loss (worst) | peak RSS MiB | runs (late) |"
 	print "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"
 	ng = split(groups[c], gl, SUBSEP)
 	for (i = 1; i <= ng; i++) {
@@ -184,24 +188,33 @@ function load_table(    gl, ng, i, tl, nt, j, c, g, t) {
 				printf "| %s | %s | cannot run here (below) | | | | | | | | | | |\n", g, t
 				continue
 			}
-			printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %d |\n", g, t,
+			printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", g, t,
 				f(med(c, g, t, "open_x"), "%.2f"), f(med(c, g, t, "open_cpu_x"), "%.2f"),
 				f(med(c, g, t, "ppid_x"), "%.2f"), f(med(c, g, t, "ppid_cpu_x"), "%.2f"),
-				ratio(c, g, t, "open_x"), f(med(c, g, t, "cpu_ms"), "%.0f"),
-				seen(c, g, t), g == "hist" || t ~ /^floor/ ? "" : f(worst(c, g, t, "lost"), "%d"),
-				g == "stream" ? f(worst(c, g, t, "silent"), "%d") : "",
-				f(mib(med(c, g, t, "rss_kb")), "%.1f"), runs(c, g, t)
+				ratio(c, g, t, "open_cpu_x"), f(med(c, g, t, "cpu_ms"), "%.0f"),
+				seen(c, g, t), g ~ /hist$/ || t ~ /^floor/ ? "" : f(worst(c, g, t, "lost"), "%d"),
+				g ~ /stream$/ ? f(worst(c, g, t, "silent"), "%d") : "",
+				f(mib(med(c, g, t, "rss_kb")), "%.1f"), late_runs(c, g, t)
 		}
 	}
 	print ""
 }
 
+function late_runs(c, g, t,    a, n, i, l) {
+	n = split(vals[c SUBSEP g SUBSEP t SUBSEP "late"], a, " ")
+	for (i = 1; i <= n; i++)
+		l += a[i]
+	return runs(c, g, t) (l ? " (" l " late)" : "")
+}
+
 function seen(c, g, t,    s, e) {
-	if (g == "hist" || t ~ /^floor/)
+	if (g ~ /hist$/ || t ~ /^floor/)
 		return ""
 	s = worst(c, g, t, "seen", 1)
 	e = med(c, g, t, "expected")
-	if (g == "count")
+	if (e == "")
+		return ""
+	if (g ~ /count$/)
 		return s > 0 ? "count " s " / " e : "no count ≥ " e
 	return s " / " e
 }

@@ -60,8 +60,10 @@ has() { grep -qF "$1" "$OUT/errors.tsv"; }
 keep() {
 	case $4 in
 	error=*)
-		printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "${4#error=}" >> "$OUT/errors.tsv"
-		note "  $3: cannot run: ${4#error=}"
+		err=${4#error=}
+		err=${err% wall_ms=*}
+		printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$err" >> "$OUT/errors.tsv"
+		note "  $3: cannot run: $err"
 		return 1 ;;
 	esac
 	printf '%s\t%s\t%s\t%s \n' "$1" "$2" "$3" "$4" >> "$OUT/results.tsv"
@@ -105,7 +107,9 @@ load() {
 		got=$(count_lines "$out" "$seen")
 	fi
 	lost=$(count_lost "$out")
-	sed -i '$ s/$/'"expected=$events seen=$got lost=$lost /" "$OUT/results.tsv"
+	late=0
+	[ "$seen" = count ] && [ "$got" = 0 ] && [ "$lost" = 0 ] && late=1
+	sed -i '$ s/$/'"expected=$events seen=$got lost=$lost late=$late /" "$OUT/results.tsv"
 }
 
 # --- 1, 2: time to ready and peak RSS --------------------------------------
@@ -211,10 +215,14 @@ BT_STREAM='tracepoint:syscalls:sys_enter_openat /pid == {pid}/ { printf("%s\n", 
 TP_OPEN='t:syscalls:sys_enter_openat "%s", filename'
 # tracefs and perf cannot read the path here (a pointer into the caller)
 TP_DFD='t:syscalls:sys_enter_openat "dfd=%d", dfd'
-SETTLE="-s 1500"
+# Tools that print nothing until the end get 2.5 s to attach (a run
+# where they were late shows as a count short of the storm's, and is
+# left out of the ratios); streaming tools are ready when the storm's
+# marker shows, and stopped once their output has not grown for 1 s.
+SETTLE="-s 2500"
+QUIET="-d 1000"
 
 load_round() {
-	# counting: no output until the end, so 1.5 s to attach
 	load load count "floor: empty BPF program (bpftrace)" none -n $N $SETTLE -- bpftrace -e "$BT_FLOOR"
 	for via in "" tracefs perf; do
 		v=${via:+--via $via}
@@ -242,19 +250,19 @@ load_round() {
 	load load hist "bpftrace hist()" none -n $N $SETTLE -- bpftrace -e "$BT_HIST"
 
 	# streaming every event: ready when the storm's marker shows
-	load load stream "sonde trace" /dev/null -n $N_STREAM -e bmark -- $SONDE trace -p '{pid}' "$TP_OPEN"
+	load load stream "sonde trace" /dev/null -n $N_STREAM $QUIET -e bmark -- $SONDE trace -p '{pid}' "$TP_OPEN"
 	for v in tracefs perf; do
-		load load stream "sonde --via $v trace (dfd)" dfd=-100 -n $N_STREAM -e dfd=777 -- \
+		load load stream "sonde --via $v trace (dfd)" dfd=-100 -n $N_STREAM $QUIET -e dfd=777 -- \
 			$SONDE --via $v trace -p '{pid}' "$TP_DFD"
 	done
-	load load stream "sonde trace --syscalls" /dev/null -n $N_STREAM -e bmark -- \
+	load load stream "sonde trace --syscalls" /dev/null -n $N_STREAM $QUIET -e bmark -- \
 		$SONDE trace --syscalls -e openat -p '{pid}'
-	load load stream "bpftrace printf" /dev/null -n $N_STREAM -e bmark -- bpftrace -e "$BT_STREAM"
-	load load stream "perf trace" 'dfd: CWD' -n $N_STREAM -e 'dfd: 777' -- perf trace -e openat -p '{pid}'
-	load load stream "opensnoop (libbpf-tools)" /dev/null -n $N_STREAM -e bmark -- /usr/sbin/opensnoop -p '{pid}'
-	load load stream "trace-bpfcc (bcc)" /dev/null -n $N_STREAM -e bmark -- \
+	load load stream "bpftrace printf" /dev/null -n $N_STREAM $QUIET -e bmark -- bpftrace -e "$BT_STREAM"
+	load load stream "perf trace" 'dfd: CWD' -n $N_STREAM $QUIET -e 'dfd: 777' -- perf trace -e openat -p '{pid}'
+	load load stream "opensnoop (libbpf-tools)" /dev/null -n $N_STREAM $QUIET -e bmark -- /usr/sbin/opensnoop -p '{pid}'
+	load load stream "trace-bpfcc (bcc)" /dev/null -n $N_STREAM $QUIET -e bmark -- \
 		/usr/sbin/trace-bpfcc -p '{pid}' 't:syscalls:sys_enter_openat "%s", args->filename'
-	load load stream "strace" /dev/null -n $N_STRACE -e bmark -- strace -e trace=openat -p '{pid}'
+	load load stream "strace" /dev/null -n $N_STRACE $QUIET -e bmark -- strace -e trace=openat -p '{pid}'
 	# trace-cmd in an instance of its own (it would touch the global
 	# buffer otherwise), removed afterwards whatever happened
 	load load stream "trace-cmd record" none -n $N_STREAM $SETTLE -T 5000 -- \
@@ -268,14 +276,14 @@ RATES=${RATES:-20000 100000 400000}
 
 rate_round() {
 	for r in $RATES; do
-		load rate "$r" "sonde trace" /dev/null -r $r -t 1 -e bmark -- $SONDE trace -p '{pid}' "$TP_OPEN"
+		load rate "$r" "sonde trace" /dev/null -r $r -t 1 $QUIET -e bmark -- $SONDE trace -p '{pid}' "$TP_OPEN"
 		for v in tracefs perf; do
-			load rate "$r" "sonde --via $v trace (dfd)" dfd=-100 -r $r -t 1 -e dfd=777 -- \
+			load rate "$r" "sonde --via $v trace (dfd)" dfd=-100 -r $r -t 1 $QUIET -e dfd=777 -- \
 				$SONDE --via $v trace -p '{pid}' "$TP_DFD"
 		done
-		load rate "$r" "bpftrace printf" /dev/null -r $r -t 1 -e bmark -- bpftrace -e "$BT_STREAM"
-		load rate "$r" "perf trace" 'dfd: CWD' -r $r -t 1 -e 'dfd: 777' -- perf trace -e openat -p '{pid}'
-		load rate "$r" "opensnoop (libbpf-tools)" /dev/null -r $r -t 1 -e bmark -- \
+		load rate "$r" "bpftrace printf" /dev/null -r $r -t 1 $QUIET -e bmark -- bpftrace -e "$BT_STREAM"
+		load rate "$r" "perf trace" 'dfd: CWD' -r $r -t 1 $QUIET -e 'dfd: 777' -- perf trace -e openat -p '{pid}'
+		load rate "$r" "opensnoop (libbpf-tools)" /dev/null -r $r -t 1 $QUIET -e bmark -- \
 			/usr/sbin/opensnoop -p '{pid}'
 	done
 }
