@@ -18,18 +18,21 @@ FILENAME ~ /errors/ {
 
 {
 	order($1, $2, $3)
+	# a tool late to attach traced only part of the storm: its run counts
+	# for memory and CPU, not for overhead or loss
+	late = $4 ~ /(^| )late=1 /
 	n = split($4, kv, " ")
 	for (i = 1; i <= n; i++) {
 		eq = index(kv[i], "=")
-		if (eq)
-			add($1, $2, $3, substr(kv[i], 1, eq - 1), substr(kv[i], eq + 1))
+		key = substr(kv[i], 1, eq - 1)
+		if (eq && !(late && key ~ /^(traced_|seen|lost|expected)/))
+			add($1, $2, $3, key, substr(kv[i], eq + 1))
 	}
+	if (late)
+		next
 	# ratios per run, so that each pairs a traced phase with the
 	# untraced one just before it
 	k = $1 SUBSEP $2 SUBSEP $3 SUBSEP
-	# a tool late to attach traced only part of the storm
-	if (last[k "late"] == 1)
-		next
 	per_run($1, $2, $3, "open_x", "open_ns")
 	per_run($1, $2, $3, "open_cpu_x", "open_cpu_ns")
 	per_run($1, $2, $3, "ppid_x", "getppid_ns")

@@ -344,7 +344,8 @@ gen_big_c() {
 # --- the run ---------------------------------------------------------------
 
 {
-	echo "machine: $(uname -r), $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+	echo "machine: $(uname -r), $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(free -g | awk '/^Mem/ { print $2 }') GiB, Debian $(cat /etc/debian_version 2>/dev/null)"
+	echo "kernel: lockdown $(sed 's/.*\[\(.*\)\].*/\1/' /sys/kernel/security/lockdown 2>/dev/null), perf_event_paranoid $(cat /proc/sys/kernel/perf_event_paranoid)"
 	echo "load at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 	echo "sonde: $($SONDE --version 2>&1 | head -1), $(git -C "$ROOT" describe --always --dirty 2>/dev/null)"
 	for p in bpftrace bpfcc-tools libbpf-tools trace-cmd linux-perf strace; do
