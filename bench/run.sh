@@ -222,6 +222,24 @@ TP_DFD='t:syscalls:sys_enter_openat "dfd=%d", dfd'
 SETTLE="-s 2500"
 QUIET="-d 1000"
 
+# streamers CASE GROUP STORM-OPTIONS...: the tools that print every
+# event, on one storm each; ready when the storm's marker shows.
+streamers() {
+	sc=$1 sg=$2
+	shift 2
+	load "$sc" "$sg" "sonde trace" /dev/null "$@" $QUIET -e bmark -- \
+		$SONDE trace -p '{pid}' "$TP_OPEN"
+	for v in tracefs perf; do
+		load "$sc" "$sg" "sonde --via $v trace (dfd)" dfd=-100 "$@" $QUIET -e dfd=777 -- \
+			$SONDE --via $v trace -p '{pid}' "$TP_DFD"
+	done
+	load "$sc" "$sg" "bpftrace printf" /dev/null "$@" $QUIET -e bmark -- bpftrace -e "$BT_STREAM"
+	load "$sc" "$sg" "perf trace" 'dfd: CWD' "$@" $QUIET -e 'dfd: 777' -- \
+		perf trace -e openat -p '{pid}'
+	load "$sc" "$sg" "opensnoop (libbpf-tools)" /dev/null "$@" $QUIET -e bmark -- \
+		/usr/sbin/opensnoop -p '{pid}'
+}
+
 load_round() {
 	load load count "floor: empty BPF program (bpftrace)" none -n $N $SETTLE -- bpftrace -e "$BT_FLOOR"
 	for via in "" tracefs perf; do
@@ -249,17 +267,10 @@ load_round() {
 	done
 	load load hist "bpftrace hist()" none -n $N $SETTLE -- bpftrace -e "$BT_HIST"
 
-	# streaming every event: ready when the storm's marker shows
-	load load stream "sonde trace" /dev/null -n $N_STREAM $QUIET -e bmark -- $SONDE trace -p '{pid}' "$TP_OPEN"
-	for v in tracefs perf; do
-		load load stream "sonde --via $v trace (dfd)" dfd=-100 -n $N_STREAM $QUIET -e dfd=777 -- \
-			$SONDE --via $v trace -p '{pid}' "$TP_DFD"
-	done
+	# streaming every event
+	streamers load stream -n $N_STREAM
 	load load stream "sonde trace --syscalls" /dev/null -n $N_STREAM $QUIET -e bmark -- \
 		$SONDE trace --syscalls -e openat -p '{pid}'
-	load load stream "bpftrace printf" /dev/null -n $N_STREAM $QUIET -e bmark -- bpftrace -e "$BT_STREAM"
-	load load stream "perf trace" 'dfd: CWD' -n $N_STREAM $QUIET -e 'dfd: 777' -- perf trace -e openat -p '{pid}'
-	load load stream "opensnoop (libbpf-tools)" /dev/null -n $N_STREAM $QUIET -e bmark -- /usr/sbin/opensnoop -p '{pid}'
 	load load stream "trace-bpfcc (bcc)" /dev/null -n $N_STREAM $QUIET -e bmark -- \
 		/usr/sbin/trace-bpfcc -p '{pid}' 't:syscalls:sys_enter_openat "%s", args->filename'
 	load load stream "strace" /dev/null -n $N_STRACE $QUIET -e bmark -- strace -e trace=openat -p '{pid}'
@@ -276,15 +287,7 @@ RATES=${RATES:-20000 100000 400000}
 
 rate_round() {
 	for r in $RATES; do
-		load rate "$r" "sonde trace" /dev/null -r $r -t 1 $QUIET -e bmark -- $SONDE trace -p '{pid}' "$TP_OPEN"
-		for v in tracefs perf; do
-			load rate "$r" "sonde --via $v trace (dfd)" dfd=-100 -r $r -t 1 $QUIET -e dfd=777 -- \
-				$SONDE --via $v trace -p '{pid}' "$TP_DFD"
-		done
-		load rate "$r" "bpftrace printf" /dev/null -r $r -t 1 $QUIET -e bmark -- bpftrace -e "$BT_STREAM"
-		load rate "$r" "perf trace" 'dfd: CWD' -r $r -t 1 $QUIET -e 'dfd: 777' -- perf trace -e openat -p '{pid}'
-		load rate "$r" "opensnoop (libbpf-tools)" /dev/null -r $r -t 1 $QUIET -e bmark -- \
-			/usr/sbin/opensnoop -p '{pid}'
+		streamers rate "$r" -r $r -t 1
 	done
 }
 
@@ -305,35 +308,36 @@ profile_round() {
 BIG_C=$OUT/big.c
 big_compile() { clang -O2 -c -o /dev/null "$BIG_C" & }
 
+# after_exit COMPILER PROFILER: wait for both; AFTER_MS is how long the
+# profiler took past the compiler's exit
+after_exit() {
+	wait "$1"
+	t1=$(now_ms)
+	wait "$2"
+	AFTER_MS=$(($(now_ms) - t1))
+}
+
 symbolize_round() {
 	has "profile	symbolize	" && return
 	big_compile
 	pid=$!
 	/usr/bin/time -f '%M' -o "$OUT/out/sonde-big.rss" \
 		$SONDE profile -F 99 -p $pid > "$OUT/out/sonde-big.txt" 2>&1 &
-	sp=$!
-	wait $pid
-	t1=$(now_ms)
-	wait $sp
-	t2=$(now_ms)
+	after_exit $pid $!
 	samples=$(grep -oE '[0-9]+ samples' "$OUT/out/sonde-big.txt" | grep -oE '[0-9]+' | head -1)
 	printf 'profile\tsymbolize\tsonde profile -F 99 -p\tdone_ms=%s rss_kb=%s samples=%s \n' \
-		$((t2 - t1)) "$(tail -1 "$OUT/out/sonde-big.rss")" "${samples:-0}" >> "$OUT/results.tsv"
+		$AFTER_MS "$(tail -1 "$OUT/out/sonde-big.rss")" "${samples:-0}" >> "$OUT/results.tsv"
 
 	big_compile
 	pid=$!
 	perf record -g -F 99 -p $pid -o "$OUT/out/perf-big.data" > /dev/null 2>&1 &
-	rp=$!
-	wait $pid
-	t1=$(now_ms)
-	wait $rp
+	after_exit $pid $!
 	t2=$(now_ms)
 	/usr/bin/time -f '%M' -o "$OUT/out/perf-big.rss" \
 		perf report -i "$OUT/out/perf-big.data" --stdio > "$OUT/out/perf-big.txt" 2>&1
-	t3=$(now_ms)
 	samples=$(sed -n 's/^# Samples: \([0-9]*\).*/\1/p' "$OUT/out/perf-big.txt" | head -1)
 	printf 'profile\tsymbolize\tperf record -g + perf report\tdone_ms=%s record_ms=%s rss_kb=%s samples=%s \n' \
-		$((t3 - t1)) $((t2 - t1)) "$(tail -1 "$OUT/out/perf-big.rss")" "${samples:-0}" >> "$OUT/results.tsv"
+		$((AFTER_MS + $(now_ms) - t2)) $AFTER_MS "$(tail -1 "$OUT/out/perf-big.rss")" "${samples:-0}" >> "$OUT/results.tsv"
 }
 
 gen_big_c() {
