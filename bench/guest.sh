@@ -11,8 +11,9 @@
 set -u
 SESSION=$HELPERS/session
 STORM=$HELPERS/storm
-RUNS=${BENCH_RUNS:-3}
-N=${BENCH_N:-4000}
+# rounds, and calls per storm phase (every syscall is emulated)
+RUNS=3
+N=4000
 case $PROFILE in
 full-*) ;;
 *) echo "the bench runs under the full-* profiles only"; exit 77 ;;

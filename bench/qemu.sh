@@ -7,8 +7,9 @@
 # `sudo make bench-qemu`; not part of `make bench` (the guests are
 # emulated and take minutes).
 #
-# Environment: KERNELS (default 6.1), OUT (default /tmp/sonde-bench-qemu),
-# BENCH_RUNS, BENCH_N (see bench/guest.sh).
+# Environment: KERNELS (default 6.1; 6.1,6.12 for both), OUT (default
+# /tmp/sonde-bench-qemu). Runs and storm size are set in bench/guest.sh
+# (the guests see none of the host's environment).
 set -u
 cd "$(dirname "$0")/.." || exit 1
 OUT=${OUT:-/tmp/sonde-bench-qemu}
