@@ -10,7 +10,10 @@ FILENAME ~ /machine/ { machine = machine "    " $0 "\n"; next }
 
 FILENAME ~ /errors/ {
 	nerr++
-	err[nerr] = "| " $1 " | " $2 " | " $3 " | " $4 " |"
+	why = $4
+	gsub(/</, "\\&lt;", why)	# bcc's "<text>" is no HTML tag
+	gsub(/>/, "\\&gt;", why)
+	err[nerr] = "| " $1 " | " $2 " | " $3 " | " why " |"
 	failed[$1, $2, $3] = $4
 	order($1, $2, $3)
 	next
