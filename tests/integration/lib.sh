@@ -30,6 +30,9 @@ profile_mechs() {
 start_sonde() {
 	_out=$1 _err=$2
 	shift 2
+	# emptied here: the child's own redirection may come after the first
+	# look, which would find an earlier run's "Tracing"
+	: >"$_err"
 	"$SONDE" "$@" >"$_out" 2>"$_err" &
 	SPID=$!
 	_i=0

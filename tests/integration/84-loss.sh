@@ -1,0 +1,113 @@
+#!/bin/sh
+# timeout: 400
+# 84-loss: under an event storm beyond the buffers' capacity (the
+# smallest --buffer-size, 4K per CPU), every streaming command says how
+# many events the kernel dropped, in text ("N events lost") and in JSON
+# ("lost" in the summary), from the kernel's own counters (BPF ring buffer
+# reservations that failed, perf's lost records and per-event hit counts,
+# tracefs per-CPU overrun and dropped events). The test causes the storm
+# itself and counts it:
+#  - where one record is one event and only the test's events are
+#    recorded (a uprobe on the test's program; syscalls of one pid over
+#    BPF, which pairs entry and exit in the kernel), delivered + lost must
+#    equal caused, exactly;
+#  - where an event is two records (snoop open and kill, syscalls over
+#    tracefs and perf: entry and exit) or other processes' events share
+#    the buffer (the snoop tools filter by name or signal), no event may
+#    vanish unaccounted: delivered <= caused <= delivered + lost (a lost
+#    record, entry or exit, costs at most one event).
+# Most storms must overflow (one the reader kept up with must deliver all).
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/cleanup-lib.sh"
+
+storm=$HELPERS/storm
+[ -x "$storm" ] || fail "missing helper $storm"
+[ "$PROFILE" = host ] && n=${STORM:-40000} || n=${STORM:-10000}
+bad=0 storms=0 overflowed=0
+
+# lost_of: the count in the summary (JSON) or the warning (text), 0 when
+# sonde said nothing
+lost_of() {
+	if [ "$json" = 1 ]; then
+		json_get lost <"$TMPDIR/out" | tail -n 1
+	else
+		sed -n 's/.*warning: \([0-9]*\) events lost.*/\1/p' "$TMPDIR/err" | tail -n 1
+	fi
+}
+
+# storm_under KIND N MATCH MECH ARGS...: start sonde ARGS, cause the
+# storm, stop sonde; sets D (delivered events: lines of the storm's pid)
+# and L (lost). With ARGS ending in "--", sonde runs the storm itself
+# (D: lines with MATCH).
+storm_under() {
+	kind=$1 cnt=$2 match=$3 mech=$4
+	shift 4
+	if [ "$json" = 1 ]; then set -- --json "$@"; fi
+	last=$(eval echo "\${$#}")
+	if [ "$last" = -- ]; then
+		"$SONDE" --via "$mech" --buffer-size 4K "$@" "$storm" "$kind" "$cnt" \
+			>"$TMPDIR/out" 2>"$TMPDIR/err" </dev/null &
+		SPID=$!
+		wait $SPID
+	else
+		start_sonde "$TMPDIR/out" "$TMPDIR/err" --via "$mech" --buffer-size 4K "$@" ||
+			fail "cannot start sonde $*"
+		"$storm" "$kind" "$cnt" &
+		storm_pid=$!
+		wait $storm_pid
+		nap 1
+		stop_sonde INT >/dev/null 2>&1
+		# the storm's own lines: other processes may have the same name
+		match="\"pid\":$storm_pid,\|^\(.* \)\?$storm_pid "
+	fi
+	D=$(grep -e "$match" "$TMPDIR/out" | grep -vc '"type":"summary"')
+	L=$(lost_of)
+	L=${L:-0}
+	storms=$((storms + 1))
+	owned_clean "$SPID" "the storm" || bad=$((bad + 1))
+}
+
+# judge EXACT|BOUND WHAT CAUSED: for BOUND, each lost record (an entry or
+# an exit) costs at most one event, so caused <= delivered + lost
+judge() {
+	how=$1 what=$2 caused=$3
+	fmt=text
+	[ "$json" = 1 ] && fmt=JSON
+	[ "$L" -gt 0 ] && overflowed=$((overflowed + 1))
+	if [ "$L" -eq 0 ] && [ "$D" -ne "$caused" ]; then
+		echo "$what ($fmt): no loss reported, but $D of $caused delivered"
+		bad=$((bad + 1))
+	elif [ "$how" = exact ] && [ $((D + L)) -ne "$caused" ]; then
+		echo "$what ($fmt): delivered $D + lost $L != caused $caused"
+		bad=$((bad + 1))
+	elif [ "$D" -gt "$caused" ] || [ $((D + L)) -lt "$caused" ]; then
+		echo "$what ($fmt): delivered $D, lost $L records for $caused caused: events vanished unaccounted"
+		bad=$((bad + 1))
+	else
+		echo "$what ($fmt): caused $caused, delivered $D, lost $L"
+	fi
+}
+
+for mech in $(profile_mechs); do
+	for json in 0 1; do
+		# uprobe hits cost the storm more than syscalls: thrice as many
+		storm_under uprobe "$((3 * n))" storm_hit "$mech" trace "u:$storm:storm_hit"
+		judge exact "trace u: --via $mech" "$((3 * n))"
+		storm_under getppid "$n" getppid "$mech" trace --syscalls -e getppid --
+		if [ "$mech" = bpf ]; then
+			judge exact "trace --syscalls --via $mech" "$n"
+		else
+			judge bound "trace --syscalls --via $mech" "$n"
+		fi
+		storm_under open "$((n / 4))" storm "$mech" snoop open -n storm
+		judge bound "snoop open --via $mech" "$((n / 4))"
+		storm_under kill "$((n / 4))" storm "$mech" snoop kill -s 0
+		judge bound "snoop kill --via $mech" "$((n / 4))"
+		storm_under exec "$((n / 20))" storm "$mech" snoop exec -x
+		judge bound "snoop exec --via $mech" "$((n / 20))"
+	done
+done
+[ $bad -eq 0 ] || fail "$bad of $storms storms were not accounted for"
+# a storm the reader kept up with proves nothing about loss
+[ $((overflowed * 2)) -ge "$storms" ] || fail "only $overflowed of $storms storms overflowed the buffers"
+echo "$storms storms of up to $((3 * n)) events against 4K buffers ($overflowed overflowed): every loss counted, in text and JSON"
