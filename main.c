@@ -93,7 +93,7 @@ const char *command_suggest(const char *name)
 }
 
 static const char *const sonde_usage[] = {
-	"sonde [-v] [--json] [--via MECH] <command> [<options>] [<args>]",
+	"sonde [-v] [--json] [--via MECH] [--buffer-size SIZE] <command> [<options>] [<args>]",
 	"sonde --version | --list-cmds | --install DIR | --install-list | --complete WORD [BINARY]",
 	"<applet> [<options>]   (a symlink to sonde, e.g. execsnoop)",
 	NULL,

@@ -438,7 +438,7 @@ static void describe(int kind, uint32_t id)
 /* Objects newer than max[] (and not newer than limit[]) that nothing
  * live reaches; prints them when report is set and returns how many. */
 static int unheld(const uint32_t max[NKINDS], const uint32_t limit[NKINDS],
-		  bool report)
+		  struct ids first[NKINDS], bool init, bool report)
 {
 	struct ids held[NKINDS] = { 0 }, fresh[NKINDS] = { 0 }, foreign = { 0 };
 	int left = 0;
@@ -472,6 +472,12 @@ static int unheld(const uint32_t max[NKINDS], const uint32_t limit[NKINDS],
 
 			if (ids_has(&held[k], id) || (k == PROG && ids_has(&foreign, id)))
 				continue;
+			/* unheld from the first look on, or it was a live
+			 * process's that exited meanwhile */
+			if (init)
+				ids_add(&first[k], id);
+			else if (!ids_has(&first[k], id))
+				continue;
 			left++;
 			if (report)
 				describe(k, id);
@@ -487,6 +493,7 @@ static int unheld(const uint32_t max[NKINDS], const uint32_t limit[NKINDS],
 static int cmd_bpf_new(int argc, char **argv)
 {
 	uint32_t max[NKINDS], limit[NKINDS];
+	struct ids first[NKINDS] = { 0 };
 	double wait = argc > 3 ? atof(argv[3]) : 5;
 	struct timespec step = { 0, 100 * 1000 * 1000 };
 
@@ -502,10 +509,13 @@ static int cmd_bpf_new(int argc, char **argv)
 		for (limit[k] = max[k]; (id = next_id(k, id));)
 			limit[k] = id > limit[k] ? id : limit[k];
 	}
-	/* objects go a moment after their last fd (RCU, work queues) */
-	for (double t = 0; t < wait && unheld(max, limit, false); t += 0.1)
+	/* objects go a moment after their last fd (RCU, work queues); only
+	 * those unheld at the first look are the test's */
+	if (!unheld(max, limit, first, true, false))
+		return 0;
+	for (double t = 0; t < wait && unheld(max, limit, first, false, false); t += 0.1)
 		nanosleep(&step, NULL);
-	return unheld(max, limit, true) ? 1 : 0;
+	return unheld(max, limit, first, false, true) ? 1 : 0;
 }
 
 int main(int argc, char **argv)

@@ -122,6 +122,62 @@ expect 2 snoop exec --via nosuchmech
 # a bare address where a kernel function is meant (once crashed hist)
 expect 2 hist --count -d 1 0x10
 expect 2 stack -d 1 1
+# snoop tools beyond exec
+expect 2 snoop exec -p $pid_gone
+expect 2 snoop open -p $pid_gone
+expect 2 snoop open -p abc
+expect 2 snoop open -f O_NOSUCH
+expect 2 snoop exit -p $pid_gone
+expect 2 snoop kill -s NOSUCHSIG
+expect 2 snoop kill -s 99
+expect 2 snoop bio -d abc
+expect 2 snoop fsslower -t nosuchfs
+expect 2 snoop fsslower abc
+expect 2 snoop fsslower -- -5
+expect 2 snoop ext4slower abc
+expect 2 snoop connect -P 99999
+expect 2 snoop connect -P abc
+expect 2 snoop connect -4 -6
+expect 2 snoop accept -P -1
+expect 2 snoop retrans extra
+expect 2 snoop dns -p abc
+expect 2 snoop bash -x
+# hist
+expect 2 hist
+expect 2 hist --from t:syscalls:sys_enter_read
+expect 2 hist -V 'arg1'
+expect 2 hist -n -u vfs_read
+expect 2 hist -i -1 -C t:syscalls:sys_enter_read
+expect 2 hist -p $pid_gone -C t:syscalls:sys_enter_read
+expect 2 hist --by nosuchkey -C t:syscalls:sys_enter_read
+expect 2 hist -V 'args->nosuchfield' t:syscalls:sys_enter_read
+expect 2 hist --key 'args->fd' t:syscalls:sys_enter_read
+expect 2 hist -C "t:nosuch:event"
+expect 2 hist -C "u:$bin:no_such_function_xyz"
+expect 2 hist -x /nonexistent/binary -C main
+# profile and stack
+expect 2 profile -F 0
+expect 2 profile -F abc
+expect 2 profile -F 100000000
+expect 1 profile -p $pid_gone
+expect 2 profile -U -K
+expect 2 profile extra
+expect 2 profile --svg
+expect 2 stack
+expect 2 stack --offcpu t:sched:sched_switch
+expect 2 stack -m abc --offcpu
+expect 2 stack -m 10 -M 5 --offcpu
+expect 2 stack -p $pid_gone t:sched:sched_switch
+expect 2 stack -U -K t:sched:sched_switch
+expect 2 stack "t:nosuch:event"
+expect 2 stack -x /nonexistent/binary main
+# global options
+expect 2 --buffer-size 0 trace t:sched:sched_switch
+expect 2 --buffer-size 2G snoop exec
+expect 2 --buffer-size abc snoop exec
+expect 2 --buffer-size -4K snoop exec
+expect 2 --buffer-size "$utf" snoop exec
+expect 2 trace --buffer-size 4X t:sched:sched_switch
 # features
 expect 2 features -x
 expect 2 features --json --nosuch
