@@ -5,8 +5,6 @@
  * bpftrace hist(), lhist(), count()). The command line becomes a struct
  * hist_request; lib/hist.c does the rest.
  */
-#include <signal.h>
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -212,8 +210,8 @@ int cmd_hist(int argc, char **argv)
 		return usage_error("no command after '--'");
 	if (dashdash >= 0 && req.pid)
 		return usage_error("-p and '-- CMD' cannot be used together");
-	if (req.pid > 0 && kill(req.pid, 0) && errno == ESRCH)
-		return usage_error("no such process %d", req.pid);
+	if ((status = check_pid_exists(req.pid)))
+		return status;
 	char *pair[2] = { (char *)a.from, (char *)a.to };
 
 	status = hist_request_add_probes(&req, req.mode == HIST_PAIR ? pair : argv,

@@ -3,8 +3,6 @@
  * sonde snoop exec (execsnoop): every exec, short-lived processes too,
  * in bcc execsnoop's columns: PCOMM PID PPID RET ARGS.
  */
-#include <signal.h>
-#include <errno.h>
 #include <regex.h>
 #include <stdlib.h>
 #include <string.h>
@@ -165,8 +163,8 @@ int snoop_exec(int argc, char **argv)
 		return usage_error("--max-args must be between 1 and 60, not %d", o.max_args);
 	if (o.time && o.timestamp)
 		return usage_error("-t and -T cannot be used together");
-	if (o.pid > 0 && kill(o.pid, 0) && errno == ESRCH)
-		return usage_error("no such process %d", o.pid);
+	if (check_pid_exists(o.pid))
+		return EXIT_USAGE;
 	if ((o.name && compile(&o.name_re, o.name, "-n")) ||
 	    (o.line && compile(&o.line_re, o.line, "-l")))
 		return EXIT_USAGE;

@@ -3,8 +3,6 @@
  * sonde stack PROBE...: stacks counted at probes (bcc stackcount);
  * sonde stack --offcpu: blocked time by stack (bcc offcputime).
  */
-#include <signal.h>
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,8 +33,8 @@ static int check(struct stack_opts *o, bool offcpu, bool user_only,
 		return usage_error("-U and -K cannot be used together");
 	if (o->pid < 0)
 		return usage_error("-p must be a process id");
-	if (o->pid > 0 && kill(o->pid, 0) && errno == ESRCH)
-		return usage_error("no such process %d", o->pid);
+	if (check_pid_exists(o->pid))
+		return EXIT_USAGE;
 	if (o->duration < 0)
 		return usage_error("-d must not be negative");
 	if (min_us < 0 || max_us < 0)

@@ -75,8 +75,8 @@ int cmd_trace(int argc, char **argv)
 	if (o.comm && strlen(o.comm) > 15)
 		return usage_error("--comm '%.20s...' can never match: the kernel keeps 15 characters of a task's name",
 				   o.comm);
-	if (o.pid && kill(o.pid, 0) && errno == ESRCH)
-		return usage_error("no such process %d", o.pid);
+	if (check_pid_exists(o.pid))
+		return EXIT_USAGE;
 	if (dashdash >= 0 && (status = launch_check_command(argv[dashdash + 1])))
 		return status;
 	o.max_events = max;

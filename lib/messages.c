@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Messages, global options and signal flags shared by every command. */
+#include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <string.h>
@@ -85,6 +86,13 @@ static volatile sig_atomic_t stop_signal;
 static void on_signal(int sig)
 {
 	stop_signal = sig;
+}
+
+int check_pid_exists(int pid)
+{
+	if (pid > 0 && kill(pid, 0) && errno == ESRCH)
+		return usage_error("no such process %d", pid);
+	return 0;
 }
 
 void signals_install(void)

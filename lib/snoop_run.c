@@ -5,8 +5,6 @@
  * tool's function; plus the pieces every tool shares (entry/exit pairing,
  * time columns, JSON, signal names).
  */
-#include <signal.h>
-#include <errno.h>
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -211,8 +209,8 @@ int snoop_run(struct snoop *s)
 		return usage_error("-t and -T cannot be used together");
 	if (s->pid < 0)
 		return usage_error("-p needs a process ID, not %d", s->pid);
-	if (s->pid > 0 && kill(s->pid, 0) && errno == ESRCH)
-		return usage_error("no such process %d", s->pid);
+	if (check_pid_exists(s->pid))
+		return EXIT_USAGE;
 	if (s->duration < 0)
 		return usage_error("-d must not be negative");
 	/* -p in the kernel on every mechanism (tracefs: set_event_pid), unless
