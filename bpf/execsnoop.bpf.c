@@ -148,25 +148,29 @@ static __always_inline int leave(struct syscall_exit_ctx *ctx)
 SEC("tracepoint/syscalls/sys_enter_execve")
 int enter_execve(struct syscall_enter_ctx *ctx)
 {
-	return enter(ctx, (const char **)ctx->args[1]);
+	enter(ctx, (const char **)ctx->args[1]);
+	return TP_KEEP;
 }
 
 SEC("tracepoint/syscalls/sys_enter_execveat")
 int enter_execveat(struct syscall_enter_ctx *ctx)
 {
-	return enter(ctx, (const char **)ctx->args[2]);
+	enter(ctx, (const char **)ctx->args[2]);
+	return TP_KEEP;
 }
 
 SEC("tracepoint/syscalls/sys_exit_execve")
 int exit_execve(struct syscall_exit_ctx *ctx)
 {
-	return leave(ctx);
+	leave(ctx);
+	return TP_KEEP;
 }
 
 SEC("tracepoint/syscalls/sys_exit_execveat")
 int exit_execveat(struct syscall_exit_ctx *ctx)
 {
-	return leave(ctx);
+	leave(ctx);
+	return TP_KEEP;
 }
 
 /* Only loaded by the no-BTF variant: tells user space who forked whom. */
@@ -179,7 +183,7 @@ int fork_notice(void *ctx)
 
 	r = bpf_map_lookup_elem(&scratch, &zero);
 	if (!r)
-		return 0;
+		return TP_KEEP;
 	r->type = EXEC_REC_FORK;
 	off = fork_parent_off & 0xff;
 	bpf_probe_read_kernel(&r->ppid, sizeof(r->ppid), (char *)ctx + off);
@@ -187,7 +191,7 @@ int fork_notice(void *ctx)
 	bpf_probe_read_kernel(&r->pid, sizeof(r->pid), (char *)ctx + off);
 	r->ts = bpf_ktime_get_ns();
 	emit(ctx, r, EXEC_REC_HDR_SIZE);
-	return 0;
+	return TP_KEEP;
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -170,12 +170,14 @@ out:
 	SEC("?tracepoint/syscalls/sys_enter_" #name)			\
 	int enter_##name(struct syscall_enter_ctx *ctx)			\
 	{								\
-		return enter(ctx->args[0], op, offset);			\
+		enter(ctx->args[0], op, offset);			\
+		return TP_KEEP;						\
 	}								\
 	SEC("?tracepoint/syscalls/sys_exit_" #name)			\
 	int exit_##name(struct syscall_exit_ctx *ctx)			\
 	{								\
-		return leave(ctx, ctx->ret);				\
+		leave(ctx, ctx->ret);					\
+		return TP_KEEP;						\
 	}
 
 ENTER(read, FSS_READ, -2)

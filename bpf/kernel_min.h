@@ -86,4 +86,9 @@ struct files_struct {
 } __attribute__((preserve_access_index));
 #endif
 
+/* What a classic tracepoint program returns: 0 would drop the record for
+ * every perf user of that tracepoint on the system while sonde runs
+ * (perf_trace_run_bpf_submit(), perf_syscall_enter/exit()). */
+#define TP_KEEP 1
+
 #endif

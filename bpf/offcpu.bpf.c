@@ -121,7 +121,7 @@ int on_switch(void *ctx)
 {
 	switch_out(ctx);
 	switch_in(ctx);
-	return 0;
+	return TP_KEEP;
 }
 
 char LICENSE[] SEC("license") = "GPL";

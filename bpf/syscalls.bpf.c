@@ -400,17 +400,19 @@ int tp_enter(struct raw_enter_ctx *ctx)
 	u64 args[6];
 
 	if (!maybe_traced(pid_tgid >> 32))
-		return 0;
+		return TP_KEEP;
 #pragma unroll
 	for (int i = 0; i < 6; i++)
 		args[i] = ctx->args[i];
-	return on_enter(ctx, pid_tgid, ctx->id, args, false);
+	on_enter(ctx, pid_tgid, ctx->id, args, false);
+	return TP_KEEP;
 }
 
 SEC("?tracepoint/raw_syscalls/sys_exit")
 int tp_exit(struct raw_exit_ctx *ctx)
 {
-	return on_exit(ctx, ctx->ret);
+	on_exit(ctx, ctx->ret);
+	return TP_KEEP;
 }
 
 /* A traced process's children are traced from their first instruction:
@@ -421,12 +423,12 @@ int on_fork(void *ctx)
 	u32 tgid = bpf_get_current_pid_tgid() >> 32, child = 0;
 
 	if (!maybe_traced(tgid) || !bpf_map_lookup_elem(&traced, &tgid))
-		return 0;
+		return TP_KEEP;
 	bpf_probe_read_kernel(&child, sizeof(child),
 			      (char *)ctx + (fork_child_off & 0xff));
 	if (child)
 		mark_traced(child);
-	return 0;
+	return TP_KEEP;
 }
 
 /* A thread's slot goes with it; a thread added by on_fork (its tid is no
@@ -438,11 +440,11 @@ int on_task_exit(void *ctx)
 	u32 tid = (u32)pid_tgid, tgid = pid_tgid >> 32;
 
 	if (!maybe_traced(tgid))
-		return 0;
+		return TP_KEEP;
 	bpf_map_delete_elem(&state, &tid);
 	if (filter_pid && tid != tgid)
 		bpf_map_delete_elem(&traced, &tid);
-	return 0;
+	return TP_KEEP;
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -1466,6 +1466,20 @@ static bool needs_ctx_number(const struct bpfprobe_spec *spec)
 }
 
 /* counters[c]++ (per CPU: no atomics needed), then to the exit. */
+/*
+ * Return: a classic tracepoint program's 0 tells the kernel to drop the
+ * record for every perf user of that tracepoint on the system
+ * (perf_trace_run_bpf_submit(), perf_syscall_enter()): perf stat/record
+ * would see nothing while sonde runs. 1 leaves them their records.
+ * fentry/fexit must return 0; other types' values are not looked at, or
+ * go to sonde's own private perf event (kprobe and uprobe PMUs).
+ */
+static void emit_exit(struct gen *g)
+{
+	emit(g, MOV64_IMM(R0, g->env->prog == BPP_TRACEPOINT ? 1 : 0));
+	emit(g, EXIT());
+}
+
 static void emit_counter_inc(struct gen *g, int c)
 {
 	emit(g, ST(BPF_W, R10, -4, c));
@@ -1522,8 +1536,7 @@ static void emit_entry_program(struct gen *g)
 	emit(g, CALL(BPF_FUNC_map_update_elem));
 	JIMM(g, BPF_JNE, R0, 0, l_drop);
 	place(g, g->l_exit);
-	emit(g, MOV64_IMM(R0, 0));
-	emit(g, EXIT());
+	emit_exit(g);
 	place(g, l_drop);
 	emit_counter_inc(g, BPC_ENTRY_DROPPED);
 }
@@ -1789,8 +1802,7 @@ static void emit_program(struct gen *g)
 	}
 	JIMM(g, BPF_JNE, R0, 0, l_out_fail);
 	place(g, g->l_exit);
-	emit(g, MOV64_IMM(R0, 0));
-	emit(g, EXIT());
+	emit_exit(g);
 
 	/* output failed: counters[BPC_LOST]++ */
 	place(g, l_out_fail);
@@ -1806,8 +1818,7 @@ tail:
 	}
 	if (spec->action != BPA_EMIT) {
 		place(g, g->l_exit);
-		emit(g, MOV64_IMM(R0, 0));
-		emit(g, EXIT());
+		emit_exit(g);
 	}
 }
 
@@ -1897,8 +1908,7 @@ int bpfprobe_gen_follow(enum bpfprobe_follow_prog which, int field_off,
 		emit(&g, ALU64_IMM(BPF_ADD, R2, -8));
 		emit(&g, CALL(BPF_FUNC_map_delete_elem));
 		place(&g, g.l_exit);
-		emit(&g, MOV64_IMM(R0, 0));
-		emit(&g, EXIT());
+		emit_exit(&g);
 		return gen_finish(&g, insns, cnt);
 	}
 	l_full = label(&g);
@@ -1918,8 +1928,7 @@ int bpfprobe_gen_follow(enum bpfprobe_follow_prog which, int field_off,
 	emit(&g, CALL(BPF_FUNC_map_update_elem));
 	JIMM(&g, BPF_JNE, R0, 0, l_full);
 	place(&g, g.l_exit);
-	emit(&g, MOV64_IMM(R0, 0));
-	emit(&g, EXIT());
+	emit_exit(&g);
 	place(&g, l_full);
 	emit_counter_inc(&g, BPC_FOLLOW_DROPPED);
 	return gen_finish(&g, insns, cnt);

@@ -1008,7 +1008,8 @@ static int follow_prog(struct bpfprobe_session *s, const char *event,
 		       const char *field, enum bpfprobe_follow_prog which,
 		       int *fds, char *err, size_t errsz)
 {
-	struct bpfprobe_gen_env env = { .counters_fd = s->counters_fd,
+	struct bpfprobe_gen_env env = { .prog = BPP_TRACEPOINT,
+					.counters_fd = s->counters_fd,
 					.follow_fd = s->follow_fd };
 	struct perf_event_attr attr = { .size = sizeof(attr),
 		.type = PERF_TYPE_TRACEPOINT, .sample_period = 1 };

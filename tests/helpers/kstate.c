@@ -144,8 +144,16 @@ static void print_file(const char *rel, int max_lines)
 	if (slurp(path, text, sizeof(text)) < 0)
 		return;
 	for (char *line = strtok(text, "\n"); line && n < max_lines;
-	     line = strtok(NULL, "\n"), n++)
+	     line = strtok(NULL, "\n"), n++) {
+		/* "7 (expanded: 1408)": before 6.x the kernel expands the
+		 * global buffer the first time anything traces, in any
+		 * instance; a one-time allocation, not a changed setting */
+		char *note = strstr(line, " (expanded: ");
+
+		if (note)
+			*note = '\0';
 		printf("%s: %s\n", rel, line);
+	}
 }
 
 /* Global events' filters and triggers that are set (not "none", not the
