@@ -61,8 +61,6 @@ int perf_rings__poll(struct perf_rings *r, int timeout_ms, perf_record_fn fn,
 int perf_rings__drain(struct perf_rings *r, perf_record_fn fn, void *ctx);
 void perf_rings__close(struct perf_rings *r);
 
-/* Online CPUs ("/sys/devices/system/cpu/online"); count or -errno. */
-int perf_online_cpus(int **cpus);
 /* The threads of a process (/proc/PID/task); count or -errno. */
 int perf_task_tids(int pid, int **tids);
 /* perf_event_open(2) with FD_CLOEXEC; the fd or -errno. */

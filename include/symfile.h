@@ -46,10 +46,6 @@ const struct symfile_func *symfile_lookup(const struct symfile *sf,
 /* The file the symbols came from when it is a separate debug file, or
  * NULL (for -v). */
 const char *symfile_debug_path(const struct symfile *sf);
-size_t symfile_nfuncs(const struct symfile *sf);
-
-/* Drop every cached file (tests). */
-void symfile_flush(void);
 
 /* ---- perf-PID.map ---- */
 

@@ -28,7 +28,8 @@ int sys_perf_event_open(struct perf_event_attr *attr, int pid, int cpu,
 	return fd < 0 ? -errno : fd;
 }
 
-int perf_online_cpus(int **cpus)
+/* Online CPUs ("/sys/devices/system/cpu/online"); count or -errno. */
+static int online_cpus(int **cpus)
 {
 	char buf[4096];
 	int n;
@@ -176,7 +177,7 @@ int perf_event_open_compat(struct perf_event_attr *attr, int tid, int cpu)
 int perf_rings__open_cpus(struct perf_rings *r, struct perf_event_attr *attr,
 			  char *err, size_t errsz)
 {
-	int *cpus, n = perf_online_cpus(&cpus), ret = 0;
+	int *cpus, n = online_cpus(&cpus), ret = 0;
 
 	if (n < 0) {
 		errf(err, errsz, "cannot list the online CPUs: %s", strerror(-n));

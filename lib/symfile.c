@@ -241,25 +241,6 @@ const char *symfile_debug_path(const struct symfile *sf)
 	return sf && sf->debug ? sf->debug->path : NULL;
 }
 
-size_t symfile_nfuncs(const struct symfile *sf)
-{
-	return sf ? sf->nfuncs : 0;
-}
-
-void symfile_flush(void)
-{
-	while (files) {
-		struct symfile *sf = files;
-
-		files = sf->next;
-		uelf__close(sf->elf);
-		uelf__close(sf->debug);
-		free(sf->funcs);
-		free(sf->path);
-		free(sf);
-	}
-}
-
 /* ---- perf-PID.map ---- */
 
 int perfmap_parse(const char *text, struct perfmap *pm)
