@@ -56,6 +56,7 @@ enum ht_value {
 	HV_LOG2_PLUS1,	/* (lat + 1).log2: key k is bucket k - 1 */
 	HV_LINEAR,	/* .buckets=STEP aligned with the request's */
 	HV_EXACT,	/* the value itself */
+	HV_SUM,		/* no buckets: counts and the value's sum */
 };
 
 /* Where a request key comes from in a table's row. */
@@ -360,6 +361,11 @@ static int value_keys(const struct hist_request *req, const struct hist_probe *h
 	snprintf(path, sizeof(path), "%s/%s", ev->sys, ev->name);
 	if (strcmp(field, "common_pid") && strcmp(field, "cpu"))
 		tpformat_field(path, field, &f);
+	snprintf(tb->agg.vals[tb->agg.nvals++], sizeof(tb->agg.vals[0]), "%s", field);
+	if (req->buckets == HIST_BUCKETS_NONE) {
+		tb->vmode = HV_SUM;
+		return 0;
+	}
 	if (req->buckets == HIST_BUCKETS_LOG2) {
 		tb->vmode = HV_LOG2;
 		idx = add_key(&tb->agg, field, FHK_LOG2, 0);
@@ -374,7 +380,6 @@ static int value_keys(const struct hist_request *req, const struct hist_probe *h
 		return refuse(err, errsz, "hist triggers take at most %d keys with the value",
 			      FHIST_MAX_KEYS);
 	tb->vkey = idx;
-	snprintf(tb->agg.vals[tb->agg.nvals++], sizeof(tb->agg.vals[0]), "%s", field);
 	if (tb->vmode != HV_LOG2)
 		return 0;
 	/* the same keys with the value itself, only for the odd ones */
@@ -395,9 +400,11 @@ static int value_keys(const struct hist_request *req, const struct hist_probe *h
  * The latency key on the synthetic event, per unit and buckets: log2 of
  * lat + 1 in the unit (microseconds through a second stage that
  * divides), .buckets=STEP where aligned, else the values themselves
- * (whole msecs and secs are few).
+ * (whole msecs and secs are few); without buckets only the sum, of
+ * values divided one by one as the other rungs do. False: no room for
+ * the key.
  */
-static void latency_keys(const struct hist_request *req, struct ht_table *tb,
+static bool latency_keys(const struct hist_request *req, struct ht_table *tb,
 			 struct fhist_pair *pr)
 {
 	static const uint64_t div[] = { 1, 1000, 1000000, 1000000000 };
@@ -405,14 +412,17 @@ static void latency_keys(const struct hist_request *req, struct ht_table *tb,
 	char key[96];
 
 	pr->size = HT_PAIR_SIZE;
-	if (small && req->unit == HIST_USEC &&
-	    (req->buckets == HIST_BUCKETS_LOG2 || linear_aligned(req)))
-		pr->div = 1000;
-	if (small && req->buckets == HIST_BUCKETS_LOG2) {
+	snprintf(tb->agg.vals[tb->agg.nvals++], sizeof(tb->agg.vals[0]), "lat");
+	if (req->buckets == HIST_BUCKETS_NONE) {
+		pr->div = req->unit == HIST_NSEC ? 0 : div[req->unit];
+		tb->vmode = HV_SUM;
+	} else if (small && req->buckets == HIST_BUCKETS_LOG2) {
+		pr->div = req->unit == HIST_USEC ? 1000 : 0;
 		pr->plus_one = true;
 		tb->vmode = HV_LOG2_PLUS1;
 		tb->vkey = add_key(&tb->agg, "lat", FHK_LOG2, 0);
 	} else if (small && linear_aligned(req)) {
+		pr->div = req->unit == HIST_USEC ? 1000 : 0;
 		tb->vmode = HV_LINEAR;
 		tb->vkey = add_key(&tb->agg, "lat", FHK_BUCKETS, req->lin_step);
 	} else {
@@ -424,8 +434,8 @@ static void latency_keys(const struct hist_request *req, struct ht_table *tb,
 				 (unsigned long long)div[req->unit]);
 		tb->vkey = add_key(&tb->agg, key, FHK_RAW, 0);
 	}
-	snprintf(tb->agg.vals[tb->agg.nvals++], sizeof(tb->agg.vals[0]), "lat");
 	fhist_pair_event(pr, tb->event, sizeof(tb->event));
+	return tb->vmode == HV_SUM || tb->vkey >= 0;
 }
 
 /* ---- setting up ---- */
@@ -691,8 +701,7 @@ static int start_latency(struct trig_hist *h, const struct hist_request *req,
 		return -ENOMEM;
 	if ((ret = map_keys(req, to, &evt, true, tb, err, errsz)))
 		return ret;
-	latency_keys(req, tb, &pr);
-	if (tb->vkey < 0)
+	if (!latency_keys(req, tb, &pr))
 		return refuse(err, errsz, "hist triggers take at most %d keys with the latency",
 			      FHIST_MAX_KEYS);
 	show_pair(&pr);
@@ -909,6 +918,10 @@ static int add_row(const struct hist_request *req, struct ht_table *tb,
 		return 0;
 	case HV_EXACT:
 		hist_entry_add(t, e, (int64_t)v->v, row->hitcount);
+		return 0;
+	case HV_SUM:
+		hist_entry_add_agg(t, e, row->hitcount, sum, HIST_MIN_UNKNOWN,
+				   HIST_MAX_UNKNOWN, NULL);
 		return 0;
 	case HV_LOG2:
 		b = log2_bucket(v->v);
