@@ -66,10 +66,13 @@ struct fhist_agg {
 int fhist_agg_text(const struct fhist_agg *a, char *buf, size_t size);
 
 /*
- * Latency between two events paired by a key: the start event saves its
- * timestamp (ns) per key in variable SYNTH_t0; the end event computes
- * the difference in SYNTH_d and fires the synthetic event SYNTH with it
- * as "lat" and with params p0.. taken from the end event.
+ * Latency between events paired by a key: each start event saves its
+ * timestamp (ns) per key in variable SYNTH_t<i>; the end event has one
+ * trigger per start that computes the difference in SYNTH_d<i> and fires
+ * the synthetic event SYNTH with it as "lat" and with params p0.. taken
+ * from the end event (several starts: runqlat's wakeup and wakeup_new).
+ * A key may be several fields ("dev,sector"), the same number at both
+ * ends.
  *
  * With div, a second stage converts units exactly: a trigger on SYNTH
  * fires SYNTH_u with lat = SYNTH's lat / div (the kernel refuses
@@ -81,13 +84,19 @@ int fhist_agg_text(const struct fhist_agg *a, char *buf, size_t size);
  * The variables are named after the synthetic event because 6.1 finds
  * a "$name" in other instances too.
  */
-#define FHIST_TS_VAR	"_t0"
-#define FHIST_LAT_VAR	"_d"
+#define FHIST_MAX_STARTS	4
+#define FHIST_TS_VAR		"_t"
+#define FHIST_LAT_VAR		"_d"
+
+struct fhist_end {
+	char sys[64], event[128];
+	char key[192];				/* "common_pid", "dev,sector" */
+	char filter[FHIST_FILTER_MAX];
+};
 
 struct fhist_pair {
-	char from_sys[64], from_event[128], from_key[96];
-	char to_sys[64], to_event[128], to_key[96];
-	char from_filter[FHIST_FILTER_MAX], to_filter[FHIST_FILTER_MAX];
+	struct fhist_end from[FHIST_MAX_STARTS], to;
+	int nfrom;
 	char synth[64];
 	unsigned int size;		/* pending keys, 0: the kernel's 2048 */
 	uint64_t div;			/* 0: one stage */
@@ -102,10 +111,12 @@ void fhist_pair_event(const struct fhist_pair *p, char *buf, size_t size);
 /* Stage's synthetic event: "NAME u64 lat; TYPE p0; ..." */
 int fhist_pair_synth_def(const struct fhist_pair *p, int stage, char *buf,
 			 size_t size);
-/* The start event's trigger */
-int fhist_pair_from_text(const struct fhist_pair *p, char *buf, size_t size);
-/* The end event's trigger */
-int fhist_pair_to_text(const struct fhist_pair *p, char *buf, size_t size);
+/* Start i's trigger */
+int fhist_pair_from_text(const struct fhist_pair *p, int i, char *buf,
+			 size_t size);
+/* The end event's trigger for start i */
+int fhist_pair_to_text(const struct fhist_pair *p, int i, char *buf,
+		       size_t size);
 /* The second stage's trigger, on SYNTH */
 int fhist_pair_stage2_text(const struct fhist_pair *p, char *buf, size_t size);
 

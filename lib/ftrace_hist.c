@@ -113,35 +113,39 @@ int fhist_pair_synth_def(const struct fhist_pair *p, int stage, char *buf,
 	return sb_done(&b);
 }
 
-int fhist_pair_from_text(const struct fhist_pair *p, char *buf, size_t size)
+int fhist_pair_from_text(const struct fhist_pair *p, int i, char *buf,
+			 size_t size)
 {
+	const struct fhist_end *f = &p->from[i];
 	struct sbuf b = { buf, size };
 
-	sb_add(&b, "hist:keys=%s:%s" FHIST_TS_VAR "=common_timestamp",
-	       p->from_key, p->synth);
+	sb_add(&b, "hist:keys=%s:%s" FHIST_TS_VAR "%d=common_timestamp", f->key,
+	       p->synth, i);
 	if (p->size)
 		sb_add(&b, ":size=%u", p->size);
-	if (p->from_filter[0])
-		sb_add(&b, " if %s", p->from_filter);
+	if (f->filter[0])
+		sb_add(&b, " if %s", f->filter);
 	return sb_done(&b);
 }
 
-int fhist_pair_to_text(const struct fhist_pair *p, char *buf, size_t size)
+int fhist_pair_to_text(const struct fhist_pair *p, int i, char *buf,
+		       size_t size)
 {
+	const struct fhist_end *f = &p->from[i], *t = &p->to;
 	struct sbuf b = { buf, size };
 	const char *s = p->synth;
 
-	sb_add(&b, "hist:keys=%s:%s" FHIST_LAT_VAR "=common_timestamp-$%s"
-	       FHIST_TS_VAR "%s:onmatch(%s.%s).trace(%s,$%s" FHIST_LAT_VAR,
-	       p->to_key, s, s, p->plus_one && !p->div ? "+1" : "", p->from_sys,
-	       p->from_event, s, s);
-	for (int i = 0; i < p->nparams; i++)
-		sb_add(&b, ",%s", p->params[i]);
+	sb_add(&b, "hist:keys=%s:%s" FHIST_LAT_VAR "%d=common_timestamp-$%s"
+	       FHIST_TS_VAR "%d%s:onmatch(%s.%s).trace(%s,$%s" FHIST_LAT_VAR "%d",
+	       t->key, s, i, s, i, p->plus_one && !p->div ? "+1" : "", f->sys,
+	       f->event, s, s, i);
+	for (int k = 0; k < p->nparams; k++)
+		sb_add(&b, ",%s", p->params[k]);
 	sb_add(&b, ")");
 	if (p->size)
 		sb_add(&b, ":size=%u", p->size);
-	if (p->to_filter[0])
-		sb_add(&b, " if %s", p->to_filter);
+	if (t->filter[0])
+		sb_add(&b, " if %s", t->filter);
 	return sb_done(&b);
 }
 
@@ -516,12 +520,13 @@ int fhist_pair_add(struct tfs *t, const struct fhist_pair *p, char *err,
 	for (int stage = 0; stage <= !!p->div && !ret; stage++)
 		ret = fhist_pair_synth_def(p, stage, text, sizeof(text)) ? -ENOSPC :
 		      tfs_synth_add(t, text, err, errsz);
-	if (!ret)
-		ret = fhist_pair_from_text(p, text, sizeof(text)) ? -ENOSPC :
-		      tfs_trigger_add(t, p->from_sys, p->from_event, text, err, errsz);
-	if (!ret)
-		ret = fhist_pair_to_text(p, text, sizeof(text)) ? -ENOSPC :
-		      tfs_trigger_add(t, p->to_sys, p->to_event, text, err, errsz);
+	for (int i = 0; i < p->nfrom && !ret; i++)
+		ret = fhist_pair_from_text(p, i, text, sizeof(text)) ? -ENOSPC :
+		      tfs_trigger_add(t, p->from[i].sys, p->from[i].event, text,
+				      err, errsz);
+	for (int i = 0; i < p->nfrom && !ret; i++)
+		ret = fhist_pair_to_text(p, i, text, sizeof(text)) ? -ENOSPC :
+		      tfs_trigger_add(t, p->to.sys, p->to.event, text, err, errsz);
 	if (!ret && p->div)
 		ret = fhist_pair_stage2_text(p, text, sizeof(text)) ? -ENOSPC :
 		      tfs_trigger_add(t, "synthetic", p->synth, text, err, errsz);

@@ -91,10 +91,8 @@ struct ht_table {
 struct trig_hist {
 	struct ht_table *tabs;
 	int ntabs;
-	char pair_sys[2][64], pair_event[2][128];	/* latency */
-	char synth[64];
+	struct fhist_pair *pair;	/* latency */
 	char pid_filter[512];	/* -p with --key, at the start */
-	bool paired;
 	int nnames;
 	char what[300];
 	uint64_t dropped;
@@ -606,18 +604,47 @@ static int start_syscalls(struct trig_hist *h, const struct hist_request *req,
 	return install(h, tb, err, errsz);
 }
 
-/* The pairing key of an end of a latency at its event. */
-static int pair_key(const struct hist_request *req, const struct hist_probe *hp,
-		    const struct ht_event *ev, char *buf, size_t size, char *err,
-		    size_t errsz)
+/* The fields an expression combines ("(dev << 40) ^ sector": "dev,sector"),
+ * as a key: equal fields make equal values. */
+static bool key_fields(const struct tprobe *p, const struct ht_event *ev,
+		       const struct expr *e, char *buf, size_t size, int *n)
 {
+	size_t len = strlen(buf);
 	bool string;
 
-	if (!hp->pair)
+	if (e->kind == EXPR_INT)
+		return true;
+	if (e->kind == EXPR_BINARY && (e->op == EOP_SHL || e->op == EOP_SHR ||
+				       e->op == EOP_XOR || e->op == EOP_OR ||
+				       e->op == EOP_AND || e->op == EOP_ADD ||
+				       e->op == EOP_MUL))
+		return key_fields(p, ev, e->left, buf, size, n) &&
+		       key_fields(p, ev, e->right, buf, size, n);
+	if (*n == FHIST_MAX_KEYS || len + 2 >= size)
+		return false;
+	if (len)
+		buf[len++] = ',';
+	if (!expr_field(p, ev, e, buf + len, size - len, &string))
+		return false;
+	(*n)++;
+	return true;
+}
+
+/* The pairing key of an end of a latency at its event: the thread, or
+ * the fields of --key. */
+static int pair_key(const struct hist_request *req, const struct hist_probe *hp,
+		    const struct ht_event *ev, char *buf, size_t size, int *n,
+		    char *err, size_t errsz)
+{
+	buf[0] = '\0';
+	*n = 0;
+	if (!hp->pair) {
+		*n = 1;
 		return snprintf(buf, size, "common_pid") < (int)size ? 0 : -ENOSPC;
-	if (!expr_field(&hp->tp, ev, hp->pair, buf, size, &string))
-		return refuse(err, errsz, "pairing key '%s' is not one field of '%s'",
-			      req->pair_text, hp->tp.text);
+	}
+	if (!key_fields(&hp->tp, ev, hp->pair, buf, size, n) || !*n)
+		return refuse(err, errsz, "the pairing key of '%s' is not up to %d fields of the event",
+			      hp->tp.text, FHIST_MAX_KEYS);
 	return 0;
 }
 
@@ -653,67 +680,78 @@ static void show_pair(const struct fhist_pair *pr)
 
 	if (!g_opts.verbose)
 		return;
-	if (!fhist_pair_from_text(pr, text, sizeof(text)))
-		vinfo("hist trigger on %s:%s: %s", pr->from_sys, pr->from_event, text);
-	if (!fhist_pair_to_text(pr, text, sizeof(text)))
-		vinfo("hist trigger on %s:%s: %s", pr->to_sys, pr->to_event, text);
+	for (int i = 0; i < pr->nfrom; i++)
+		if (!fhist_pair_from_text(pr, i, text, sizeof(text)))
+			vinfo("hist trigger on %s:%s: %s", pr->from[i].sys,
+			      pr->from[i].event, text);
+	for (int i = 0; i < pr->nfrom; i++)
+		if (!fhist_pair_to_text(pr, i, text, sizeof(text)))
+			vinfo("hist trigger on %s:%s: %s", pr->to.sys, pr->to.event, text);
 	if (pr->div && !fhist_pair_stage2_text(pr, text, sizeof(text)))
 		vinfo("hist trigger on synthetic:%s: %s", pr->synth, text);
+}
+
+/* Probe p as the one event of a pair's end. */
+static int pair_end(const struct hist_request *req, struct trig_hist *h,
+		    const struct hist_probe *hp, int idx, struct ht_event *ev,
+		    struct fhist_end *end, int *nkey, char *err, size_t errsz)
+{
+	int n, ret;
+
+	if (tprobe_tracefs_nevents(&hp->tp) != 1)
+		return refuse(err, errsz, "hist triggers pair single events; '%s' is %d",
+			      hp->tp.text, tprobe_tracefs_nevents(&hp->tp));
+	if ((ret = define_events(tfs_get(), &hp->tp, idx, ev, &n, err, errsz)) ||
+	    (ret = pair_key(req, hp, ev, end->key, sizeof(end->key), nkey, err, errsz)) ||
+	    (ret = event_filter(req, h, hp, ev, end->filter, sizeof(end->filter),
+				err, errsz)))
+		return ret;
+	snprintf(end->sys, sizeof(end->sys), "%s", ev->sys);
+	snprintf(end->event, sizeof(end->event), "%s", ev->name);
+	return 0;
 }
 
 static int start_latency(struct trig_hist *h, const struct hist_request *req,
 			 char *err, size_t errsz)
 {
-	const struct hist_probe *from = &req->probes[0], *to = &req->probes[1];
+	const struct hist_probe *to = &req->probes[req->nprobes - 1];
+	struct fhist_pair *pr = calloc(1, sizeof(*pr));
 	struct tfs *tfs = tfs_get();
-	struct ht_event evf, evt;
-	struct fhist_pair pr = { 0 };
+	struct ht_event ev;
 	struct ht_table *tb;
-	int n, ret;
+	int nkey, nto, ret;
 
-	if (req->nprobes != 2)
-		return refuse(err, errsz, "hist triggers pair one start event with one end event, not %d starts",
-			      req->nprobes - 1);
+	if (!(h->pair = pr))
+		return -ENOMEM;
 	if (features_get()->synth_events.state != FACT_YES)
 		return refuse(err, errsz, "latencies need synthetic events, which this kernel lacks (%s)",
 			      features_get()->synth_events.evidence);
-	if (tprobe_tracefs_nevents(&from->tp) != 1 || tprobe_tracefs_nevents(&to->tp) != 1)
-		return refuse(err, errsz, "hist triggers pair one start event with one end event ('%s' is %d, '%s' %d)",
-			      from->tp.text, tprobe_tracefs_nevents(&from->tp),
-			      to->tp.text, tprobe_tracefs_nevents(&to->tp));
-	if ((ret = define_events(tfs, &from->tp, 0, &evf, &n, err, errsz)) ||
-	    (ret = define_events(tfs, &to->tp, 1, &evt, &n, err, errsz)))
+	if (req->nprobes - 1 > FHIST_MAX_STARTS)
+		return refuse(err, errsz, "hist triggers here pair at most %d start events",
+			      FHIST_MAX_STARTS);
+	snprintf(pr->synth, sizeof(pr->synth), "%s_lat", tfs_group(tfs));
+	if ((ret = pair_end(req, h, to, req->nprobes - 1, &ev, &pr->to, &nto, err, errsz)) ||
+	    (ret = pair_params(req, to, &ev, pr, err, errsz)))
 		return ret;
-	snprintf(pr.from_sys, sizeof(pr.from_sys), "%s", evf.sys);
-	snprintf(pr.from_event, sizeof(pr.from_event), "%s", evf.name);
-	snprintf(pr.to_sys, sizeof(pr.to_sys), "%s", evt.sys);
-	snprintf(pr.to_event, sizeof(pr.to_event), "%s", evt.name);
-	snprintf(pr.synth, sizeof(pr.synth), "%s_lat", tfs_group(tfs));
-	if ((ret = pair_key(req, from, &evf, pr.from_key, sizeof(pr.from_key), err, errsz)) ||
-	    (ret = pair_key(req, to, &evt, pr.to_key, sizeof(pr.to_key), err, errsz)) ||
-	    (ret = event_filter(req, h, from, &evf, pr.from_filter,
-				sizeof(pr.from_filter), err, errsz)) ||
-	    (ret = event_filter(req, h, to, &evt, pr.to_filter,
-				sizeof(pr.to_filter), err, errsz)) ||
-	    (ret = pair_params(req, to, &evt, &pr, err, errsz)))
-		return ret;
-	if (!(tb = new_table(h, "synthetic", pr.synth, from->tp.label)))
+	if (!(tb = new_table(h, "synthetic", pr->synth, req->probes[0].tp.label)))
 		return -ENOMEM;
-	if ((ret = map_keys(req, to, &evt, true, tb, err, errsz)))
+	if ((ret = map_keys(req, to, &ev, true, tb, err, errsz)))
 		return ret;
-	if (!latency_keys(req, tb, &pr))
+	for (int i = 0; i < req->nprobes - 1; i++, pr->nfrom++) {
+		if ((ret = pair_end(req, h, &req->probes[i], i, &ev, &pr->from[i],
+				    &nkey, err, errsz)))
+			return ret;
+		if (nkey != nto)
+			return refuse(err, errsz, "the pairing keys of '%s' and '%s' differ in their number of fields",
+				      req->probes[i].tp.text, to->tp.text);
+	}
+	if (!latency_keys(req, tb, pr))
 		return refuse(err, errsz, "hist triggers take at most %d keys with the latency",
 			      FHIST_MAX_KEYS);
-	show_pair(&pr);
-	if ((ret = fhist_pair_add(tfs, &pr, err, errsz)))
+	show_pair(pr);
+	if ((ret = fhist_pair_add(tfs, pr, err, errsz)))
 		return ret == -EINVAL || ret == -ENOENT ?
 		       refuse(err, errsz, "the kernel refused the latency triggers: %.200s", err) : ret;
-	snprintf(h->pair_sys[0], sizeof(h->pair_sys[0]), "%s", evf.sys);
-	snprintf(h->pair_event[0], sizeof(h->pair_event[0]), "%s", evf.name);
-	snprintf(h->pair_sys[1], sizeof(h->pair_sys[1]), "%s", evt.sys);
-	snprintf(h->pair_event[1], sizeof(h->pair_event[1]), "%s", evt.name);
-	snprintf(h->synth, sizeof(h->synth), "%s", pr.synth);
-	h->paired = true;
 	return install(h, tb, err, errsz);
 }
 
@@ -779,7 +817,7 @@ static int trig_start(struct hist_rung *r, char *err, size_t errsz)
 	if (ret)
 		return ret;
 	snprintf(h->what, sizeof(h->what), "ftrace hist triggers%s",
-		 h->paired ? " and synthetic events" : "");
+		 h->pair ? " and synthetic events" : "");
 	return 0;
 }
 
@@ -1014,14 +1052,16 @@ out:
 /* Starts and ends the pair tables had no room for. */
 static void pair_dropped(struct trig_hist *h)
 {
-	static const char *const vars[] = { FHIST_TS_VAR "=", FHIST_LAT_VAR "=" };
+	const struct fhist_pair *p = h->pair;
 	struct fhist_table t;
 	char marker[96];
 
-	for (int i = 0; i < 2 && h->paired; i++) {
-		char *text = fhist_read(tfs_get(), h->pair_sys[i], h->pair_event[i]);
+	for (int i = 0; p && i < 2 * p->nfrom; i++) {
+		const struct fhist_end *e = i < p->nfrom ? &p->from[i] : &p->to;
+		char *text = fhist_read(tfs_get(), e->sys, e->event);
 
-		snprintf(marker, sizeof(marker), "%s%s", h->synth, vars[i]);
+		snprintf(marker, sizeof(marker), "%s%s%d=", p->synth, i < p->nfrom ?
+			 FHIST_TS_VAR : FHIST_LAT_VAR, i % p->nfrom);
 		if (text && !fhist_totals(text, marker, &t))
 			h->dropped += t.dropped;
 		free(text);
@@ -1073,6 +1113,7 @@ static void trig_free(struct hist_rung *r)
 		free(h->tabs[i].nr_func);
 	}
 	free(h->tabs);
+	free(h->pair);
 	free(h);
 	r->priv = NULL;
 }

@@ -17,6 +17,7 @@
 #  - a user function's latency over its 1000 calls (-- CMD:
 #    set_event_pid), and paired by --key (the process filter on the
 #    start events alone);
+#  - several start events (runqlat), a pairing key of two fields;
 #  - what triggers cannot express (ustack) goes to user space, saying why;
 #  - -v names the rung; nothing is left behind (triggers, synthetic
 #    events, probes, instance), also after SIGKILL once the sweep ran.
@@ -110,6 +111,26 @@ exactly "vfs_read calls in the glob" "$(awk '$1 == "vfs_read" { print $2 }' "$TM
 grep -q "do_syscall_64" "$TMPDIR/st.out" || fail "no kernel stack: $(cat "$TMPDIR/st.out")"
 exactly "reads under their stacks" "$(awk '$1 == "syscalls:sys_enter_read" { s += $2 } END { print s + 0 }' "$TMPDIR/st.out")" 1100 "$TMPDIR/st.out"
 clean_all work
+
+# Several starts (runqlat: wakeup and wakeup_new, keyed by pid at the
+# start and next_pid at the end) and a key of two fields.
+launch rq hist --preset runqlat -v $via -d 2
+h wk --from t:sched:sched_waking --to t:sched:sched_wakeup \
+	--key '(args->pid << 16) ^ args->target_cpu' -d 2
+ready rq wk
+"$HELPERS/histprog" paced "$name" || fail "histprog paced failed"
+for n in rq wk; do
+	wait "$(cat "$TMPDIR/$n.pid")" || fail "$n: exit $?: $(cat "$TMPDIR/$n.err")"
+	grep -q "aggregated by ftrace hist triggers" "$TMPDIR/$n.err" ||
+		fail "$n: not by hist triggers: $(cat "$TMPDIR/$n.err")"
+done
+atleast "runqlat: wakeups" "$(total "$TMPDIR/rq.out")" 1 "$TMPDIR/rq.out"
+[ "$(grep -c "hist trigger on sched:sched_switch: hist:keys=next_pid:" "$TMPDIR/rq.err")" = 2 ] ||
+	fail "runqlat: not one end trigger per start: $(cat "$TMPDIR/rq.err")"
+grep -q "hist trigger on sched:sched_waking: hist:keys=pid,target_cpu:" "$TMPDIR/wk.err" ||
+	fail "no two-field pairing key: $(cat "$TMPDIR/wk.err")"
+atleast "waking to wakeup" "$(total "$TMPDIR/wk.out")" 1 "$TMPDIR/wk.out"
+clean_all "several starts"
 
 # What triggers cannot express goes to user space, saying why.
 run_fg "$TMPDIR/us.out" "$TMPDIR/us.err" hist -v $via -d 1 --by ustack \

@@ -61,18 +61,23 @@ TEST(fhist_agg_text)
 	CHECK_INT(fhist_agg_text(&a, buf, sizeof(buf)), -EINVAL);
 }
 
+static void set_end(struct fhist_end *e, const char *sys, const char *event,
+		    const char *key, const char *filter)
+{
+	snprintf(e->sys, sizeof(e->sys), "%s", sys);
+	snprintf(e->event, sizeof(e->event), "%s", event);
+	snprintf(e->key, sizeof(e->key), "%s", key);
+	snprintf(e->filter, sizeof(e->filter), "%s", filter);
+}
+
 TEST(fhist_pair_texts)
 {
-	struct fhist_pair p = { .plus_one = true, .nparams = 1 };
+	struct fhist_pair p = { .plus_one = true, .nparams = 1, .nfrom = 1 };
 	char buf[1024];
 
-	snprintf(p.from_sys, sizeof(p.from_sys), "syscalls");
-	snprintf(p.from_event, sizeof(p.from_event), "sys_enter_clock_nanosleep");
-	snprintf(p.from_key, sizeof(p.from_key), "common_pid");
-	snprintf(p.from_filter, sizeof(p.from_filter), "comm == \"napper\"");
-	snprintf(p.to_sys, sizeof(p.to_sys), "syscalls");
-	snprintf(p.to_event, sizeof(p.to_event), "sys_exit_clock_nanosleep");
-	snprintf(p.to_key, sizeof(p.to_key), "common_pid");
+	set_end(&p.from[0], "syscalls", "sys_enter_clock_nanosleep", "common_pid",
+		"comm == \"napper\"");
+	set_end(&p.to, "syscalls", "sys_exit_clock_nanosleep", "common_pid", "");
 	snprintf(p.synth, sizeof(p.synth), "sonde_12_lat");
 	snprintf(p.params[0], sizeof(p.params[0]), "ret");
 	snprintf(p.param_types[0], sizeof(p.param_types[0]), "long");
@@ -80,24 +85,24 @@ TEST(fhist_pair_texts)
 	/* nanoseconds: one stage */
 	CHECK_INT(fhist_pair_synth_def(&p, 0, buf, sizeof(buf)), 0);
 	CHECK_STR(buf, "sonde_12_lat u64 lat; long p0");
-	CHECK_INT(fhist_pair_from_text(&p, buf, sizeof(buf)), 0);
+	CHECK_INT(fhist_pair_from_text(&p, 0, buf, sizeof(buf)), 0);
 	CHECK_STR(buf, "hist:keys=common_pid:sonde_12_lat_t0=common_timestamp "
 		  "if comm == \"napper\"");
-	CHECK_INT(fhist_pair_to_text(&p, buf, sizeof(buf)), 0);
-	CHECK_STR(buf, "hist:keys=common_pid:sonde_12_lat_d=common_timestamp-"
+	CHECK_INT(fhist_pair_to_text(&p, 0, buf, sizeof(buf)), 0);
+	CHECK_STR(buf, "hist:keys=common_pid:sonde_12_lat_d0=common_timestamp-"
 		  "$sonde_12_lat_t0+1:onmatch(syscalls.sys_enter_clock_nanosleep)."
-		  "trace(sonde_12_lat,$sonde_12_lat_d,ret)");
+		  "trace(sonde_12_lat,$sonde_12_lat_d0,ret)");
 	fhist_pair_event(&p, buf, sizeof(buf));
 	CHECK_STR(buf, "sonde_12_lat");
 
 	/* microseconds: the second stage divides and adds one */
 	p.div = 1000;
 	p.size = 16384;
-	CHECK_INT(fhist_pair_to_text(&p, buf, sizeof(buf)), 0);
-	CHECK_STR(buf, "hist:keys=common_pid:sonde_12_lat_d=common_timestamp-"
+	CHECK_INT(fhist_pair_to_text(&p, 0, buf, sizeof(buf)), 0);
+	CHECK_STR(buf, "hist:keys=common_pid:sonde_12_lat_d0=common_timestamp-"
 		  "$sonde_12_lat_t0:onmatch(syscalls.sys_enter_clock_nanosleep)."
-		  "trace(sonde_12_lat,$sonde_12_lat_d,ret):size=16384");
-	CHECK_INT(fhist_pair_from_text(&p, buf, sizeof(buf)), 0);
+		  "trace(sonde_12_lat,$sonde_12_lat_d0,ret):size=16384");
+	CHECK_INT(fhist_pair_from_text(&p, 0, buf, sizeof(buf)), 0);
 	CHECK_STR(buf, "hist:keys=common_pid:sonde_12_lat_t0=common_timestamp:"
 		  "size=16384 if comm == \"napper\"");
 	CHECK_INT(fhist_pair_synth_def(&p, 1, buf, sizeof(buf)), 0);
@@ -108,6 +113,24 @@ TEST(fhist_pair_texts)
 		  "$sonde_12_lat_u,p0)");
 	fhist_pair_event(&p, buf, sizeof(buf));
 	CHECK_STR(buf, "sonde_12_lat_u");
+}
+
+/* runqlat: two starts, keys named differently at each end */
+TEST(fhist_pair_two_starts)
+{
+	struct fhist_pair p = { .nfrom = 2 };
+	char buf[1024];
+
+	set_end(&p.from[0], "sched", "sched_wakeup", "pid", "");
+	set_end(&p.from[1], "sched", "sched_wakeup_new", "pid", "");
+	set_end(&p.to, "sched", "sched_switch", "next_pid", "next_pid != 0");
+	snprintf(p.synth, sizeof(p.synth), "sonde_7_lat");
+	CHECK_INT(fhist_pair_from_text(&p, 1, buf, sizeof(buf)), 0);
+	CHECK_STR(buf, "hist:keys=pid:sonde_7_lat_t1=common_timestamp");
+	CHECK_INT(fhist_pair_to_text(&p, 1, buf, sizeof(buf)), 0);
+	CHECK_STR(buf, "hist:keys=next_pid:sonde_7_lat_d1=common_timestamp-"
+		  "$sonde_7_lat_t1:onmatch(sched.sched_wakeup_new)."
+		  "trace(sonde_7_lat,$sonde_7_lat_d1) if next_pid != 0");
 }
 
 /* The 3-key table of both kernels: execname, log2, cpu; a sum. */
