@@ -66,6 +66,19 @@ for path in "$bindir"/*; do
 		i=$((i + 1))
 	done
 	kill -INT $pid 2>/dev/null
+	# an applet that does not stop on SIGINT within 10 s is a failure
+	i=0
+	while kill -0 $pid 2>/dev/null && [ $i -lt 100 ]; do
+		nap 0.1
+		i=$((i + 1))
+	done
+	if kill -0 $pid 2>/dev/null; then
+		kill -KILL $pid 2>/dev/null
+		wait $pid
+		echo "$a $args: still running 10 s after SIGINT"
+		bad=$((bad + 1))
+		continue
+	fi
 	wait $pid
 	rc=$?
 	lines=$(wc -l <"$TMPDIR/err")
