@@ -42,8 +42,8 @@ void vinfo(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* -p PID of a process that does not exist: the usage error's status
- * ("no such process PID"), else 0 (pid 0: none asked for). */
+/* -p PID negative or of a process that does not exist: the usage
+ * error's status ("no such process PID"), else 0 (0: none asked for). */
 int check_pid_exists(int pid);
 
 /* Signal handling: handlers only set a flag; loops poll it. */

@@ -90,6 +90,8 @@ static void on_signal(int sig)
 
 int check_pid_exists(int pid)
 {
+	if (pid < 0)
+		return usage_error("-p needs a process ID, not %d", pid);
 	if (pid > 0 && kill(pid, 0) && errno == ESRCH)
 		return usage_error("no such process %d", pid);
 	return 0;

@@ -207,8 +207,6 @@ int snoop_run(struct snoop *s)
 
 	if (s->time_rel && s->time_wall)
 		return usage_error("-t and -T cannot be used together");
-	if (s->pid < 0)
-		return usage_error("-p needs a process ID, not %d", s->pid);
 	if (check_pid_exists(s->pid))
 		return EXIT_USAGE;
 	if (s->duration < 0)

@@ -74,7 +74,7 @@ if [ "$PROFILE" = host ]; then
 	cases | grep -v '^snoop-exit \|^snoop-kill ' >"$TMPDIR/cases"
 else
 	own="0 2" other="0 1"
-	cases | grep -v '^snoop-\|^hist-user ' >"$TMPDIR/cases"
+	cases | grep -v '^snoop-\|^hist-user \|^offcpu ' >"$TMPDIR/cases"
 fi
 while read -r name mech args; do
 	bpf_mark

@@ -11,7 +11,8 @@ done
 KSTATE=$HELPERS/kstate
 
 # The case table: "NAME MECHS ARGS..." per line, one word per argument.
-# Every streaming command and each mechanism it has on this profile;
+# Every streaming command and each mechanism it has on this profile
+# (stack and profile aggregate, but set up and tear down the same way);
 # hist's kernel rungs (BPF maps, tracefs hist triggers where the kernel
 # has them) and its user-space rung on each transport.
 cases() {
@@ -26,6 +27,8 @@ cases() {
 		echo "snoop-kill $m snoop kill"
 		echo "syscalls $m trace --syscalls -p $LOAD_PID"
 		echo "hist-user $m hist --user-agg -i 0.2 -C t:sched:sched_process_exec"
+		echo "stack $m stack t:sched:sched_process_exec"
+		echo "offcpu $m stack --offcpu"
 	done
 	case " $mechs " in *" bpf "*)
 		echo "hist-bpf bpf hist -i 0.2 -C t:sched:sched_process_exec"
