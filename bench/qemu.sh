@@ -17,8 +17,10 @@ rm -rf "$OUT"
 mkdir -p "$OUT/helpers"
 cp bench/bin/session bench/bin/storm "$OUT/helpers/" || exit 1
 start=$(date +%s)
-HELPERS_DIR=$OUT/helpers OUTDIR=$OUT TEST_TIMEOUT=${TEST_TIMEOUT:-1400} \
+# one guest at a time, and only the full-* profiles guest.sh runs under
+HELPERS_DIR=$OUT/helpers OUTDIR=$OUT TEST_TIMEOUT=${TEST_TIMEOUT:-1400} QEMU_JOBS=1 \
 	bash tests/qemu/run-profiles.sh --kernels "${KERNELS:-6.1}" \
+	--profiles "full-6.1 full-6.12" \
 	--tests "$PWD/bench/guest.sh" >&2
 {
 	echo "qemu guests (TCG, one host thread for 2 vCPUs) on $(uname -r), $(nproc) host CPUs"

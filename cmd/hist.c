@@ -222,10 +222,8 @@ int cmd_hist(int argc, char **argv)
 		goto out;
 	}
 	if (dashdash >= 0) {
-		if (launch_prepare(&launch, argv + dashdash + 1, err, sizeof(err))) {
-			status = error("%s", err);
+		if ((status = launch_start(&launch, argv + dashdash + 1)))
 			goto out;
-		}
 		req.launch = &launch;
 	}
 	status = hist_run(&req);

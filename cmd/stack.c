@@ -77,7 +77,6 @@ int cmd_stack(int argc, char **argv)
 		OPT_END_MARK(),
 	};
 	struct launch launch;
-	char err[512];
 	int status, dashdash;
 
 	argc = parse_options(argc, argv, opts, stack_usage, PARSE_OPT_KEEP_DASHDASH);
@@ -95,8 +94,8 @@ int cmd_stack(int argc, char **argv)
 	if (dashdash >= 0 && o.pid)
 		return usage_error("-p and '-- CMD' cannot be used together");
 	if (dashdash >= 0) {
-		if (launch_prepare(&launch, argv + dashdash + 1, err, sizeof(err)))
-			return error("%s", err);
+		if ((status = launch_start(&launch, argv + dashdash + 1)))
+			return status;
 		o.launch = &launch;
 	}
 	if (offcpu) {

@@ -77,8 +77,6 @@ int cmd_trace(int argc, char **argv)
 				   o.comm);
 	if (check_pid_exists(o.pid))
 		return EXIT_USAGE;
-	if (dashdash >= 0 && (status = launch_check_command(argv[dashdash + 1])))
-		return status;
 	o.max_events = max;
 
 	probes = calloc(nprobes, sizeof(*probes));
@@ -90,10 +88,8 @@ int cmd_trace(int argc, char **argv)
 		}
 	}
 	if (dashdash >= 0) {
-		if (launch_prepare(&launch, argv + dashdash + 1, err, sizeof(err))) {
-			status = error("%s", err);
+		if ((status = launch_start(&launch, argv + dashdash + 1)))
 			goto out;
-		}
 		o.launch = &launch;
 	}
 	status = trace_session_run(probes, nprobes, &o);

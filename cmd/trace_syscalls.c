@@ -332,7 +332,7 @@ int trace_syscalls(int argc, char **argv)
 			return usage_error("no such process %d", o.pid);
 		o.target = tgid;
 	}
-	/* 127 and 126, as shells, env and timeout answer */
+	/* before the tables load: a missing command is 127 at once */
 	if (cmd && (ret = launch_check_command(cmd[0])))
 		return ret;
 	if (sc_table_load(&o.table, NULL, err, sizeof(err)))

@@ -28,6 +28,10 @@ int launch_prepare(struct launch *l, char *const argv[], char *err, size_t errsz
  * check before any tracing is set up. */
 int launch_check_command(const char *cmd);
 
+/* `-- CMD` in one call: launch_check_command(), then launch_prepare().
+ * 0, or the exit status after one error line (127/126 as shells, 1). */
+int launch_start(struct launch *l, char *const argv[]);
+
 /* Let the child exec. Returns 0, or -errno (with err) when its exec
  * failed (e.g. ENOENT: no such command). */
 int launch_release(struct launch *l, char *err, size_t errsz);

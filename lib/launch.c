@@ -142,3 +142,15 @@ int launch_check_command(const char *cmd)
 	error("cannot run '%s': %s", cmd, strerror(e));
 	return e == ENOENT ? 127 : 126;
 }
+
+int launch_start(struct launch *l, char *const argv[])
+{
+	char err[512];
+	int status = launch_check_command(argv[0]);
+
+	if (status)
+		return status;
+	if (launch_prepare(l, argv, err, sizeof(err)))
+		return error("%s", err);
+	return 0;
+}

@@ -87,6 +87,10 @@ expect 2 trace --syscalls --duration abc -- "$TRUE"
 expect 2 trace --syscalls -p $pid_gone
 expect 127 trace --syscalls -- /nonexistent/command
 expect 126 trace --syscalls -- $notelf
+expect 127 hist -C 't:syscalls:sys_enter_openat' -- /nonexistent/command
+expect 126 hist -C 't:syscalls:sys_enter_openat' -- $notelf
+expect 127 stack 't:syscalls:sys_enter_openat' -- /nonexistent/command
+expect 126 stack 't:syscalls:sys_enter_openat' -- $notelf
 expect 2 trace --syscalls -e , -- "$TRUE"
 # probe
 expect 2 probe

@@ -1,11 +1,13 @@
 #!/bin/bash
 # run-profiles.sh - run the integration tests inside Debian kernels under qemu
 #
-#   tests/qemu/run-profiles.sh [--kernels 6.1,6.12] [--tests "a.sh b.sh"]
+#   tests/qemu/run-profiles.sh [--kernels 6.1,6.12] [--profiles "full-6.1 ..."]
+#                              [--tests "a.sh b.sh"]
 #   tests/qemu/run-profiles.sh --build-helpers
 #
-# Boots each kernel once (qemu TCG) and runs tests/integration/run.sh inside
-# for every profile that kernel serves (see KERNELS.md):
+# Boots one guest per kernel profile (qemu TCG; QEMU_JOBS of them at once,
+# default one per host core) and runs tests/integration/run.sh inside it
+# under that profile. The profiles each kernel serves (see KERNELS.md):
 #   6.1:  full-6.1 nobtf-6.1 nobpf-6.1 debugfs-6.1
 #   6.12: full-6.12
 # Prints run.sh's result lines, then "qemu: N passed, N failed, N skipped";
@@ -16,8 +18,8 @@
 #
 # Environment: SONDE_BIN (default <repo>/sonde), HELPERS_DIR (default
 # tests/helpers/bin), OUTDIR (logs and initramfs, default /tmp/sonde-qemu),
-# SONDE_KERNEL_CACHE (default /var/cache/sonde-test/kernels), QEMU_TIMEOUT
-# (seconds per boot, default 1500), TEST_TIMEOUT (seconds per test, 120).
+# SONDE_KERNEL_CACHE (default /var/cache/sonde-test/kernels), QEMU_JOBS, QEMU_TIMEOUT
+# (seconds per guest, default 1800), TEST_TIMEOUT (seconds per test, 120).
 set -uo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -25,7 +27,7 @@ SONDE_BIN=${SONDE_BIN:-$root/sonde}
 HELPERS_DIR=${HELPERS_DIR:-$root/tests/helpers/bin}
 OUTDIR=${OUTDIR:-/tmp/sonde-qemu}
 CACHE=${SONDE_KERNEL_CACHE:-/var/cache/sonde-test/kernels}
-QEMU_TIMEOUT=${QEMU_TIMEOUT:-3600}
+QEMU_TIMEOUT=${QEMU_TIMEOUT:-1800}
 TEST_TIMEOUT=${TEST_TIMEOUT:-120}
 
 declare -A KPKG=(
@@ -148,9 +150,10 @@ fetch_kernel() {
 	[ -s "$vmlinuz" ]
 }
 
-# build_initramfs VERSION PROFILES TESTS OUT: the guest's whole root filesystem
+# build_initramfs VERSION PROFILES TESTS OUT STAGE: the guest's whole root
+# filesystem, assembled in the directory STAGE
 build_initramfs() {
-	local stage=$OUTDIR/root-$1 t
+	local stage=$5 t
 	rm -rf "$stage"
 	mkdir -p "$stage"/{bin,dev,proc,sys,tmp} "$stage"/sonde/tests/helpers/bin &&
 		cp /bin/busybox "$stage/bin/" &&
@@ -179,24 +182,24 @@ build_initramfs() {
 	rm -rf "$stage"
 }
 
-# boot VERSION VMLINUZ INITRD: run the guest, echo and count its results
+# boot ID VMLINUZ INITRD: run one guest; its result lines (run.sh's, or
+# "FAIL ID/boot: why") and a timing line go to stdout
 boot() {
-	local log=$OUTDIR/console-$1.log line rc='' start=$SECONDS before=$failed
+	local log=$OUTDIR/console-$1.log line rc='' start=$SECONDS failed=0
 	local disk=$OUTDIR/disk-$1.img
 	echo -n >"$log"
 	# a fresh ext4 disk (/dev/vda in the guest) for block I/O and file
 	# system tests
 	rm -f "$disk"
 	truncate -s 256M "$disk" && mkfs.ext4 -q -F "$disk" ||
-		{ echo "run-profiles: cannot make $disk" >&2; return 1; }
+		{ echo "FAIL $1/boot: cannot make $disk"; return 1; }
 	# ttyS0 = console -> log; ttyS1 = result lines -> our stdin
 	while IFS= read -r line; do
 		line=${line%$'\r'}
 		case $line in
-		"ok "*) passed=$((passed + 1)) ;;
-		"FAIL "*) failed=$((failed + 1)) ;;
-		"skip "*) skipped=$((skipped + 1)) ;;
-		"    "* | *": "*" passed, "*" failed, "*" skipped") ;;
+		"FAIL "*) failed=1 ;;
+		"ok "* | "skip "* | "    "*) ;;
+		*": "*" passed, "*" failed, "*" skipped") ;;
 		"SONDE-GUEST-DONE rc="*) rc=${line#*rc=}; continue ;;
 		*) continue ;;
 		esac
@@ -222,25 +225,40 @@ boot() {
 		fi
 		line=$(tr -d '\r' <"$log" | grep -m1 -o 'Kernel panic.*')
 		[ -n "$line" ] && why+=": $line"
-	elif [ "$rc" != 0 ] && [ $failed = $before ]; then
+	elif [ "$rc" != 0 ] && [ $failed = 0 ]; then
 		why="guest exited with rc=$rc but no test failed"
 	fi
 	if [ -n "$why" ]; then
-		failed=$((failed + 1))
 		echo "FAIL $1/boot: $why; console log $log:"
 		cat "$OUTDIR/qemu-$1.err" "$log" | tr -d '\r' | tail -n 30 |
 			sed 's/^/    /'
 	fi
+	rm -f "$disk"
 	echo "# $1: boot and tests took ${took}s (console log $log)"
 }
 
-kernels=6.1,6.12 tests='' only_helpers=''
+# guest KERNEL PROFILE: build its root file system and boot it, results
+# into $OUTDIR/results-PROFILE
+guest() {
+	local initrd=$OUTDIR/initramfs-$2.cpio.gz
+	{
+		if build_initramfs "$1" "$2" "$tests" "$initrd" "$OUTDIR/root-$2"; then
+			boot "$2" "${vmlinuz_of[$1]}" "$initrd"
+		else
+			echo "FAIL $2/boot: cannot build $initrd"
+		fi
+		rm -f "$initrd"
+	} >"$OUTDIR/results-$2"
+}
+
+kernels=6.1,6.12 tests='' only_helpers='' only_profiles=''
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernels) kernels=${2:?}; shift 2 ;;
 	--tests) tests=${2:?}; shift 2 ;;
+	--profiles) only_profiles=" ${2:?} "; shift 2 ;;
 	--build-helpers) only_helpers=1; shift ;;
-	*) die "usage: run-profiles.sh [--kernels 6.1,6.12] [--tests \"a.sh b.sh\"] [--build-helpers]" ;;
+	*) die "usage: run-profiles.sh [--kernels 6.1,6.12] [--profiles \"full-6.1 ...\"] [--tests \"a.sh b.sh\"] [--build-helpers]" ;;
 	esac
 done
 
@@ -281,18 +299,40 @@ for k in "${klist[@]}"; do
 	[ -n "${KPKG[$k]:-}" ] || die "unknown kernel '$k' (known: ${!KPKG[*]})"
 done
 
+# One guest per profile, QEMU_JOBS at a time: TCG runs a guest on one host
+# thread, so guests side by side use the cores a single one leaves idle.
+# The longest first (6.12's guest runs the most), results as each ends.
+declare -A vmlinuz_of=()
+jobs_max=${QEMU_JOBS:-$(nproc)}
+running=0 order=()
 if ! ensure_packages; then
 	for k in "${klist[@]}"; do skip_kernel "$k" "$why"; done
 else
 	for k in "${klist[@]}"; do
-		if ! fetch_kernel "$k"; then
+		if fetch_kernel "$k"; then
+			vmlinuz_of[$k]=$vmlinuz
+		else
 			skip_kernel "$k" "cannot fetch ${KPKG[$k]}"
-			continue
 		fi
-		initrd=$OUTDIR/initramfs-$k.cpio.gz
-		build_initramfs "$k" "${KPROFILES[$k]}" "$tests" "$initrd" ||
-			die "cannot build $initrd"
-		boot "$k" "$vmlinuz" "$initrd"
+	done
+	for k in $(printf '%s\n' "${!vmlinuz_of[@]}" | sort -rV); do
+		for p in ${KPROFILES[$k]}; do
+			[ -z "$only_profiles" ] || [[ $only_profiles == *" $p "* ]] || continue
+			order+=("$p")
+			if [ $running -ge "$jobs_max" ]; then
+				wait -n
+				running=$((running - 1))
+			fi
+			guest "$k" "$p" &
+			running=$((running + 1))
+		done
+	done
+	wait
+	for p in "${order[@]}"; do
+		cat "$OUTDIR/results-$p"
+		passed=$((passed + $(grep -c '^ok ' "$OUTDIR/results-$p")))
+		failed=$((failed + $(grep -c '^FAIL ' "$OUTDIR/results-$p")))
+		skipped=$((skipped + $(grep -c '^skip ' "$OUTDIR/results-$p")))
 	done
 fi
 
