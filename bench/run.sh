@@ -211,6 +211,7 @@ BT_FLOOR='tracepoint:syscalls:sys_enter_openat { }'
 BT_SCOUNT='tracepoint:syscalls:sys_enter_openat /pid == {pid}/ { @ = count(); }'
 BT_HIST='tracepoint:syscalls:sys_enter_openat /pid == {pid}/ { @s[tid] = nsecs; }
 tracepoint:syscalls:sys_exit_openat /@s[tid]/ { @ns = hist(nsecs - @s[tid]); delete(@s[tid]); }'
+BT_VHIST='tracepoint:syscalls:sys_enter_openat /pid == {pid}/ { @ = hist(args->flags); }'
 BT_STREAM='tracepoint:syscalls:sys_enter_openat /pid == {pid}/ { printf("%s\n", str(args->filename)); }'
 TP_OPEN='t:syscalls:sys_enter_openat "%s", filename'
 # tracefs and perf cannot read the path here (a pointer into the caller)
@@ -266,6 +267,10 @@ load_round() {
 			--to t:syscalls:sys_exit_openat -p '{pid}'
 	done
 	load load hist "bpftrace hist()" none -n $N $SETTLE -- bpftrace -e "$BT_HIST"
+	# value histogram of an argument
+	load load vhist "sonde hist -V" none -n $N $SETTLE -- \
+		$SONDE hist -V 'args->flags' t:syscalls:sys_enter_openat -p '{pid}'
+	load load vhist "bpftrace hist(args->flags)" none -n $N $SETTLE -- bpftrace -e "$BT_VHIST"
 
 	# streaming every event
 	streamers load stream -n $N_STREAM
