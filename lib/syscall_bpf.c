@@ -19,6 +19,9 @@
 
 /* Wake the reader when this much waits in the ring (else it polls). */
 #define WAKEUP_BYTES	(256 * 1024)
+/* The poll that finds what came without a wakeup: the longest a lone
+ * event waits to be printed. */
+#define POLL_CAP_MS	20
 
 struct sc_bpf {
 	struct sc_source src;
@@ -119,8 +122,18 @@ static void prune_traced(struct sc_bpf *b)
 static int bpf_poll(struct sc_source *s, int timeout_ms)
 {
 	struct sc_bpf *b = (struct sc_bpf *)s;
-	int n = b->rb ? ring_buffer__poll(b->rb, timeout_ms)
+	int n;
+
+	if (timeout_ms < 0 || timeout_ms > POLL_CAP_MS)
+		timeout_ms = POLL_CAP_MS;
+	n = b->rb ? ring_buffer__poll(b->rb, timeout_ms)
 		      : perf_buffer__poll(b->pb, timeout_ms);
+	/* records written without a wakeup leave epoll silent: read them */
+	if (b->rb && n >= 0) {
+		int more = ring_buffer__consume(b->rb);
+
+		n = more < 0 ? more : n + more;
+	}
 	uint64_t now = now_mono_ns();
 
 	if (b->src.filter.pid > 0 && now > b->next_prune_ns) {

@@ -68,21 +68,22 @@ int main(int argc, char **argv)
 {
 	const char *tmp = getenv("TMPDIR");
 	char path[512], missing[512], hello[256], buf[100];
-	int n = 100, code = 0, wait_sig = 0, do_fork = 0, c;
+	int n = 100, code = 0, wait_sig = 0, do_fork = 0, linger = 0, c;
 	struct timespec ten_ms = { 0, 10000000 };
 	pid_t child = 0;
 	long fd;
 
-	while ((c = getopt(argc, argv, "n:x:wfb:B:")) != -1) {
+	while ((c = getopt(argc, argv, "n:x:wfS:b:B:")) != -1) {
 		switch (c) {
 		case 'n': n = atoi(optarg); break;
 		case 'x': code = atoi(optarg); break;
 		case 'w': wait_sig = 1; break;
 		case 'f': do_fork = 1; break;
+		case 'S': linger = atoi(optarg); break;
 		case 'b': return bench(atol(optarg), 0);
 		case 'B': return bench(atol(optarg), 1);
 		default:
-			fprintf(stderr, "usage: sysprog [-n N] [-x CODE] [-w] [-f] TAG | -b N | -B N\n");
+			fprintf(stderr, "usage: sysprog [-n N] [-x CODE] [-w] [-f] [-S SECS] TAG | -b N | -B N\n");
 			return 2;
 		}
 	}
@@ -138,6 +139,9 @@ int main(int argc, char **argv)
 		syscall(SYS_getppid);
 	syscall(SYS_nanosleep, &ten_ms, NULL);
 	syscall(SYS_unlink, path);
+	/* -S: alive a while after its calls (a tracer must show them now) */
+	if (linger)
+		sleep(linger);
 	if (child > 0)
 		waitpid(child, NULL, 0);
 	syscall(SYS_exit_group, code);

@@ -147,6 +147,24 @@ for mech in $(profile_mechs); do
 	[ -z "$others" ] || fail "$mech: -p: lines of other processes: $(echo "$others" | head -n 5)"
 	tracefs_clean || fail "$mech: -p: not clean"
 	echo "$mech: -p ok"
+
+	# Events show while the command still runs (not only at its end):
+	# sysprog lingers 60 s after its calls; its getppid lines must come
+	# well before that, then a SIGTERM ends both.
+	out=$TMPDIR/live.$mech
+	start_sonde "$out" "$TMPDIR/live.$mech.err" trace --syscalls -e getppid --via "$mech" \
+		-- "$SP" -n 3 -S 60 "l$$-$mech" || fail "$mech: live: cannot start"
+	i=0
+	while [ "$(grep -c 'getppid() = ' "$out")" -lt 3 ]; do
+		i=$((i + 1))
+		[ $i -gt 300 ] && { stop_sonde TERM; pkill -f "sysprog -n 3 -S 60 l$$-"; fail "$mech: live: no getppid lines 30 s into a 60 s run: $(cat "$out" "$TMPDIR/live.$mech.err")"; }
+		nap 0.1
+	done
+	stop_sonde TERM
+	# sonde stopped first leaves its command running (documented)
+	lpid=$(sed -n 's/^Tracing syscalls of PID \([0-9]*\) .*/\1/p' "$TMPDIR/live.$mech.err")
+	[ -n "$lpid" ] && kill "$lpid" 2>/dev/null
+	tracefs_clean || fail "$mech: live: not clean"
 done
 
 mech=$(profile_mechs | cut -d' ' -f1)
