@@ -97,7 +97,8 @@ tests/helpers/bin/utarget_static: $(UPROBE_DIR)/target.c $(UPROBE_DIR)/lib.c
 BURN_DIR := tests/helpers/profburn
 BURN_CFLAGS := -O2 -g -fno-omit-frame-pointer -Wall
 BURN_BINS := $(addprefix tests/helpers/bin/,libsondeburn.so profburn_static \
-	profburn_pie profburn_lib profburn_stripped stackprog)
+	profburn_pie profburn_lib profburn_stripped stackprog jitburn \
+	profburn_inline profburn_bid profburn_dlink)
 tests/helpers/bin/libsondeburn.so: $(BURN_DIR)/lib.c $(BURN_DIR)/burn.h
 	@mkdir -p $(dir $@)
 	$(CC) $(BURN_CFLAGS) -shared -fPIC -o $@ $<
@@ -111,6 +112,21 @@ tests/helpers/bin/profburn_stripped: tests/helpers/bin/profburn_static
 	strip -s -o $@ $<
 tests/helpers/bin/stackprog: $(BURN_DIR)/stackprog.c
 	$(CC) $(BURN_CFLAGS) -static -o $@ $<
+tests/helpers/bin/jitburn: $(BURN_DIR)/jitburn.c
+	$(CC) $(BURN_CFLAGS) -static -o $@ $<
+tests/helpers/bin/profburn_inline: $(BURN_DIR)/inline.c $(BURN_DIR)/burn.h
+	$(CC) $(BURN_CFLAGS) -static -o $@ $<
+# Stripped, with the symbols in a separate debug file (made here: the
+# guests have no objcopy): found by build-id (the test puts NAME.debug at
+# DEBUG/.build-id/NN/REST.debug, REST from NAME.id) or by .gnu_debuglink.
+tests/helpers/bin/profburn_bid: tests/helpers/bin/profburn_static
+	objcopy --only-keep-debug $< $@.debug
+	objcopy --strip-all $< $@
+	readelf -n $@ | sed -n 's/.*Build ID: *//p' >$@.id
+	test -s $@.id
+tests/helpers/bin/profburn_dlink: tests/helpers/bin/profburn_static
+	objcopy --only-keep-debug $< $@.debug
+	objcopy --strip-all --add-gnu-debuglink=$@.debug $< $@
 
 # snoop dns: a program linked with the system's C library (probed there)
 tests/helpers/bin/dnslookup: tests/helpers/dns/lookup.c

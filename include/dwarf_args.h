@@ -6,7 +6,8 @@
  * or a stack slot relative to a register (frame-base offsets translated
  * through the call frame information). Debug info is looked for in the
  * binary, then /usr/lib/debug/.build-id/xx/rest.debug, then the
- * .gnu_debuglink file (next to the binary, .debug/, /usr/lib/debug/DIR).
+ * .gnu_debuglink file (next to the binary, .debug/, /usr/lib/debug/DIR);
+ * $SONDE_DEBUG_DIR replaces /usr/lib/debug (include/symfile.h).
  */
 #ifndef SONDE_DWARF_ARGS_H
 #define SONDE_DWARF_ARGS_H

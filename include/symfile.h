@@ -3,12 +3,12 @@
  * The function symbols of one mapped file (a program or a library), read
  * once and indexed by address for the symbolizer (include/symbolize.h):
  * the file's own .symtab and .dynsym, and, when it has no .symtab, those
- * of its separate debug file — /usr/lib/debug/.build-id/NN/REST.debug
- * first, then the .gnu_debuglink name under /usr/lib/debug/DIR, DIR/.debug
- * and DIR. Files of processes in containers are read through a root
- * prefix (/proc/PID/root). Files are cached by device and inode when
- * those are known (a file seen from two mount namespaces is read once),
- * else by path.
+ * of its separate debug file — DEBUG/.build-id/NN/REST.debug first, then
+ * the .gnu_debuglink name under DEBUG/DIR, DIR/.debug and DIR, where DEBUG
+ * is /usr/lib/debug or $SONDE_DEBUG_DIR. Files of processes in containers
+ * are read through a root prefix (/proc/PID/root). Files are cached by
+ * device and inode when those are known (a file seen from two mount
+ * namespaces is read once), else by path.
  *
  * perf-PID.map files (JIT compilers write "START SIZE NAME" lines) are
  * parsed and cached per process here too.
@@ -42,6 +42,9 @@ struct symfile *symfile_get(const char *path, const char *root, uint64_t dev,
  * give addr2line), or the offset itself when the file is unreadable. */
 const struct symfile_func *symfile_lookup(const struct symfile *sf,
 					  uint64_t file_off, uint64_t *vaddr);
+
+/* Where debug files live: $SONDE_DEBUG_DIR, else /usr/lib/debug. */
+const char *symfile_debug_root(void);
 
 /* The file the symbols came from when it is a separate debug file, or
  * NULL (for -v). */

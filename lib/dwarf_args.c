@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "dwarf_args.h"
+#include "symfile.h"
 #include "util.h"
 
 /* DWARF register numbers on x86-64 (SysV psABI figure 3.36). */
@@ -117,7 +118,8 @@ int dwarf_args_find_debuginfo(const char *path, char *out, size_t outlen)
 		}
 	}
 	if (bidlen) {
-		size_t n = snprintf(cand, sizeof(cand), "/usr/lib/debug/.build-id/%02x/", bid[0]);
+		size_t n = snprintf(cand, sizeof(cand), "%s/.build-id/%02x/",
+				    symfile_debug_root(), bid[0]);
 
 		for (size_t i = 1; i < bidlen && n + 3 < sizeof(cand); i++)
 			n += snprintf(cand + n, sizeof(cand) - n, "%02x", bid[i]);
@@ -129,13 +131,15 @@ int dwarf_args_find_debuginfo(const char *path, char *out, size_t outlen)
 		}
 	}
 	if (*link && realpath(path, dir)) {
-		const char *fmts[] = { "%s/%s", "%s/.debug/%s", "/usr/lib/debug%s/%s" };
+		const char *fmts[] = { "%s%s/%s", "%s%s/.debug/%s", "%s%s/%s" };
 
 		slash = strrchr(dir, '/');
 		if (slash)
 			*slash = '\0';
 		for (size_t i = 0; i < ARRAY_SIZE(fmts); i++) {
-			snprintf(cand, sizeof(cand), fmts[i], dir, link);
+			/* next to the binary, DIR/.debug, DEBUG_ROOT/DIR */
+			snprintf(cand, sizeof(cand), fmts[i],
+				 i == 2 ? symfile_debug_root() : "", dir, link);
 			if (file_exists(cand) && strcmp(cand, path)) {
 				snprintf(out, outlen, "%s", cand);
 				ret = 0;

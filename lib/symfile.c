@@ -112,6 +112,13 @@ static void index_funcs(struct symfile *sf)
 	sf->nfuncs = n;
 }
 
+const char *symfile_debug_root(void)
+{
+	const char *dir = getenv("SONDE_DEBUG_DIR");
+
+	return dir && *dir ? dir : "/usr/lib/debug";
+}
+
 static bool same_build_id(const struct uelf *a, const struct uelf *b)
 {
 	if (!a->build_id_len || !b->build_id_len)
@@ -147,17 +154,18 @@ static struct uelf *find_debug(const struct uelf *e, const char *root,
 			       const char *path)
 {
 	char hex[2 * sizeof(e->build_id) + 1], dir[PATH_MAX];
+	const char *debug = symfile_debug_root();
 	struct uelf *d = NULL;
 	char *slash;
 
 	if (e->build_id_len >= 2) {
 		for (size_t i = 0; i < e->build_id_len; i++)
 			sprintf(hex + 2 * i, "%02x", e->build_id[i]);
-		d = try_debug(e, "%s/usr/lib/debug/.build-id/%.2s/%s.debug",
-			      root, hex, hex + 2);
+		d = try_debug(e, "%s%s/.build-id/%.2s/%s.debug",
+			      root, debug, hex, hex + 2);
 		if (!d && *root)
-			d = try_debug(e, "/usr/lib/debug/.build-id/%.2s/%s.debug",
-				      hex, hex + 2);
+			d = try_debug(e, "%s/.build-id/%.2s/%s.debug",
+				      debug, hex, hex + 2);
 	}
 	if (d || !e->debuglink)
 		return d;
@@ -166,7 +174,7 @@ static struct uelf *find_debug(const struct uelf *e, const char *root,
 	if (!slash)
 		return NULL;
 	*slash = '\0';
-	if (!(d = try_debug(e, "%s/usr/lib/debug%s/%s", root, dir, e->debuglink)) &&
+	if (!(d = try_debug(e, "%s%s%s/%s", root, debug, dir, e->debuglink)) &&
 	    !(d = try_debug(e, "%s%s/.debug/%s", root, dir, e->debuglink)))
 		d = try_debug(e, "%s%s/%s", root, dir, e->debuglink);
 	return d;

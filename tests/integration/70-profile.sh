@@ -9,7 +9,8 @@
 # the 3:1 of work counts as well (a stalled virtual CPU's clock runs on,
 # which the program's own timing sees and sampling mostly does not); kernel
 # frames of a system-call loop; a stripped binary's frames as address and
-# module; a program that starts and exits during the profile is still
+# module, or named from its debug file (build-id, .gnu_debuglink, under
+# SONDE_DEBUG_DIR); JIT code named by /tmp/perf-PID.map; a program that starts and exits during the profile is still
 # named, and one in another root (chroot, as in a container); folded
 # output adds up to the samples; JSON; the flame graph. (profile keeps no state
 # outside its file descriptors: nothing to clean.)
@@ -144,6 +145,58 @@ for mech in $mechs; do
 	grep -q '^    0x4[0-9a-f]* \[profburn_stripped\]$' "$out" ||
 		fail "$mech stripped: no address+module frame: $(cat "$out")"
 	grep -q sonde_burn "$out" && fail "$mech stripped: names from a stripped binary?"
+done
+
+# 3b. Stripped binaries whose symbols are in a separate debug file, under
+# a debug directory given by SONDE_DEBUG_DIR (not /usr/lib/debug: the
+# test writes nothing outside its directory): found by build-id
+# (DEBUG/.build-id/NN/REST.debug), and by .gnu_debuglink (DEBUG/DIR/NAME,
+# DIR the binary's directory; a copy of the binary with no debug file
+# beside it). The debug files were made on the build machine.
+bid=$(cat "$B/profburn_bid.id")
+mkdir -p "$TMPDIR/dbg1/.build-id/${bid%"${bid#??}"}" "$TMPDIR/dl"
+cp "$B/profburn_bid.debug" "$TMPDIR/dbg1/.build-id/${bid%"${bid#??}"}/${bid#??}.debug"
+cp "$B/profburn_dlink" "$TMPDIR/dl/"
+mkdir -p "$TMPDIR/dbg2$TMPDIR/dl"
+cp "$B/profburn_dlink.debug" "$TMPDIR/dbg2$TMPDIR/dl/"
+for mech in $mechs; do
+	for how in bid dlink; do
+		out=$TMPDIR/d.$mech.$how
+		if [ $how = bid ]; then
+			dbg=$TMPDIR/dbg1
+			burn profburn_bid 60
+		else
+			dbg=$TMPDIR/dbg2
+			"$TMPDIR/dl/profburn_dlink" 60 >"$TMPDIR/burn.out" &
+			BPID=$!
+		fi
+		nap 0.5
+		SONDE_DEBUG_DIR=$dbg "$SONDE" -v profile --via "$mech" -U -F $HZ -d 2 -p $BPID \
+			--folded >"$out" 2>"$out.err" || fail "$mech $how: exit $?: $(cat "$out.err")"
+		unburn
+		grep -q "^profburn_$how;.*main;sonde_burn_three [0-9]*\$" "$out" ||
+			fail "$mech $how: not named from the debug file: $(cat "$out") $(cat "$out.err")"
+		grep -q "symbols: .*profburn_$how from $dbg/" "$out.err" ||
+			fail "$mech $how: -v does not name the debug file: $(cat "$out.err")"
+	done
+done
+
+# 3c. JIT code: a program runs a loop it copied into anonymous executable
+# memory and names it in /tmp/perf-PID.map; the samples there are named.
+for mech in $mechs; do
+	out=$TMPDIR/jit.$mech
+	burn jitburn 60
+	nap 0.5
+	[ -s /tmp/perf-$BPID.map ] || fail "jitburn wrote no /tmp/perf-$BPID.map"
+	"$SONDE" profile --via "$mech" -U -F $HZ -d 2 -p $BPID --folded \
+		>"$out" 2>"$out.err" || fail "$mech jit: exit $?: $(cat "$out.err")"
+	unburn
+	rm -f /tmp/perf-$BPID.map
+	# most of its CPU time is in the loop (sampled per CPU time: no timing)
+	awk '{ n = $NF; t += n; if ($0 ~ /;sonde_jit_burn [0-9]+$/) j += n }
+		END { exit !(j > 0 && 2 * j > t) }' "$out" ||
+		fail "$mech jit: sonde_jit_burn not the innermost frame of most samples: $(cat "$out")"
+	grep -q sonde_jit_other "$out" && fail "$mech jit: the neighbouring entry named: $(cat "$out")"
 done
 
 # 4. A program that starts and exits while every process is profiled is

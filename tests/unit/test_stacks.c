@@ -3,7 +3,8 @@
  * Stacks: /proc/PID/maps lines, perf-PID.map text, the address index,
  * naming this test program's own functions through its live mappings
  * (and after its "exit", from what was captured), debug files found by
- * .gnu_debuglink (built with objcopy at test time, skipped without it),
+ * .gnu_debuglink and by build-id under SONDE_DEBUG_DIR (built with objcopy
+ * at test time, skipped without it),
  * stack aggregation and the folded, text and JSON printers.
  */
 #include <stdio.h>
@@ -170,6 +171,45 @@ TEST(stacks_debuglink)
 	sf = symfile_get(path, "", 0, 0);
 	CHECK(sf && !symfile_debug_path(sf) && !symfile_lookup(sf, ip - 0x400000, &vaddr));
 	CHECK_INT(vaddr, ip);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	run(cmd);
+}
+
+/* A stripped copy whose debug file is under SONDE_DEBUG_DIR by build-id. */
+TEST(stacks_debug_buildid)
+{
+	char dir[] = "/tmp/sonde-unit-bid.XXXXXX", cmd[1024], path[512], dbg[512];
+	const struct symfile_func *f;
+	struct symfile *sf;
+	uint64_t vaddr, ip = (uint64_t)(uintptr_t)&stacks_test_marker;
+
+#if defined(__SANITIZE_ADDRESS__) || SONDE_HAS_ASAN
+	fprintf(stderr, "  SKIP stacks_debug_buildid: the sanitizer build is a PIE\n");
+	return;
+#endif
+	if (run("command -v objcopy >/dev/null && command -v readelf >/dev/null") ||
+	    !mkdtemp(dir)) {
+		fprintf(stderr, "  SKIP stacks_debug_buildid: no objcopy or readelf\n");
+		return;
+	}
+	snprintf(cmd, sizeof(cmd),
+		 "cd %s && objcopy --strip-all /proc/%d/exe prog && "
+		 "id=$(readelf -n prog | sed -n 's/.*Build ID: *//p') && [ -n \"$id\" ] && "
+		 "mkdir -p dbg/.build-id/${id%%${id#??}} && "
+		 "objcopy --only-keep-debug /proc/%d/exe dbg/.build-id/${id%%${id#??}}/${id#??}.debug",
+		 dir, getpid(), getpid());
+	CHECK_INT(run(cmd), 0);
+	snprintf(dbg, sizeof(dbg), "%s/dbg", dir);
+	setenv("SONDE_DEBUG_DIR", dbg, 1);
+	CHECK_STR(symfile_debug_root(), dbg);
+	snprintf(path, sizeof(path), "%s/prog", dir);
+	sf = symfile_get(path, "", 0, 0);
+	unsetenv("SONDE_DEBUG_DIR");
+	CHECK_STR(symfile_debug_root(), "/usr/lib/debug");
+	CHECK(sf && symfile_debug_path(sf) &&
+	      !strncmp(symfile_debug_path(sf), dbg, strlen(dbg)));
+	f = symfile_lookup(sf, ip - 0x400000, &vaddr);
+	CHECK(f && !strcmp(f->name, "stacks_test_marker"));
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	run(cmd);
 }
