@@ -12,8 +12,12 @@
  * (complete_signal()), so a delivered SIGKILL stands for the last killing
  * signal signal:signal_generate queued for the process. A process's
  * parent and start time come from task:task_newtask, or from /proc for
- * what ran before tracing started. What is not shown: whether a core was
- * dumped (that needs the task's exit_code).
+ * what ran before tracing started. Whether a core was dumped is in no
+ * exit event either, but the SIGCHLD the dying process sends its parent
+ * says it (si_code CLD_DUMPED, signal:signal_generate in the child's
+ * context, fired even when the parent ignores SIGCHLD by default); it
+ * comes after sched_process_exit, so the exit of a process killed by a
+ * signal that dumps core waits for it (at most CORE_WAIT_NS).
  */
 #include <dirent.h>
 #include <stdlib.h>
@@ -29,10 +33,14 @@
 #define CLONE_THREAD_FLAG	0x00010000
 #define SIGKILL_NR		9
 #define TASK_SLOTS		65536	/* power of two; overwritten on collision */
+#define SIGCHLD_NR		17
+#define CLD_DUMPED_CODE		3
+#define PENDING_SLOTS		64
+#define CORE_WAIT_NS		(500 * 1000000ull)
 
 enum {
 	EXIT_EXIT, EXIT_GROUP, EXIT_THREAD, EXIT_SIGNAL, EXIT_SENT, EXIT_NEWTASK,
-	EXIT__COUNT,
+	EXIT_CHILD, EXIT__COUNT,
 };
 
 static const struct snoop_probe exit_probes[EXIT__COUNT] = {
@@ -49,6 +57,9 @@ static const struct snoop_probe exit_probes[EXIT__COUNT] = {
 			"args->result == 0", SNOOP_OPTIONAL | SNOOP_ANY_PID },
 	[EXIT_NEWTASK] = { "t:task:task_newtask", "%d %d", "args->pid, args->clone_flags",
 			   NULL, SNOOP_OPTIONAL },
+	/* the exiting task's SIGCHLD to its parent: si_code says core or not */
+	[EXIT_CHILD] = { "t:signal:signal_generate", "%d", "args->code",
+			 "args->sig == 17", SNOOP_OPTIONAL },
 };
 
 struct task_info {
@@ -62,9 +73,20 @@ struct task_info {
 	bool has_thread_status;
 };
 
+/* An exit, as printed; held while its core flag is not known. */
+struct exit_rec {
+	bool used;
+	uint64_t ts, arrival;
+	int tgid, tid;
+	char comm[16];
+	struct task_info t, g;
+	bool has_t, has_g, core;
+};
+
 struct exit_opts {
 	bool failed_only, per_thread;
 	struct task_info *tasks;
+	struct exit_rec pending[PENDING_SLOTS];
 };
 
 static struct task_info *task(struct exit_opts *o, int tid, bool create)
@@ -165,56 +187,73 @@ static void new_task(struct exit_opts *o, const struct tprobe_event *e)
 	t->ppid = flags & (CLONE_THREAD_FLAG | CLONE_PARENT_FLAG) ? parent_ppid : e->pid;
 }
 
-static void exit_code_text(const struct task_info *g, const struct task_info *t,
-			   char *buf, size_t size)
+static void exit_code_text(const struct exit_rec *r, char *buf, size_t size)
 {
+	const struct task_info *g = r->has_g ? &r->g : NULL;
+	const struct task_info *t = r->has_t ? &r->t : NULL;
+
 	if (g && g->has_status)
 		snprintf(buf, size, g->status ? "code %d" : "0", g->status);
 	else if (t && t->has_thread_status)
 		snprintf(buf, size, t->thread_status ? "code %d" : "0", t->thread_status);
 	else if (g && g->has_sig)
-		snprintf(buf, size, "signal %d (%s)", g->sig,
-			 snoop_signal_name(g->sig) ? snoop_signal_name(g->sig) : "?");
+		snprintf(buf, size, "signal %d (%s)%s", g->sig,
+			 snoop_signal_name(g->sig) ? snoop_signal_name(g->sig) : "?",
+			 r->core ? ", core dumped" : "");
 	else
 		snprintf(buf, size, "?");
 }
 
-static void print_exit(struct snoop *s, const struct tprobe_event *e,
-		       const struct task_info *t, const struct task_info *g, int tgid)
+static bool by_status(const struct exit_rec *r, int *status)
+{
+	if (r->has_g && r->g.has_status)
+		*status = r->g.status;
+	else if (r->has_t && r->t.has_thread_status)
+		*status = r->t.thread_status;
+	else
+		return false;
+	return true;
+}
+
+static void print_json(const struct exit_rec *r, bool by_st, int status,
+		       bool by_sig, const char *code)
+{
+	snoop_json_begin(r->ts, r->tgid, r->tid, r->comm);
+	printf(",\"ppid\":%d,\"age_ns\":", r->has_t ? r->t.ppid : 0);
+	if (r->has_t && r->t.start_ns && r->ts > r->t.start_ns)
+		printf("%llu", (unsigned long long)(r->ts - r->t.start_ns));
+	else
+		printf("null");
+	if (by_st)
+		printf(",\"exit_status\":%d,\"signal\":null", status);
+	else if (by_sig)
+		printf(",\"exit_status\":null,\"signal\":%d", r->g.sig);
+	else
+		printf(",\"exit_status\":null,\"signal\":null");
+	printf(",\"core\":%s,\"exit_code\":", r->core ? "true" : "false");
+	json_print_string(stdout, code);
+	printf("}\n");
+}
+
+static void print_exit(struct snoop *s, const struct exit_rec *r)
 {
 	struct exit_opts *o = s->ctx;
-	bool by_status = (g && g->has_status) || (t && t->has_thread_status);
-	int status = g && g->has_status ? g->status : t && t->has_thread_status ? t->thread_status : 0;
-	bool by_sig = !by_status && g && g->has_sig;
-	int ppid = t ? t->ppid : 0;
-	double age = t && t->start_ns && e->ts > t->start_ns ? (e->ts - t->start_ns) / 1e9 : -1;
-	char code[48];
+	int status = 0;
+	bool by_st = by_status(r, &status);
+	bool by_sig = !by_st && r->has_g && r->g.has_sig;
+	char code[64];
 
-	if (o->failed_only && !by_sig && (!by_status || !status))
+	if (o->failed_only && !by_sig && (!by_st || !status))
 		return;
-	exit_code_text(g, t, code, sizeof(code));
+	exit_code_text(r, code, sizeof(code));
 	if (g_opts.json) {
-		snoop_json_begin(e->ts, tgid, e->tid, e->comm);
-		printf(",\"ppid\":%d,\"age_ns\":", ppid);
-		if (age >= 0)
-			printf("%llu", (unsigned long long)(e->ts - t->start_ns));
-		else
-			printf("null");
-		if (by_status)
-			printf(",\"exit_status\":%d,\"signal\":null", status);
-		else if (by_sig)
-			printf(",\"exit_status\":null,\"signal\":%d", g->sig);
-		else
-			printf(",\"exit_status\":null,\"signal\":null");
-		printf(",\"exit_code\":");
-		json_print_string(stdout, code);
-		printf("}\n");
+		print_json(r, by_st, status, by_sig, code);
 		return;
 	}
-	snoop_print_time(s, e->ts);
-	printf("%-16s %-7d %-7d %-7d ", e->comm, tgid, ppid, e->tid);
-	if (age >= 0)
-		printf("%-7.2f ", age);
+	snoop_print_time(s, r->ts);
+	printf("%-16s %-7d %-7d %-7d ", r->comm, r->tgid, r->has_t ? r->t.ppid : 0, r->tid);
+	if (r->has_t && r->t.start_ns && r->ts > r->t.start_ns)
+		printf("%-7.2f ", (r->ts - r->t.start_ns) / 1e9);
 	else
 		printf("%-7s ", "-");
 	printf("%s\n", code);
@@ -230,15 +269,82 @@ static int tgid_of(struct exit_opts *o, const struct tprobe_event *e)
 	return t ? t->tgid : e->pid;
 }
 
+/* Default action "terminate and dump core" (signal(7)). */
+static bool dumps_core(int sig)
+{
+	switch (sig) {
+	case 3: case 4: case 5: case 6: case 7: case 8: case 11:
+	case 24: case 25: case 31:
+		return true;	/* QUIT ILL TRAP ABRT BUS FPE SEGV XCPU XFSZ SYS */
+	default:
+		return false;
+	}
+}
+
+/* Print the held exits of process tgid (or pid2: tracefs may not know the
+ * sender's thread group any more), with core, and those waited for long
+ * enough (all: every one). */
+static void flush_pending(struct snoop *s, int tgid, int pid2, bool core, bool all)
+{
+	struct exit_opts *o = s->ctx;
+	uint64_t now = now_mono_ns();
+
+	for (int i = 0; i < PENDING_SLOTS; i++) {
+		struct exit_rec *r = &o->pending[i];
+
+		bool mine = tgid && (r->tgid == tgid || r->tgid == pid2);
+
+		if (!r->used || (!mine && !all && r->arrival + CORE_WAIT_NS > now))
+			continue;
+		r->core = mine && core;
+		print_exit(s, r);
+		r->used = false;
+	}
+}
+
+/* Keep r until its SIGCHLD tells whether it dumped core. */
+static void hold_exit(struct snoop *s, const struct exit_rec *r)
+{
+	struct exit_opts *o = s->ctx;
+	int oldest = 0;
+
+	for (int i = 0; i < PENDING_SLOTS; i++) {
+		if (!o->pending[i].used) {
+			o->pending[i] = *r;
+			return;
+		}
+		if (o->pending[i].ts < o->pending[oldest].ts)
+			oldest = i;
+	}
+	print_exit(s, &o->pending[oldest]);
+	o->pending[oldest] = *r;
+}
+
 static void on_exit_event(struct snoop *s, const struct tprobe_event *e)
 {
 	struct exit_opts *o = s->ctx;
 	struct task_info *t = task(o, e->tid, false), *g;
-	int tgid = tgid_of(o, e);
+	int tgid = tgid_of(o, e), status;
+	struct exit_rec r = { .used = true, .ts = e->ts, .arrival = now_mono_ns(),
+			      .tgid = tgid, .tid = e->tid };
 
 	g = task(o, tgid, false);
-	if (o->per_thread || e->tid == tgid)
-		print_exit(s, e, t, g, tgid);
+	snprintf(r.comm, sizeof(r.comm), "%s", e->comm ? e->comm : "?");
+	if (t) {
+		r.t = *t;
+		r.has_t = true;
+	}
+	if (g) {
+		r.g = *g;
+		r.has_g = true;
+	}
+	if (o->per_thread || e->tid == tgid) {
+		if (e->tid == tgid && !by_status(&r, &status) && r.has_g &&
+		    r.g.has_sig && dumps_core(r.g.sig))
+			hold_exit(s, &r);
+		else
+			print_exit(s, &r);
+	}
 	if (t)
 		t->tid = 0;
 	if (g && e->tid == tgid)
@@ -287,12 +393,22 @@ static void on_event(struct snoop *s, int idx, const struct tprobe_event *e)
 	case EXIT_EXIT:
 		on_exit_event(s, e);
 		break;
+	case EXIT_CHILD:
+		flush_pending(s, tgid_of(o, e), e->tid,
+			      snoop_int(e, 0) == CLD_DUMPED_CODE, false);
+		break;
 	}
 }
 
 static void started(struct snoop *s)
 {
 	snapshot_proc(s->ctx);
+}
+
+/* exits whose SIGCHLD did not come (the parent ignores SIGCHLD) */
+static void tick(struct snoop *s, bool last)
+{
+	flush_pending(s, 0, 0, false, last);
 }
 
 static void header(struct snoop *s)
@@ -312,7 +428,7 @@ int snoop_exit(int argc, char **argv)
 {
 	struct exit_opts o = { 0 };
 	struct snoop s = { .name = "exit", .event = on_event, .header = header,
-			   .started = started, .ctx = &o,
+			   .started = started, .tick = tick, .ctx = &o,
 			   .probes = exit_probes, .nprobes = EXIT__COUNT };
 	const struct option opts[] = {
 		{ OPT_BOOL, 'x', "failed", &o.failed_only, NULL,

@@ -88,6 +88,7 @@ struct snoop {
 	snoop_event_fn event;
 	void (*header)(struct snoop *s);	/* column titles (text mode) */
 	void (*started)(struct snoop *s);	/* attached, before any event */
+	void (*tick)(struct snoop *s, bool last);	/* now and then; last: at the end */
 	void *ctx;			/* the tool's */
 	/* the common options, SNOOP_OPTIONS() */
 	int pid;

@@ -175,12 +175,20 @@ static void on_event(void *ctx, const struct tprobe_event *e, const char *func)
 
 static void on_tick(void *ctx)
 {
-	release(ctx, false);
+	struct snoop *s = ctx;
+
+	release(s, false);
+	if (s->tick)
+		s->tick(s, false);
 }
 
 static void on_finish(void *ctx)
 {
-	release(ctx, true);
+	struct snoop *s = ctx;
+
+	release(s, true);
+	if (s->tick)
+		s->tick(s, true);
 }
 
 static void on_started(void *ctx, enum mechanism mech)

@@ -7,6 +7,10 @@
  *   snoopkit signal SIG      a child is killed by SIG (sent by this
  *                            process, the child waiting); "child PID"
  *   snoopkit raise SIG       a child sends itself SIG;     "child PID"
+ *   snoopkit core SIG        raise, with RLIMIT_CORE as high as allowed (the core
+ *                            goes where core_pattern says)
+ *                            (all four: "child PID parent PID core 0|1",
+ *                            core as the parent's wait status tells)
  *   snoopkit thread CODE     a child whose second thread calls
  *                            exit_group(CODE);             "child PID"
  *   snoopkit kill PID SIG    kill(PID, SIG);               "pid SELF ret R"
@@ -56,7 +60,7 @@
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: snoopkit exit CODE | signal SIG | raise SIG | thread CODE | kill PID SIG | open PATH [FLAGS...] | dio FILE BYTES [TIMES] | slowfs DIR MIB | exec PATH [ARGS...] | tcp ADDR PORT | listen ADDR PORT | retrans ADDR PORT DROP UNDROP\n");
+	fprintf(stderr, "usage: snoopkit exit CODE | signal SIG | raise SIG | core SIG | thread CODE | kill PID SIG | open PATH [FLAGS...] | dio FILE BYTES [TIMES] | slowfs DIR MIB | exec PATH [ARGS...] | tcp ADDR PORT | listen ADDR PORT | retrans ADDR PORT DROP UNDROP\n");
 	return 2;
 }
 
@@ -70,7 +74,8 @@ static void *group_exit(void *arg)
 static int child(const char *what, int n)
 {
 	struct rlimit no_core = { 0, 0 };
-	int go[2];
+	struct rlimit core;
+	int go[2], status = 0;
 	pid_t pid;
 	char c;
 
@@ -82,7 +87,17 @@ static int child(const char *what, int n)
 	if (pid == 0) {
 		pthread_t t;
 
-		setrlimit(RLIMIT_CORE, &no_core);
+		if (!strcmp(what, "core")) {
+			/* as high as allowed: root may raise the hard limit */
+			core.rlim_cur = core.rlim_max = RLIM_INFINITY;
+			if (setrlimit(RLIMIT_CORE, &core) && !getrlimit(RLIMIT_CORE, &core)) {
+				core.rlim_cur = core.rlim_max;
+				setrlimit(RLIMIT_CORE, &core);
+			}
+			what = "raise";
+		} else {
+			setrlimit(RLIMIT_CORE, &no_core);
+		}
 		close(go[1]);
 		if (read(go[0], &c, 1) < 0)
 			_exit(100);
@@ -100,8 +115,9 @@ static int child(const char *what, int n)
 	if (!strcmp(what, "signal"))
 		kill(pid, n);
 	close(go[1]);
-	waitpid(pid, NULL, 0);
-	printf("child %d parent %d\n", pid, getpid());
+	waitpid(pid, &status, 0);
+	printf("child %d parent %d core %d\n", pid, getpid(),
+	       WIFSIGNALED(status) && WCOREDUMP(status) ? 1 : 0);
 	return 0;
 }
 
@@ -340,7 +356,8 @@ int main(int argc, char **argv)
 	if (argc < 3)
 		return usage();
 	if (!strcmp(argv[1], "exit") || !strcmp(argv[1], "signal") ||
-	    !strcmp(argv[1], "raise") || !strcmp(argv[1], "thread"))
+	    !strcmp(argv[1], "raise") || !strcmp(argv[1], "thread") ||
+	    !strcmp(argv[1], "core"))
 		return child(argv[1], atoi(argv[2]));
 	if (!strcmp(argv[1], "kill") && argc == 4) {
 		int ret = kill(atoi(argv[2]), atoi(argv[3]));

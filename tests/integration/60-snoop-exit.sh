@@ -1,8 +1,10 @@
 #!/bin/sh
 # 60-snoop-exit: exits the test causes (status 3 and 0, killed by SIGTERM,
-# by its own SIGSEGV, exit_group(7) from a second thread) are reported with
-# the right PID, PPID and status or signal through every mechanism the
-# profile offers; -x shows only failures in exitsnoop's columns; nothing is
+# by its own SIGSEGV, exit_group(7) from a second thread, by its own SIGABRT
+# with cores allowed) are reported with the right PID, PPID and status or
+# signal through every mechanism the profile offers, "core" as the parent's
+# wait status says (the core goes where core_pattern says: a file in the
+# test's directory, or a pipe helper); -x shows only failures in exitsnoop's columns; nothing is
 # left behind.
 . "$(dirname "$0")/lib.sh"
 K=$HELPERS/snoopkit
@@ -22,8 +24,10 @@ for mech in $(profile_mechs); do
 	set -- $("$K" exit 3); c3=$2 parent=$4
 	set -- $("$K" exit 0); c0=$2 p0=$4
 	set -- $("$K" signal 15); cterm=$2 pterm=$4
-	set -- $("$K" raise 11); csegv=$2 psegv=$4
+	set -- $("$K" raise 11); csegv=$2 psegv=$4 segvcore=$6
 	set -- $("$K" thread 7); cthr=$2 pthr=$4
+	set -- $(cd "$TMPDIR" && "$K" core 6); cabrt=$2 pabrt=$4 core=$6
+	rm -f "$TMPDIR"/core*
 	nap 1
 	stop_sonde INT || fail "$mech: sonde exited with status $?: $(cat "$out.err")"
 	check "$out" "$mech" "$c3" "$parent" 3 null
@@ -31,6 +35,18 @@ for mech in $(profile_mechs); do
 	check "$out" "$mech" "$cterm" "$pterm" null 15
 	check "$out" "$mech" "$csegv" "$psegv" null 11
 	check "$out" "$mech" "$cthr" "$pthr" 7 null
+	check "$out" "$mech" "$cabrt" "$pabrt" null 6
+	want="false signal 6 (ABRT)"
+	[ "$core" = 1 ] && want="true signal 6 (ABRT), core dumped"
+	line=$(json_event "$out" tid "$cabrt")
+	got="$(echo "$line" | json_get core) $(echo "$line" | json_get exit_code)"
+	[ "$got" = "$want" ] ||
+		fail "$mech: SIGABRT of $cabrt: '$got', want '$want' (core_pattern '$(cat /proc/sys/kernel/core_pattern)'): $line"
+	[ "$core" = 1 ] || echo "$mech: note: no core dumped here (core_pattern '$(cat /proc/sys/kernel/core_pattern)'): core false checked"
+	# a signal that dumps core, with no core allowed: false
+	line=$(json_event "$out" tid "$csegv")
+	[ "$(echo "$line" | json_get core)" = false ] || [ "$segvcore" = 1 ] ||
+		fail "$mech: SIGSEGV of $csegv without core limit says core: $line"
 	# a loaded machine may drop others' events: counted, never silent
 	grep -q '"type":"summary","lost":[0-9]*}' "$out" || fail "$mech: no summary: $(tail -n 1 "$out")"
 	tracefs_clean || fail "$mech: not clean after SIGINT"
