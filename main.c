@@ -16,6 +16,7 @@
 #include "cmds.h"
 #include "complete.h"
 #include "options.h"
+#include "privilege.h"
 #include "sonde.h"
 #include "util.h"
 
@@ -130,6 +131,25 @@ static int install_applets(const char *dir)
 	return 0;
 }
 
+/*
+ * The privilege a command needs, checked when it first turns to the kernel
+ * (after its usage errors): one line naming what is missing beats every
+ * rung's EPERM. help, features and probe (only --add/--del/--clean need
+ * tracefs; cmd/probe.c checks) run unprivileged.
+ */
+static void arm_privilege_check(const struct command *c, int argc, char **argv)
+{
+	static const char *const tracing[] = { "trace", "hist", "stack", "snoop" };
+
+	if (privilege_args_only_help(argc, argv))
+		return;
+	if (!strcmp(c->name, "profile"))
+		privilege_arm(PRIV_SAMPLING);
+	for (size_t i = 0; i < ARRAY_SIZE(tracing); i++)
+		if (!strcmp(c->name, tracing[i]))
+			privilege_arm(PRIV_TRACING);
+}
+
 /* Run one command: stdout is flushed and checked here, in one place. */
 static int run_command(const struct command *c, int argc, char **argv)
 {
@@ -138,6 +158,7 @@ static int run_command(const struct command *c, int argc, char **argv)
 
 	snprintf(name, sizeof(name), "sonde %s", c->name);
 	g_cmd_name = name;
+	arm_privilege_check(c, argc, argv);
 	ret = c->fn(argc, argv);
 	if (fflush(stdout) || ferror(stdout)) {
 		/* A reader that went away (| head) is a normal way to stop;

@@ -10,6 +10,7 @@
 #include "kernel_facts.h"
 #include "options.h"
 #include "plan.h"
+#include "privilege.h"
 #include "sonde.h"
 #include "util.h"
 
@@ -47,8 +48,8 @@ static int notes_build(const struct kernel_facts *f, const struct plan *plans,
 	if (f->bpf.state == FACT_NO && f->bpf.err == ENOSYS)
 		NOTE("this kernel has no bpf(2) system call (ENOSYS): tracefs and perf_event_open only");
 	else if (f->bpf.state == FACT_NO)
-		NOTE("bpf(2) is refused (%s): needs root or CAP_BPF and CAP_PERFMON",
-		     errno_name(f->bpf.err));
+		NOTE("bpf(2) is refused (%s, kernel.unprivileged_bpf_disabled=%d): needs root or CAP_BPF and CAP_PERFMON",
+		     errno_name(f->bpf.err), privileges_get()->unprivileged_bpf_disabled);
 	if (f->bpf.state == FACT_YES && f->btf.state != FACT_YES)
 		NOTE("no kernel BTF: BPF programs that read kernel structs (CO-RE) cannot run; tracepoints use their format files");
 	if (f->kprobe_events.state == FACT_NO && f->kprobe_events.err == ENOENT &&
@@ -77,6 +78,27 @@ static void print_num(const char *name, int v)
 		printf("  %-22s unknown\n", name);
 	else
 		printf("  %-22s %d\n", name, v);
+}
+
+/* What this process may do, whatever the kernel offers. */
+static void print_privileges(void)
+{
+	const struct privileges *p = privileges_get();
+	struct priv_allow a[PRIV_ALLOWS];
+	char buf[200];
+
+	printf("\nPrivileges:\n");
+	printf("  %-42s uid %u, euid %u\n", "user", p->uid, p->euid);
+	printf("  %-42s %s\n", "effective capabilities", priv_caps_list(p, buf, sizeof(buf)));
+	if (p->unprivileged_bpf_disabled == -99)
+		printf("  %-42s unknown\n", "kernel.unprivileged_bpf_disabled");
+	else
+		printf("  %-42s %d\n", "kernel.unprivileged_bpf_disabled",
+		       p->unprivileged_bpf_disabled);
+	priv_allows(p, a);
+	for (int i = 0; i < PRIV_ALLOWS; i++)
+		printf("  %-42s %s%s%s\n", a[i].what, a[i].ok ? "yes" : "no",
+		       a[i].ok ? "" : ": needs ", a[i].ok ? "" : a[i].needs);
 }
 
 static void print_text(const struct kernel_facts *f, const struct plan *plans,
@@ -115,6 +137,7 @@ static void print_text(const struct kernel_facts *f, const struct plan *plans,
 		printf(" %s", caps[i]);
 	printf("\n");
 	print_num("possible CPUs", f->ncpus);
+	print_privileges();
 
 	printf("\nMechanisms");
 	if (g_opts.via != MECH_AUTO)
@@ -196,6 +219,22 @@ static void json_fact_fields(const struct fact *ft)
 	json_kv_str("evidence", ft->evidence);
 }
 
+static void print_privileges_json(void)
+{
+	const struct privileges *p = privileges_get();
+	struct priv_allow a[PRIV_ALLOWS];
+	char buf[200];
+
+	printf("{\"type\":\"privileges\",\"uid\":%u,\"euid\":%u", p->uid, p->euid);
+	json_kv_str("capabilities", priv_caps_list(p, buf, sizeof(buf)));
+	json_kv_int("perf_event_paranoid", p->perf_event_paranoid);
+	json_kv_int("unprivileged_bpf_disabled", p->unprivileged_bpf_disabled);
+	priv_allows(p, a);
+	for (int i = 0; i < PRIV_ALLOWS; i++)
+		json_kv_bool(a[i].id, a[i].ok);
+	printf("}\n");
+}
+
 static void print_json(const struct kernel_facts *f, const struct plan *plans,
 		       char notes[][200], int nnotes)
 {
@@ -212,6 +251,7 @@ static void print_json(const struct kernel_facts *f, const struct plan *plans,
 	json_kv_bool("cap_perfmon", f->cap_perfmon);
 	json_kv_int("ncpus", f->ncpus);
 	printf("}\n");
+	print_privileges_json();
 
 	for (size_t i = 0; i < fact_descs_count; i++) {
 		printf("{\"type\":\"fact\"");

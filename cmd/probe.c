@@ -21,6 +21,7 @@
 #include "ksyms.h"
 #include "options.h"
 #include "plan.h"
+#include "privilege.h"
 #include "sonde.h"
 #include "tfs.h"
 #include "trace_probe.h"
@@ -276,6 +277,8 @@ static int list_kernel(const char *glob)
 
 	if (!text && !root)
 		warning("tracefs is not available: tracepoints are not listed");
+	else if (!text && privilege_tracefs_denied(path, sizeof(path)))
+		warning("tracepoints are not listed: %s", path);
 	if (text) {
 		char *line, *save = NULL;
 
@@ -920,6 +923,8 @@ int cmd_probe(int argc, char **argv)
 	if (binary && (clean || ndel))
 		return usage_error("-x is for -l, --funcs, -V and --add");
 
+	if ((clean || nadd || ndel) && privilege_gate(PRIV_DYNAMIC_EVENTS))
+		return EXIT_FAIL;
 	if (list)
 		return binary ? list_binary(binary, argc ? argv[0] : NULL, false)
 			      : list_kernel(argc ? argv[0] : NULL);

@@ -24,6 +24,7 @@
 #include "complete.h"
 #include "kernel_facts.h"
 #include "ksyms.h"
+#include "safefile.h"
 #include "usdt.h"
 #include "usym.h"
 #include "util.h"
@@ -216,15 +217,16 @@ static char *kfunc_names(void)
 		return names;
 	names = kfunc_names_build();
 	if (names && cacheable) {
-		snprintf(tmp, sizeof(tmp), "%s.%d", path, getpid());
-		f = fopen(tmp, "w");
+		f = safefile_create(path, 0600, tmp, sizeof(tmp));
 		if (f) {
 			bool ok = fputs(names, f) >= 0;
 
-			if (fclose(f) || !ok || rename(tmp, path))
+			if (!ok) {
+				fclose(f);
 				unlink(tmp);
-			else
+			} else if (!safefile_commit(f, tmp, path)) {
 				remove_old_caches(path);
+			}
 		}
 	}
 	return names;

@@ -6,6 +6,7 @@
 #include "exec_source.h"
 #include "kernel_facts.h"
 #include "plan.h"
+#include "privilege.h"
 #include "sonde.h"
 
 static struct exec_source *open_rung(const struct exec_filter *f,
@@ -52,7 +53,8 @@ struct exec_source *exec_source_open(const struct exec_filter *f,
 
 	for (enum mechanism m = via; ; ) {
 		if (plan_select_among(PK_TRACEPOINT, kf, m, impl, &p)) {
-			plan_reason_line(&p, why, sizeof(why));
+			if (!privilege_tracefs_denied(why, sizeof(why)))
+				plan_reason_line(&p, why, sizeof(why));
 			snprintf(err, errsz, "cannot trace exec%s%s: %s",
 				 via ? " via " : "", via ? mechanism_name(via) : "", why);
 			return NULL;

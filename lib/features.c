@@ -31,6 +31,7 @@
 #include <bpf/libbpf.h>
 
 #include "kernel_facts.h"
+#include "privilege.h"
 #include "sonde.h"
 #include "util.h"
 
@@ -235,6 +236,7 @@ static void tracefs_locate(void)
 
 const char *features_tracefs_path(void)
 {
+	privilege_enforce();
 	tracefs_locate();
 	return facts.tracefs_path[0] ? facts.tracefs_path : NULL;
 }
@@ -1189,6 +1191,7 @@ const struct kernel_facts *features_get(void)
 
 	sigset_t old;
 
+	privilege_enforce();	/* the command's one line when it cannot work */
 	if (facts_probed)
 		return &facts;
 	facts_probed = true;

@@ -13,6 +13,7 @@
 #include "hist.h"
 #include "kernel_facts.h"
 #include "ksyms.h"
+#include "privilege.h"
 #include "sonde.h"
 #include "util.h"
 
@@ -190,6 +191,10 @@ static int add_tracepoint_glob(struct hist_request *req, const char *text,
 
 	if (!root) {
 		snprintf(err, errsz, "tracefs is not available to look up '%s'", text);
+		return EXIT_FAIL;
+	}
+	if (privilege_tracefs_denied(path, sizeof(path))) {
+		snprintf(err, errsz, "cannot look up '%s': %s", text, path);
 		return EXIT_FAIL;
 	}
 	snprintf(path, sizeof(path), "%s/available_events", root);

@@ -17,6 +17,7 @@
 #include "kernel_facts.h"
 #include "offcpu.h"
 #include "plan.h"
+#include "privilege.h"
 #include "proctrack.h"
 #include "runloop.h"
 #include "sonde.h"
@@ -324,7 +325,8 @@ static int start(struct offcpu *c, char *err, size_t errsz)
 
 	for (;;) {
 		if (plan_select_among(PK_TRACEPOINT, kf, via, implemented, &pl)) {
-			plan_reason_line(&pl, why, sizeof(why));
+			if (!privilege_tracefs_denied(why, sizeof(why)))
+				plan_reason_line(&pl, why, sizeof(why));
 			snprintf(err, errsz, "cannot trace sched:sched_switch%s%s on this kernel: %s",
 				 via ? " via " : "", via ? mechanism_name(via) : "", why);
 			return -1;

@@ -8,6 +8,7 @@
 
 #include "flamegraph.h"
 
+#include "safefile.h"
 #include "sonde.h"
 #include "stackout.h"
 #include "symbolize.h"
@@ -21,7 +22,8 @@ int stack_output_check(const struct stack_output *o)
 	return 0;
 }
 
-/* Written to FILE.tmp, renamed at the end: no half graph left behind. */
+/* Written to a new FILE.XXXXXX, renamed at the end: no half graph left
+ * behind. */
 static int write_svg(const struct stack_output *o, struct stackagg *agg,
 		     const struct stack_print_opts *po)
 {
@@ -30,18 +32,18 @@ static int write_svg(const struct stack_output *o, struct stackagg *agg,
 	FILE *fp;
 	int ret;
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp", o->svg);
-	if (!(fp = fopen(tmp, "we")))
-		return error("cannot write '%s': %s", tmp, strerror(errno));
+	/* FILE.XXXXXX made with O_EXCL: nothing planted there is followed */
+	if (!(fp = safefile_create(o->svg, 0666, tmp, sizeof(tmp))))
+		return error("cannot write '%s': %s", o->svg, strerror(errno));
 	ret = flamegraph_write(fp, agg, po, &fo);
-	if (fclose(fp) && !ret)
-		ret = -errno;
-	if (!ret && rename(tmp, o->svg))
-		ret = -errno;
 	if (ret) {
+		fclose(fp);
 		unlink(tmp);
-		return error("cannot write '%s': %s", o->svg, strerror(-ret));
+	} else {
+		ret = safefile_commit(fp, tmp, o->svg);
 	}
+	if (ret)
+		return error("cannot write '%s': %s", o->svg, strerror(-ret));
 	return 0;
 }
 

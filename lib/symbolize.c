@@ -98,7 +98,8 @@ static void kernel_load(void)
 		snprintf(kern.note, sizeof(kern.note),
 			 "/proc/kallsyms hides kernel addresses (kptr_restrict=%lld%s): "
 			 "kernel frames are printed as addresses",
-			 restrict_level, restrict_level == 1 ? ", and no CAP_SYSLOG" : "");
+			 restrict_level, restrict_level == 1 ? ", and no CAP_SYSLOG" :
+			 restrict_level == 0 ? ", and no CAP_SYSLOG or kernel.perf_event_paranoid <= 1" : "");
 	}
 }
 

@@ -11,6 +11,7 @@
 #include "bufsize.h"
 #include "bpf_util.h"
 #include "kernel_facts.h"
+#include "privilege.h"
 #include "syscalls.h"
 #include "tpformat.h"
 #include "util.h"
@@ -247,7 +248,12 @@ struct sc_source *sc_bpf_open(const struct sc_table *t,
 	if (f->pid > 0) {
 		child_off = tpformat_field_offset("sched/sched_process_fork", "child_pid");
 		if (child_off < 0) {
-			snprintf(err, errsz, "cannot read sched_process_fork's format to follow forks");
+			char why[400];
+
+			if (privilege_tracefs_denied(why, sizeof(why)))
+				snprintf(err, errsz, "cannot follow forks: %s", why);
+			else
+				snprintf(err, errsz, "cannot read sched_process_fork's format to follow forks");
 			goto fail;
 		}
 	}

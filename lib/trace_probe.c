@@ -15,6 +15,7 @@
 #include "dwarf_args.h"
 #include "kernel_facts.h"
 #include "ksyms.h"
+#include "privilege.h"
 #include "sonde.h"
 #include "tfs.h"
 #include "trace_probe.h"
@@ -172,6 +173,10 @@ static int resolve_tracepoint(struct tprobe *p, char *err, size_t errsz)
 		return fail(err, errsz, EXIT_FAIL, "tracefs is not available to look up tracepoint '%s:%s'",
 			    p->tp_sys, p->tp_name);
 	snprintf(path, sizeof(path), "%s/events/%s/%s/format", root, p->tp_sys, p->tp_name);
+	/* an unreadable tracefs hides every tracepoint: say that instead */
+	if (privilege_tracefs_denied(path, sizeof(path)))
+		return fail(err, errsz, EXIT_FAIL, "cannot look up tracepoint '%s:%s': %s",
+			    p->tp_sys, p->tp_name, path);
 	if (access(path, R_OK))
 		return fail(err, errsz, EXIT_USAGE, "no tracepoint '%s:%s' on this kernel ('sonde probe -l \"%s:*\"' lists them)",
 			    p->tp_sys, p->tp_name, p->tp_sys);

@@ -87,5 +87,23 @@ expect_completion option --max-args sonde snoop exec --max
 expect_completion via-value tracefs sonde --via tr
 expect_completion help-topic features sonde help fe
 
+# sonde never runs a shell, and makes files only with O_EXCL (lib/safefile.c):
+# no system(), popen(), exec of a shell, predictable temporary names, or
+# open/fopen that creates a file anywhere else.
+src=$(cd "$(dirname "$0")/.." && pwd)
+static_check() {	# NAME PATTERN
+	hits=$(cd "$src" && grep -nE "$2" main.c lib/*.c cmd/*.c | grep -v '^lib/safefile\.c:')
+	if [ -n "$hits" ]; then
+		echo "FAIL cli/static-$1:"; echo "$hits" | sed 's/^/    /'
+		failed=$((failed + 1))
+	else
+		echo "ok cli/static-$1"; passed=$((passed + 1))
+	fi
+}
+static_check no-system '(^|[^a-z_.>])(system|popen)\('
+static_check no-shell '"/(usr/)?bin/sh"|exec[lv]p?e?\("(/(usr/)?bin/)?(ba|da)?sh"'
+static_check no-tmpnam '(^|[^a-z_])(tmpnam|tempnam|mktemp|tmpfile)[[:space:]]*\('
+static_check no-create '(open|openat|creat)[[:space:]]*\([^;]*O_CREAT|fopen[[:space:]]*\([^;]*"[wa]'
+
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -1,0 +1,114 @@
+#!/bin/sh
+# 85-privilege: as nobody without capabilities, each command (trace of a
+# tracepoint, snoop exec, hist -C, profile, stack --offcpu, probe --add)
+# exits 1 with one line naming the missing privilege and leaves nothing in
+# tracefs; with only CAP_BPF+CAP_PERFMON (kernel >= 5.8), profile samples
+# a burner the test runs, and the tracepoint commands give the one line
+# that says tracefs is unreadable (tracepoint ids live there), or trace
+# the exec the test causes where tracefs is readable. features shows the
+# capabilities. tests/helpers/privrun drops to the user and capabilities.
+. "$(dirname "$0")/lib.sh"
+R=$HELPERS/privrun
+NOBODY=65534
+
+[ "$(id -u)" = 0 ] || skip "needs root (to drop to nobody)"
+[ -x "$R" ] || fail "$R is missing (make test-helpers)"
+
+# nobody must reach sonde and the burner: a world-readable copy
+D=$(mktemp -d /tmp/sonde-priv.XXXXXX) || fail "mktemp"
+trap 'rm -rf "$D"' EXIT
+chmod 755 "$D"
+cp "$SONDE" "$D/sonde" && cp "$HELPERS/profburn_static" "$D/burn" || fail "cp"
+chmod 755 "$D/sonde" "$D/burn"
+cd "$D" || fail "cd $D"
+T=$(tracefs_dir)
+
+# as CAPS ARGS...: run sonde as nobody with CAPS ("none": no capabilities)
+as() {
+	_caps=$1
+	shift
+	"$R" $NOBODY $NOBODY "$_caps" -- "$D/sonde" "$@"
+}
+
+# refused CAPS WANT ARGS...: exit 1, exactly one line on stderr, which
+# contains WANT (a grep pattern), nothing on stdout, nothing left behind
+refused() {
+	_caps=$1 _want=$2
+	shift 2
+	as "$_caps" "$@" >"$TMPDIR/out" 2>"$TMPDIR/err"
+	_st=$?
+	[ $_st = 1 ] || fail "$_caps: sonde $*: status $_st, want 1: $(cat "$TMPDIR/err")"
+	[ "$(wc -l <"$TMPDIR/err")" -eq 1 ] ||
+		fail "$_caps: sonde $*: want one line, got: $(cat "$TMPDIR/err")"
+	grep -q -- "$_want" "$TMPDIR/err" ||
+		fail "$_caps: sonde $*: want '$_want', got: $(cat "$TMPDIR/err")"
+	[ ! -s "$TMPDIR/out" ] || fail "$_caps: sonde $*: output: $(cat "$TMPDIR/out")"
+	tracefs_clean || fail "$_caps: sonde $*: not clean"
+	echo "$_caps: sonde $*: $(cat "$TMPDIR/err")"
+}
+
+paranoid=$(cat /proc/sys/kernel/perf_event_paranoid)
+
+# ---- no capabilities ----
+who="uid $NOBODY with no capabilities"
+bpf="needs root, or CAP_BPF and CAP_PERFMON (BPF), or read and write access to $T (tracefs): you are $who"
+refused none "$bpf" trace t:sched:sched_process_exec
+refused none "$bpf" snoop exec
+refused none "$bpf" hist -C t:syscalls:sys_enter_read
+refused none "$bpf" stack --offcpu
+refused none "needs root, or write access to $T (dynamic events .*you are $who" \
+	probe --add 'p:vfs_read'
+if [ "$paranoid" -gt 0 ]; then
+	refused none "needs root, or CAP_PERFMON .*kernel.perf_event_paranoid <= 0 (it is $paranoid).*you are $who" \
+		profile -d 1
+else
+	echo "none: profile not checked: kernel.perf_event_paranoid=$paranoid lets anyone sample"
+fi
+# help and features need nothing
+as none trace -h >/dev/null 2>&1 || fail "none: trace -h refused"
+as none features >"$TMPDIR/f" 2>"$TMPDIR/f.err" || fail "none: features: $(cat "$TMPDIR/f.err")"
+grep -q '^  effective capabilities  *none$' "$TMPDIR/f" ||
+	fail "none: features does not show the capabilities: $(grep -A3 '^Privileges' "$TMPDIR/f")"
+grep -q '^  BPF tracing programs  *no: needs CAP_BPF and CAP_PERFMON' "$TMPDIR/f" ||
+	fail "none: features: $(grep -A8 '^Privileges' "$TMPDIR/f")"
+
+# ---- CAP_BPF + CAP_PERFMON ----
+caps=bpf,perfmon
+as $caps features >"$TMPDIR/f" 2>"$TMPDIR/f.err" || fail "$caps: features: $(cat "$TMPDIR/f.err")"
+grep -q '^  effective capabilities  *CAP_BPF, CAP_PERFMON$' "$TMPDIR/f" ||
+	fail "$caps: features: $(grep -A3 '^Privileges' "$TMPDIR/f")"
+grep -q '^  BPF tracing programs  *yes$' "$TMPDIR/f" ||
+	fail "$caps: features: $(grep -A8 '^Privileges' "$TMPDIR/f")"
+
+# profile: CAP_PERFMON samples every CPU; the burner the test runs is seen
+"$D/burn" 3 >"$TMPDIR/burn.out" &
+BPID=$!
+nap 0.3
+as $caps profile -U -F 99 -d 1 -p $BPID --folded >"$TMPDIR/prof" 2>"$TMPDIR/prof.err"
+st=$?
+kill $BPID 2>/dev/null
+wait $BPID 2>/dev/null
+[ $st = 0 ] || fail "$caps: profile: status $st: $(cat "$TMPDIR/prof.err")"
+grep -q 'sonde_burn_three [0-9]*$' "$TMPDIR/prof" ||
+	fail "$caps: profile saw no sonde_burn_three: $(cat "$TMPDIR/prof" "$TMPDIR/prof.err")"
+echo "$caps: profile -p $BPID: $(grep -c . "$TMPDIR/prof") stacks"
+
+# tracepoints: their ids are in tracefs, which root alone reads by default
+if "$R" $NOBODY $NOBODY $caps -- sh -c "test -r '$T/events' && test -x '$T/events'"; then
+	as $caps trace -M 1 t:sched:sched_process_exec -- "$TRUE" >"$TMPDIR/tp" 2>"$TMPDIR/tp.err" ||
+		fail "$caps: readable tracefs: trace: $(cat "$TMPDIR/tp.err")"
+	grep -q . "$TMPDIR/tp" || fail "$caps: trace saw no exec: $(cat "$TMPDIR/tp.err")"
+	echo "$caps: tracefs readable: trace saw the exec"
+else
+	tp="tracepoint ids and formats are read from $T, which is not readable (EACCES): you are uid $NOBODY with CAP_BPF, CAP_PERFMON"
+	refused $caps "cannot look up tracepoint 'sched:sched_process_exec': $tp" \
+		trace t:sched:sched_process_exec
+	refused $caps "cannot trace exec: $tp" snoop exec
+	refused $caps "cannot look up tracepoint 'syscalls:sys_enter_read': $tp" \
+		hist -C t:syscalls:sys_enter_read
+	refused $caps "cannot trace sched:sched_switch on this kernel: $tp" stack --offcpu
+fi
+refused $caps "needs root, or write access to $T (dynamic events .*CAP_BPF, CAP_PERFMON" \
+	probe --add 'p:vfs_read'
+tracefs_clean || fail "not clean at the end"
+echo ok
