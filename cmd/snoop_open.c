@@ -33,8 +33,8 @@ static const struct snoop_probe open_probes[OPEN__COUNT] = {
 };
 
 struct open_opts {
-	bool failed_only, extended;
-	int tid;
+	bool failed_only, extended, print_uid;
+	int tid, uid;			/* uid -1: every user */
 	const char *name, *flag_list;
 	int flags_any;		/* -f: any of these bits */
 	int accmodes;		/* -f O_RDONLY/O_WRONLY/O_RDWR: bit 1 << mode */
@@ -93,6 +93,8 @@ static void header(struct snoop *s)
 	struct open_opts *o = s->ctx;
 
 	snoop_print_time_header(s);
+	if (o->print_uid)
+		printf("%-6s ", "UID");
 	printf("%-7s %-16s %4s %3s ", "PID", "COMM", "FD", "ERR");
 	if (o->extended)
 		printf("%-8s ", "FLAGS");
@@ -109,6 +111,11 @@ static void print_open(struct snoop *s, const struct tprobe_event *e,
 
 	if (g_opts.json) {
 		snoop_json_begin(in->ts, in->pid, in->tid, in->comm);
+		printf(",\"uid\":");
+		if (in->uid != (uint32_t)-1)
+			printf("%u", in->uid);
+		else
+			printf("null");
 		printf(",\"fd\":%d,\"err\":%d,\"flags\":", fd, err);
 		if (has_flags)
 			printf("%d,\"mode\":%d", (int)in->v[1], (int)in->v[2]);
@@ -123,6 +130,10 @@ static void print_open(struct snoop *s, const struct tprobe_event *e,
 		return;
 	}
 	snoop_print_time(s, in->ts);
+	if (o->print_uid && in->uid != (uint32_t)-1)
+		printf("%-6u ", in->uid);
+	else if (o->print_uid)
+		printf("%-6s ", "-");
 	printf("%-7d %-16s %4d %3d ", in->pid, in->comm, fd, err);
 	if (o->extended && has_flags)
 		printf("%08o ", (unsigned int)in->v[1]);
@@ -140,6 +151,9 @@ static void on_event(struct snoop *s, int idx, const struct tprobe_event *e)
 		if (o->tid && e->tid != o->tid)
 			return;
 		if (o->name && !strstr(e->comm, o->name))
+			return;
+		/* an unknown uid (tracefs, the task gone) cannot match */
+		if (o->uid >= 0 && e->uid != (uint32_t)o->uid)
 			return;
 		if (!snoop_str(e, 0) && !o->path_warned) {
 			warning("this mechanism cannot read the file name here (it needs BPF, or tracefs event probes from Linux 5.15): PATH is unavailable");
@@ -160,14 +174,14 @@ static void on_event(struct snoop *s, int idx, const struct tprobe_event *e)
 }
 
 static const char *const open_usage[] = {
-	"sonde snoop open [-x] [-e] [-f FLAGS] [-n NAME] [-p PID] [--tid TID] [-t | -T] [-d SECONDS]",
+	"sonde snoop open [-x] [-e] [-U] [-u UID] [-f FLAGS] [-n NAME] [-p PID] [--tid TID] [-t | -T] [-d SECONDS]",
 	"opensnoop [<options>]",
 	NULL,
 };
 
 int snoop_open(int argc, char **argv)
 {
-	struct open_opts o = { 0 };
+	struct open_opts o = { .uid = -1 };
 	struct snoop s = { .name = "open", .event = on_event, .header = header, .ctx = &o };
 	const struct option opts[] = {
 		{ OPT_BOOL, 'x', "failed", &o.failed_only, NULL, "only failed opens" },
@@ -176,6 +190,8 @@ int snoop_open(int argc, char **argv)
 		  "only opens with any of these flags (O_WRONLY,O_CREAT,...)" },
 		{ OPT_STRING, 'n', "name", &o.name, "NAME", "only processes whose name contains NAME" },
 		{ OPT_INT, 0, "tid", &o.tid, "TID", "only this thread" },
+		{ OPT_BOOL, 'U', "print-uid", &o.print_uid, NULL, "print the UID column" },
+		{ OPT_INT, 'u', "uid", &o.uid, "UID", "only opens by this user id" },
 		SNOOP_OPTIONS(&s),
 		OPT_END_MARK(),
 	};
@@ -187,6 +203,9 @@ int snoop_open(int argc, char **argv)
 		return usage_error("unexpected argument '%s'", argv[0]);
 	if (o.flag_list && parse_flags(&o))
 		return EXIT_USAGE;
+	if (o.uid < -1)
+		return usage_error("-u wants a user id (0 or more), not %d", o.uid);
+	s.want_uid = o.print_uid || o.uid >= 0;
 	memcpy(probes, open_probes, sizeof(probes));
 	snprintf(tidf, sizeof(tidf), "tid == %d", o.tid);
 	for (int i = 0; i < OPEN__COUNT; i++) {

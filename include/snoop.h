@@ -90,6 +90,10 @@ struct snoop {
 	void (*started)(struct snoop *s);	/* attached, before any event */
 	void (*tick)(struct snoop *s, bool last);	/* now and then; last: at the end */
 	void *ctx;			/* the tool's */
+	/* events need tprobe_event.uid: BPF fetches it; tracefs and perf
+	 * events carry none, so it is read from /proc/TID/status when the
+	 * event is read (a task gone by then: (uint32_t)-1, unknown) */
+	bool want_uid;
 	/* the common options, SNOOP_OPTIONS() */
 	int pid;
 	bool time_rel, time_wall;
@@ -129,6 +133,7 @@ struct snoop_saved {
 	int idx;			/* the entry's probe */
 	uint64_t ts;
 	int pid, tid;
+	uint32_t uid;			/* (uint32_t)-1 unknown */
 	char comm[16];
 	int64_t v[SNOOP_STASH_VALUES];
 	char *str;			/* the first string value, or NULL */

@@ -107,6 +107,19 @@ static void deliver(struct snoop *s, const struct tprobe_event *e)
 	s->event(s, s->tool_idx[e->probe - s->tp], e);
 }
 
+/* The real uid of a running task, from /proc; -1 when it is gone. */
+static uint32_t proc_uid(int tid)
+{
+	char path[64], buf[2048], *p;
+	unsigned int uid;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", tid);
+	if (read_text_file(path, buf, sizeof(buf)) < 0 || !(p = strstr(buf, "\nUid:")) ||
+	    sscanf(p + 5, "%u", &uid) != 1)
+		return (uint32_t)-1;
+	return uid;
+}
+
 static void hold(struct snoop *s, const struct tprobe_event *e)
 {
 	struct snoop_queue *q = s->queue;
@@ -139,6 +152,9 @@ static void hold(struct snoop *s, const struct tprobe_event *e)
 	h->arrival = now_mono_ns();
 	h->e = *e;
 	h->e.kstack = h->e.ustack = NULL;
+	/* tracefs events carry no uid: the task's, while it still runs */
+	if (s->want_uid && h->e.uid == (uint32_t)-1)
+		h->e.uid = proc_uid(e->tid);
 	snprintf(h->comm, sizeof(h->comm), "%s", e->comm ? e->comm : "?");
 	for (int k = 0; k < e->probe->nslots; k++)
 		if (e->vals[k].is_str)
@@ -292,6 +308,7 @@ void snoop_stash_put(struct snoop *s, int idx, const struct tprobe_event *e)
 	sv->ts = e->ts;
 	sv->pid = e->pid;
 	sv->tid = e->tid;
+	sv->uid = e->uid;
 	snprintf(sv->comm, sizeof(sv->comm), "%s", e->comm ? e->comm : "?");
 	for (int i = 0; i < e->probe->spec.nprint; i++) {
 		const struct value *v = value_of(e, i);

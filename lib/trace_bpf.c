@@ -320,9 +320,16 @@ static const uint8_t kinds[] = {
 	[TPK_URETPROBE] = BPK_URETFUNC, [TPK_USDT] = BPK_USDT,
 };
 
-int trace_bpf_spec(const struct tprobe *p, int pid, bool kstack, bool ustack,
-		   struct bpfprobe_spec *spec, struct bpfprobe_point *points,
-		   char *err, size_t errsz)
+/* Room for the task's uid after the values, comm and stacks? (the
+ * trace backend fetches it for every event: tools show it; 8 bytes) */
+static bool uid_fits(const struct tprobe *p, bool kstack, bool ustack)
+{
+	return p->nslots + 1 + kstack + ustack < BPFPROBE_MAX_VALUES;
+}
+
+static int build_spec(const struct tprobe *p, int pid, bool kstack, bool ustack,
+		      bool uid, struct bpfprobe_spec *spec,
+		      struct bpfprobe_point *points, char *err, size_t errsz)
 {
 	char tpname[200];
 	int ret;
@@ -368,8 +375,19 @@ int trace_bpf_spec(const struct tprobe *p, int pid, bool kstack, bool ustack,
 		spec->fetch[spec->nfetch++] = (struct bpfprobe_fetch){
 			.src = BPS_USTACK, .type = BPV_INT, .size = 8, .is_signed = true,
 		};
+	if (uid && uid_fits(p, kstack, ustack))
+		spec->fetch[spec->nfetch++] = (struct bpfprobe_fetch){
+			.src = BPS_UID, .type = BPV_INT, .size = 8, .name = "uid",
+		};
 	kernel_filter(p, spec, comm);
 	return bpfprobe_spec_check(spec, err, errsz);
+}
+
+int trace_bpf_spec(const struct tprobe *p, int pid, bool kstack, bool ustack,
+		   struct bpfprobe_spec *spec, struct bpfprobe_point *points,
+		   char *err, size_t errsz)
+{
+	return build_spec(p, pid, kstack, ustack, false, spec, points, err, errsz);
 }
 
 /* ---- the trace backend ---- */
@@ -421,10 +439,12 @@ static int on_event(void *ctx, const struct bpfprobe_event *ev)
 	}
 	if (s->o->ustack) {
 		e.ustack = uips;
-		e.nustack = bpfprobe_session__stack(b->bs, ev->v[k].s, uips, 127);
+		e.nustack = bpfprobe_session__stack(b->bs, ev->v[k++].s, uips, 127);
 		if (e.nustack < 0)
 			e.nustack = 0;
 	}
+	if (uid_fits(p, s->o->kstack, s->o->ustack))
+		e.uid = (uint32_t)ev->v[k].s;
 	trace_emit(s, &e, (p->kind == TPK_KPROBE || p->kind == TPK_KRETPROBE) &&
 		   p->nfuncs > 1 ? p->funcs[ev->point] : NULL);
 	return 0;
@@ -454,8 +474,8 @@ static int bpf_start(struct session *s, char *err, size_t errsz)
 		const struct tprobe *p = &s->probes[i];
 		struct bpfprobe_spec spec;
 
-		if (trace_bpf_spec(p, pid, s->o->kstack, s->o->ustack, &spec,
-				   b->points + n, err, errsz) ||
+		if (build_spec(p, pid, s->o->kstack, s->o->ustack, true, &spec,
+			       b->points + n, err, errsz) ||
 		    bpfprobe_session__add(b->bs, &spec, err, errsz) < 0)
 			return -1;
 		n += spec.npoints;

@@ -16,8 +16,13 @@
  *   snoopkit kill PID SIG    kill(PID, SIG);               "pid SELF ret R"
  *   snoopkit open PATH [FLAGS...] [+ PATH [FLAGS...]]...
  *                            open(PATH, O_RDONLY|FLAGS) (FLAGS: creat
- *                            trunc wronly rdwr append), one after the
- *                            other; per open "pid SELF fd FD errno E"
+ *                            trunc wronly rdwr append excl; and openat2:
+ *                            through openat2(2), how.flags = the flags,
+ *                            how.mode 0644), one after the other; per
+ *                            open "pid SELF fd FD errno E flags F"
+ *   snoopkit uid UID CMD...  setgid(UID), setuid(UID), then run CMD...
+ *   snoopkit linger MS CMD...  run CMD..., then stay MS ms before exiting
+ *                            (a tracer reading /proc about it finds it)
  *   snoopkit wait FIFO CMD...  write "PID\n" to FIFO.pid, wait until FIFO
  *                            is opened for writing, then run CMD... (so a
  *                            tracer can start first, filtering on PID)
@@ -44,6 +49,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
@@ -55,6 +61,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <linux/openat2.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -127,6 +134,7 @@ static int do_open(int argc, char **argv)
 	for (int i = 2; i < argc; i++) {
 		const char *path = argv[i];
 		int flags = O_RDONLY, fd;
+		bool two = false;
 
 		for (i++; i < argc && strcmp(argv[i], "+"); i++) {
 			if (!strcmp(argv[i], "creat"))
@@ -139,11 +147,22 @@ static int do_open(int argc, char **argv)
 				flags |= O_RDWR;
 			else if (!strcmp(argv[i], "append"))
 				flags |= O_APPEND;
+			else if (!strcmp(argv[i], "excl"))
+				flags |= O_EXCL;
+			else if (!strcmp(argv[i], "openat2"))
+				two = true;
 			else
 				return usage();
 		}
 		/* openat(AT_FDCWD, ...) is what libc's open() calls */
-		fd = open(path, flags, 0644);
+		if (two) {
+			struct open_how how = { .flags = flags,
+						.mode = flags & O_CREAT ? 0644 : 0 };
+
+			fd = syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof(how));
+		} else {
+			fd = open(path, flags, 0644);
+		}
 		printf("pid %d fd %d errno %d flags %d\n", getpid(), fd,
 		       fd < 0 ? errno : 0, flags);
 	}
@@ -344,12 +363,36 @@ static int do_retrans(char **argv)
 	return ret != 0;
 }
 
+static int linger_ms;
+
+static void linger(void)
+{
+	fflush(stdout);
+	usleep(linger_ms * 1000);
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc > 3 && !strcmp(argv[1], "wait")) {
 		if (wait_for(argv[2]))
 			return 1;
+		argv += 2;
+		argc -= 2;
+	}
+	if (argc > 3 && !strcmp(argv[1], "linger")) {
+		linger_ms = atoi(argv[2]);
+		atexit(linger);
+		argv += 2;
+		argc -= 2;
+	}
+	if (argc > 3 && !strcmp(argv[1], "uid")) {
+		int uid = atoi(argv[2]);
+
+		if (setgid(uid) || setuid(uid)) {
+			perror("setuid");
+			return 1;
+		}
 		argv += 2;
 		argc -= 2;
 	}
