@@ -14,7 +14,7 @@
 #include "stackout.h"
 
 static const char *const profile_usage[] = {
-	"sonde profile [-F HZ] [-p PID] [-U | -K] [-I] [-d SECONDS] [--folded | --svg FILE | --json]",
+	"sonde profile [-F HZ] [-p PID] [-U | -K] [-I] [-d SECONDS] [--inline] [--folded | --svg FILE | --json]",
 	NULL,
 };
 

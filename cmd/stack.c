@@ -13,8 +13,8 @@
 #include "stack.h"
 
 static const char *const stack_usage[] = {
-	"sonde stack [-p PID] [-U | -K] [-d SECONDS] [-x BINARY] [--folded | --svg FILE | --json] PROBE... [-- CMD [ARGS]]",
-	"sonde stack --offcpu [-p PID] [-U | -K] [--min-block US] [--max-block US] [-d SECONDS] [--folded | --svg FILE | --json]",
+	"sonde stack [-p PID] [-U | -K] [-d SECONDS] [-x BINARY] [--inline] [--folded | --svg FILE | --json] PROBE... [-- CMD [ARGS]]",
+	"sonde stack --offcpu [-p PID] [-U | -K] [--min-block US] [--max-block US] [-d SECONDS] [--inline] [--folded | --svg FILE | --json]",
 	NULL,
 };
 

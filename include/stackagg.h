@@ -13,6 +13,10 @@
  *   json     {"type":"stack","comm":..,"pid":..,"value":..,
  *             "kstack":[innermost first],"ustack":[..]} per stack
  *   svg      a flame graph (include/flamegraph.h)
+ *
+ * With stackagg_set_inline() a user frame in code the compiler inlined
+ * becomes several: "inner [inlined]", "outer [inlined]", then the
+ * function that holds them (innermost first, as everywhere here).
  */
 #ifndef SONDE_STACKAGG_H
 #define SONDE_STACKAGG_H
@@ -22,6 +26,7 @@
 #include <stdio.h>
 
 #define STACK_MAX_FRAMES 127	/* the kernel's default perf_event_max_stack */
+#define STACK_MAX_NAMED (3 * STACK_MAX_FRAMES) /* user frames with inlined ones */
 
 enum stack_flags {
 	STACK_KMISSED = 1 << 0,	/* the kernel stack was lost (map full,
@@ -56,6 +61,9 @@ struct named_stack {
 struct stackagg;
 
 struct stackagg *stackagg_new(void);
+/* Name the functions inlined at user frames too (DWARF), as
+ * "name [inlined]" before the function they are in. */
+void stackagg_set_inline(struct stackagg *a, bool on);
 /* Where the names of samples without a comm come from (a thread's
  * latest name: include/proctrack.h's proctrack_comm). */
 void stackagg_set_comm_fn(struct stackagg *a,

@@ -20,13 +20,16 @@ struct stack_output {
 	const char *unit;	/* what a stack's value counts: "samples" */
 	const char *events;	/* what the summary counts: "samples" */
 	bool kernel, user;	/* stacks asked for */
+	bool inline_frames;	/* --inline */
 };
 
 #define STACK_OUTPUT_OPTIONS(out)					\
 	{ OPT_BOOL, 'f', "folded", &(out).folded, NULL,			\
 	  "one line per stack: comm;frame;... count (FlameGraph, speedscope, inferno)" }, \
 	{ OPT_STRING, 0, "svg", &(out).svg, "FILE",			\
-	  "write a flame graph (self-contained SVG) to FILE" }
+	  "write a flame graph (self-contained SVG) to FILE" },		\
+	{ OPT_BOOL, 0, "inline", &(out).inline_frames, NULL,		\
+	  "user frames in inlined code: the inlined functions too, \"name [inlined]\" (DWARF)" }
 
 struct stack_totals {
 	uint64_t events;	/* counted (samples, calls, blocks) */

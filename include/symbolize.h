@@ -37,6 +37,12 @@ enum sym_flags {
 bool sym_kernel_frame(uint64_t ip, unsigned flags, char *buf, size_t size);
 bool sym_user_frame(int pid, uint64_t ip, unsigned flags, char *buf, size_t size);
 
+/* The functions inlined into the code at ip (DWARF, where the file or
+ * its debug file has it), innermost first, into names (at most max);
+ * returns how many: 0 when none, or no DWARF. sym_user_frame() names the
+ * function that contains them. For --inline. */
+int sym_user_inlined(int pid, uint64_t ip, const char **names, int max);
+
 /* trace -K/-U: "vfs_read+0x1a", "main+0x12 (prog)". */
 void sym_kernel(uint64_t ip, char *buf, size_t size);
 void sym_user(int pid, uint64_t ip, char *buf, size_t size);

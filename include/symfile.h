@@ -43,6 +43,12 @@ struct symfile *symfile_get(const char *path, const char *root, uint64_t dev,
 const struct symfile_func *symfile_lookup(const struct symfile *sf,
 					  uint64_t file_off, uint64_t *vaddr);
 
+/* The functions inlined at vaddr (an address the lookup gave),
+ * innermost first, from the DWARF of the file or of its debug file
+ * (include/syminline.h; read on first use); 0 when none, or no DWARF. */
+int symfile_inlined(struct symfile *sf, uint64_t vaddr, const char **names,
+		    int max);
+
 /* Where debug files live: $SONDE_DEBUG_DIR, else /usr/lib/debug. */
 const char *symfile_debug_root(void);
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "stackagg.h"
+#include "syminline.h"
 #include "symbolize.h"
 #include "util.h"
 
@@ -37,6 +38,7 @@ struct stackagg {
 	struct named_stack **sorted;
 	size_t nsorted;
 	const char *(*comm_of)(int pid, int tid);
+	bool inline_frames;	/* user frames: inlined functions too */
 };
 
 static uint64_t fnv(uint64_t h, const void *p, size_t n)
@@ -109,6 +111,11 @@ static bool raw_eq(const void *item, const void *key)
 struct stackagg *stackagg_new(void)
 {
 	return calloc(1, sizeof(struct stackagg));
+}
+
+void stackagg_set_inline(struct stackagg *a, bool on)
+{
+	a->inline_frames = on;
 }
 
 void stackagg_set_comm_fn(struct stackagg *a,
@@ -261,10 +268,30 @@ static bool named_eq(const void *item, const void *key)
 	       !memcmp(a->uframes, b->uframes, a->nu * sizeof(*a->uframes));
 }
 
+/* --inline: "name [inlined]" for each function inlined at a user frame,
+ * innermost first, before the frame itself; a return address (every
+ * frame but the innermost) is looked up one byte back, in its call. */
+static int inlined_frames(struct stackagg *a, int pid, uint64_t ip, bool ret,
+			  const char **f, int room)
+{
+	const char *names[SYMINLINE_MAX];
+	char buf[1024];
+	int n = sym_user_inlined(pid, ret ? ip - 1 : ip, names,
+				 room < SYMINLINE_MAX ? room : SYMINLINE_MAX);
+
+	for (int i = 0; i < n; i++) {
+		snprintf(buf, sizeof(buf), "%s [inlined]", names[i]);
+		f[i] = intern(a, buf);
+	}
+	return n;
+}
+
 static const char **name_frames(struct stackagg *a, const uint64_t *ips, int n,
 				bool missed, int pid, bool kernel, int *out_n)
 {
-	const char **f = calloc(n + 1, sizeof(*f));
+	bool expand = a->inline_frames && !kernel;
+	int max = expand ? STACK_MAX_NAMED : n, k = 0;
+	const char **f = calloc(max + 1, sizeof(*f));
 	char buf[1024];
 
 	if (!f) {
@@ -276,14 +303,17 @@ static const char **name_frames(struct stackagg *a, const uint64_t *ips, int n,
 		*out_n = 1;
 		return f;
 	}
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; i < n && k < max; i++) {
 		if (kernel)
 			sym_kernel_frame(ips[i], 0, buf, sizeof(buf));
 		else
 			sym_user_frame(pid, ips[i], 0, buf, sizeof(buf));
-		f[i] = intern(a, buf);
+		if (expand)	/* room kept for the frames still to come */
+			k += inlined_frames(a, pid, ips[i], i > 0, f + k,
+					    max - k - (n - i));
+		f[k++] = intern(a, buf);
 	}
-	*out_n = n;
+	*out_n = k;
 	if (kernel)
 		trim_machinery(f, out_n);
 	return f;
@@ -461,8 +491,8 @@ void stackagg_walk_folded(const struct stackagg *a,
 			  const struct stack_print_opts *o, stack_walk_fn fn,
 			  void *ctx)
 {
-	const char *frames[2 * STACK_MAX_FRAMES + 2];
-	bool kernel[2 * STACK_MAX_FRAMES + 2];
+	const char *frames[STACK_MAX_FRAMES + STACK_MAX_NAMED + 1];
+	bool kernel[STACK_MAX_FRAMES + STACK_MAX_NAMED + 1];
 
 	for (size_t i = 0; i < a->nsorted; i++) {
 		const struct named_stack *n = a->sorted[i];

@@ -85,6 +85,7 @@ int stack_output_write(const struct stack_output *o, struct stackagg *agg,
 	int status = 0;
 	size_t n;
 
+	stackagg_set_inline(agg, o->inline_frames);
 	stackagg_resolve(agg);
 	n = stackagg_named(agg, &stacks);
 	if (o->svg)

@@ -438,13 +438,13 @@ static bool anon_frame(int pid, uint64_t ip, const struct umap *m,
 	return false;
 }
 
-bool sym_user_frame(int pid, uint64_t ip, unsigned flags, char *buf, size_t size)
+/* The mapping of ip in process pid (*pp: the process), or NULL. */
+static struct umap *user_map(int pid, uint64_t ip, struct proc **pp)
 {
 	struct proc *p = proc_find(pid, true);
-	const struct symfile_func *f;
 	struct umap *m = NULL;
-	uint64_t vaddr;
 
+	*pp = p;
 	if (p && !p->read_ns && !p->n)
 		proc_read(p);
 	if (p)
@@ -453,6 +453,28 @@ bool sym_user_frame(int pid, uint64_t ip, unsigned flags, char *buf, size_t size
 	if (!m && p && !p->exited && now_mono_ns() - p->read_ns > 1000000000ull &&
 	    proc_read(p))
 		m = proc_lookup(p, ip);
+	return m;
+}
+
+int sym_user_inlined(int pid, uint64_t ip, const char **names, int max)
+{
+	struct proc *p;
+	struct umap *m = user_map(pid, ip, &p);
+	uint64_t vaddr;
+
+	if (!m || m->path[0] != '/' ||
+	    !symfile_lookup(map_symfile(p, m), ip - m->start + m->pgoff, &vaddr))
+		return 0;
+	return symfile_inlined(m->sf, vaddr, names, max);
+}
+
+bool sym_user_frame(int pid, uint64_t ip, unsigned flags, char *buf, size_t size)
+{
+	const struct symfile_func *f;
+	struct proc *p;
+	struct umap *m = user_map(pid, ip, &p);
+	uint64_t vaddr;
+
 	if (!m) {
 		snprintf(buf, size, "0x%" PRIx64 " [unknown]", ip);
 		return false;

@@ -13,6 +13,7 @@
 #include "ksyms.h"
 #include "sonde.h"
 #include "symfile.h"
+#include "syminline.h"
 #include "usym.h"
 #include "util.h"
 
@@ -23,6 +24,9 @@ struct symfile {
 	struct uelf *debug;	/* a separate debug file, or NULL */
 	struct symfile_func *funcs;	/* sorted by addr */
 	size_t nfuncs;
+	char *root;		/* the prefix the file was read through */
+	struct syminline *inl;	/* its DWARF, for --inline; opened once */
+	bool inl_tried;
 	struct symfile *next;
 };
 
@@ -195,6 +199,7 @@ static void symfile_load(struct symfile *sf, const char *root)
 		vinfo("symbols: %s", err);
 		return;
 	}
+	sf->root = strdup(root);
 	if (!sf->elf->has_symtab && (sf->debug = find_debug(sf->elf, root, sf->path)))
 		vinfo("symbols: %s from %s", sf->path, sf->debug->path);
 	if (add_funcs(sf, sf->elf) || (sf->debug && add_funcs(sf, sf->debug)))
@@ -242,6 +247,40 @@ const struct symfile_func *symfile_lookup(const struct symfile *sf,
 	}
 	i = symfunc_find(sf->funcs, sf->nfuncs, *vaddr);
 	return i < 0 ? NULL : &sf->funcs[i];
+}
+
+/* The DWARF of the file, else of its debug file (looked for now when
+ * the file has a .symtab, which made the symbols need none). */
+static struct syminline *open_dwarf(struct symfile *sf)
+{
+	char path[PATH_MAX];
+	struct uelf *d;
+
+	if (sf->debug && (sf->inl = syminline_open(sf->debug->path)))
+		return sf->inl;
+	snprintf(path, sizeof(path), "%s%s", sf->root, sf->path);
+	if (!(sf->inl = syminline_open(path)) && *sf->root)
+		sf->inl = syminline_open(sf->path);	/* gone, as in symfile_load */
+	if (sf->inl || sf->debug)
+		return sf->inl;
+	if ((d = find_debug(sf->elf, sf->root, sf->path))) {
+		sf->inl = syminline_open(d->path);
+		uelf__close(d);
+	}
+	return sf->inl;
+}
+
+int symfile_inlined(struct symfile *sf, uint64_t vaddr, const char **names,
+		    int max)
+{
+	if (!sf || !sf->elf || !sf->root)
+		return 0;
+	if (!sf->inl_tried) {
+		sf->inl_tried = true;
+		if (open_dwarf(sf))
+			vinfo("inlined frames: %s from DWARF", sf->path);
+	}
+	return syminline_at(sf->inl, vaddr, names, max);
 }
 
 const char *symfile_debug_path(const struct symfile *sf)

@@ -10,7 +10,8 @@
 # which the program's own timing sees and sampling mostly does not); kernel
 # frames of a system-call loop; a stripped binary's frames as address and
 # module, or named from its debug file (build-id, .gnu_debuglink, under
-# SONDE_DEBUG_DIR); JIT code named by /tmp/perf-PID.map; a program that starts and exits during the profile is still
+# SONDE_DEBUG_DIR); JIT code named by /tmp/perf-PID.map; --inline names a
+# function inlined into its caller (DWARF), and only with it; a program that starts and exits during the profile is still
 # named, and one in another root (chroot, as in a container); folded
 # output adds up to the samples; JSON; the flame graph. (profile keeps no state
 # outside its file descriptors: nothing to clean.)
@@ -198,6 +199,39 @@ for mech in $mechs; do
 		fail "$mech jit: sonde_jit_burn not the innermost frame of most samples: $(cat "$out")"
 	grep -q sonde_jit_other "$out" && fail "$mech jit: the neighbouring entry named: $(cat "$out")"
 done
+
+# 3d. --inline: sonde_inline_spin, forced inline (always_inline) into
+# sonde_inline_caller of a program built -O2 -g, burns the CPU: with
+# --inline most samples end in "sonde_inline_caller;sonde_inline_spin
+# [inlined]", without it the name is nowhere (the symbol table knows only
+# the caller). A file without DWARF (the stripped one) keeps its plain
+# frames.
+for mech in $mechs; do
+	out=$TMPDIR/inl.$mech
+	burn profburn_inline 60
+	nap 0.5
+	"$SONDE" profile --via "$mech" -U -F $HZ -d 2 -p $BPID --folded --inline \
+		>"$out" 2>"$out.err" || fail "$mech --inline: exit $?: $(cat "$out.err")"
+	"$SONDE" profile --via "$mech" -U -F $HZ -d 1 -p $BPID --folded \
+		>"$out.plain" 2>"$out.plain.err" || fail "$mech plain: exit $?: $(cat "$out.plain.err")"
+	unburn
+	awk '{ n = $NF; t += n }
+		/;sonde_inline_caller;sonde_inline_spin \[inlined\] [0-9]+$/ { j += n }
+		END { exit !(j > 0 && 2 * j > t) }' "$out" ||
+		fail "$mech --inline: sonde_inline_spin [inlined] not innermost in most samples: $(cat "$out")"
+	grep -q ';sonde_inline_caller [0-9]*$' "$out.plain" ||
+		fail "$mech plain: no sonde_inline_caller: $(cat "$out.plain")"
+	grep -q 'sonde_inline_spin\|inlined' "$out.plain" &&
+		fail "$mech plain: inlined frames without --inline: $(cat "$out.plain")"
+done
+out=$TMPDIR/inl.stripped
+burn profburn_stripped 60
+nap 0.5
+"$SONDE" profile -U -F $HZ -d 1 -p $BPID --inline >"$out" 2>"$out.err" ||
+	fail "stripped --inline: exit $?: $(cat "$out.err")"
+unburn
+grep -q '^    0x4[0-9a-f]* \[profburn_stripped\]$' "$out" && ! grep -q inlined "$out" ||
+	fail "stripped --inline: not plain address frames: $(cat "$out")"
 
 # 4. A program that starts and exits while every process is profiled is
 # named (its mappings came from perf side-band records); -p of a process

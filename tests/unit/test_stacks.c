@@ -18,6 +18,7 @@
 #include "stackagg.h"
 #include "symbolize.h"
 #include "symfile.h"
+#include "syminline.h"
 #include "unit.h"
 
 TEST(stacks_maps_line)
@@ -212,6 +213,65 @@ TEST(stacks_debug_buildid)
 	CHECK(f && !strcmp(f->name, "stacks_test_marker"));
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	run(cmd);
+}
+
+/* --inline: two functions inlined one into the other into a caller of
+ * this program; looked up through our own mappings (built -g). */
+static inline __attribute__((always_inline)) void unit_inl_inner(volatile unsigned long *x)
+{
+	for (unsigned long i = 0; i < *x; i++)
+		*x = *x * 3 + 1;
+}
+
+static inline __attribute__((always_inline)) void unit_inl_outer(volatile unsigned long *x)
+{
+	*x += 7;
+	unit_inl_inner(x);
+	*x ^= 5;
+}
+
+__attribute__((noinline, used)) unsigned long unit_inl_caller(unsigned long n)
+{
+	volatile unsigned long x = n;
+
+	unit_inl_outer(&x);
+	return x;
+}
+
+TEST(stacks_inlined)
+{
+	uint64_t ip = (uint64_t)(uintptr_t)&unit_inl_caller;
+	const char *names[SYMINLINE_MAX];
+	bool both = false;
+	char buf[256];
+	int n;
+
+	CHECK(unit_inl_caller(0) != 0);
+	CHECK(!syminline_open("/nonexistent"));
+	CHECK(!syminline_open("/proc/self/status"));	/* not ELF */
+	/* the entry is the caller's own code; its name as ever */
+	CHECK_INT(sym_user_inlined(getpid(), ip, names, SYMINLINE_MAX), 0);
+	CHECK(sym_user_frame(getpid(), ip, 0, buf, sizeof(buf)));
+	CHECK_STR(buf, "unit_inl_caller");
+#if defined(__SANITIZE_ADDRESS__) || SONDE_HAS_ASAN
+	fprintf(stderr, "  SKIP stacks_inlined: the sanitizer build (clang -O1) records no inlined scopes for the caller\n");
+	return;
+#endif
+	/* every byte of the caller */
+	for (uint64_t off = 1; off < 4096 && !both; off++) {
+		sym_user_frame(getpid(), ip + off, 0, buf, sizeof(buf));
+		if (strcmp(buf, "unit_inl_caller"))
+			break;
+		n = sym_user_inlined(getpid(), ip + off, names, SYMINLINE_MAX);
+		both = n == 2 && !strcmp(names[0], "unit_inl_inner") &&
+		       !strcmp(names[1], "unit_inl_outer");
+		/* again: from the cache, the same */
+		if (both)
+			CHECK_INT(sym_user_inlined(getpid(), ip + off, names, 1), 1);
+		if (both)
+			CHECK_STR(names[0], "unit_inl_inner");
+	}
+	CHECK(both);
 }
 
 /* addresses nothing maps, in the kernel or in user space */
