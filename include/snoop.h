@@ -174,6 +174,23 @@ struct snoop_sock {
 /* Decode SNOOP_SOCK_VALUES starting at value first of e (the engine
  * gives array fields as hex text). */
 void snoop_sock_of(const struct tprobe_event *e, int first, struct snoop_sock *out);
+/* Events counted per connection (connect -c, retrans -c): the socket
+ * fields a tool keeps (others zeroed) are the key. */
+struct snoop_flow {
+	struct snoop_sock k;
+	uint64_t n;
+};
+struct snoop_flows {
+	struct snoop_flow *f;
+	size_t n, cap;
+};
+void snoop_flow_add(struct snoop_flows *fl, const struct snoop_sock *k);
+/* Most counted first. */
+void snoop_flows_sort(struct snoop_flows *fl);
+void snoop_flows_free(struct snoop_flows *fl);
+/* "1.2.3.4:80" or "[::1]:80" */
+void snoop_addr_port(char *buf, size_t size, int ip, const char *addr, int port);
+
 /* The TCP state's name ("ESTABLISHED"), or NULL. */
 const char *snoop_tcp_state(int state);
 

@@ -472,6 +472,7 @@ void snoop_sock_of(const struct tprobe_event *e, int first, struct snoop_sock *o
 {
 	int family = (int)snoop_int(e, first + 2);
 
+	memset(out, 0, sizeof(*out));	/* a flow key: compared whole */
 	out->sport = (int)snoop_int(e, first);
 	out->dport = (int)snoop_int(e, first + 1);
 	out->ip = family == AF_INET6 ? 6 : 4;
@@ -479,6 +480,49 @@ void snoop_sock_of(const struct tprobe_event *e, int first, struct snoop_sock *o
 		  sizeof(out->saddr));
 	inet_text(family, snoop_str(e, first + 4), snoop_str(e, first + 6), out->daddr,
 		  sizeof(out->daddr));
+}
+
+void snoop_flow_add(struct snoop_flows *fl, const struct snoop_sock *k)
+{
+	for (size_t i = 0; i < fl->n; i++)
+		if (!memcmp(&fl->f[i].k, k, sizeof(*k))) {
+			fl->f[i].n++;
+			return;
+		}
+	if (fl->n == fl->cap) {
+		size_t cap = fl->cap ? 2 * fl->cap : 64;
+		struct snoop_flow *nf = realloc(fl->f, cap * sizeof(*nf));
+
+		if (!nf)
+			return;
+		fl->f = nf;
+		fl->cap = cap;
+	}
+	fl->f[fl->n++] = (struct snoop_flow){ .k = *k, .n = 1 };
+}
+
+static int flow_cmp(const void *a, const void *b)
+{
+	const struct snoop_flow *x = a, *y = b;
+
+	return x->n < y->n ? 1 : x->n > y->n ? -1 : 0;
+}
+
+void snoop_flows_sort(struct snoop_flows *fl)
+{
+	if (fl->n)
+		qsort(fl->f, fl->n, sizeof(*fl->f), flow_cmp);
+}
+
+void snoop_flows_free(struct snoop_flows *fl)
+{
+	free(fl->f);
+	*fl = (struct snoop_flows){ 0 };
+}
+
+void snoop_addr_port(char *buf, size_t size, int ip, const char *addr, int port)
+{
+	snprintf(buf, size, ip == 6 ? "[%s]:%d" : "%s:%d", addr, port);
 }
 
 const char *snoop_tcp_state(int state)

@@ -22,7 +22,8 @@
  *                            open "pid SELF fd FD errno E flags F"
  *   snoopkit uid UID CMD...  setgid(UID), setuid(UID), then run CMD...
  *   snoopkit linger MS CMD...  run CMD..., then stay MS ms before exiting
- *                            (a tracer reading /proc about it finds it)
+ *                            (a tracer reading /proc about it finds it;
+ *                            tcp's client too)
  *   snoopkit wait FIFO CMD...  write "PID\n" to FIFO.pid, wait until FIFO
  *                            is opened for writing, then run CMD... (so a
  *                            tracer can start first, filtering on PID)
@@ -64,6 +65,8 @@
 #include <linux/openat2.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+static int linger_ms;		/* linger MS */
 
 static int usage(void)
 {
@@ -316,6 +319,7 @@ static int do_tcp(const char *addr, int port)
 		cport = cfd >= 0 ? local_port(cfd) : -1;
 		if (write(back[1], &cport, sizeof(cport)) < 0 || read(go[0], &c, 1) < 0)
 			_exit(1);
+		usleep(linger_ms * 1000);
 		_exit(cfd < 0);
 	}
 	fd = accept(lfd, NULL, NULL);
@@ -362,8 +366,6 @@ static int do_retrans(char **argv)
 	close(fd);
 	return ret != 0;
 }
-
-static int linger_ms;
 
 static void linger(void)
 {

@@ -4,7 +4,9 @@
 # process, its addresses, the port) and snoop accept (the server process,
 # the client's address and port, the local address and port), through
 # every mechanism the profile offers; tcpconnect's and tcpaccept's
-# columns; nothing is left behind.
+# columns; tcpconnect -u/-U (a connection made as uid 4242 shown with its
+# UID, root's not) and -c (connects counted per address pair and port);
+# nothing is left behind.
 . "$(dirname "$0")/lib.sh"
 K=$HELPERS/snoopkit
 PORT=40100
@@ -79,4 +81,45 @@ awk -v p="$s4" -v rp="$p4" -v port=$PORT '$1 == p && $3 == 4 && $4 == "127.0.0.1
 	grep -q . || fail "accept -4: $s4 missing: $(cat "$ao")"
 awk -v p="$s6" '$1 == p' "$ao" | grep -q . && fail "accept -4 shows IPv6"
 tracefs_clean || fail "not clean after SIGTERM"
+
+# tcpconnect -U -u 4242: the IPv4 connection is made as uid 4242 (lingering:
+# where events carry no uid it is read from /proc), the IPv6 one as root.
+for mech in $(profile_mechs); do
+	co=$TMPDIR/u.$mech
+	start_sonde "$co" "$co.err" snoop connect --via "$mech" -U -u 4242 || fail "-u $mech: cannot start"
+	unshare -n sh -c "ip link set lo up && '$K' linger 700 uid 4242 tcp 127.0.0.1 $PORT && '$K' tcp ::1 $PORT" \
+		>"$TMPDIR/conns" || fail "the test connections failed: $(cat "$TMPDIR/conns")"
+	nap 1
+	stop_sonde TERM || fail "-u $mech: sonde exited with status $?: $(cat "$co.err")"
+	set -- $(sed -n 1p "$TMPDIR/conns"); c4=$4
+	set -- $(sed -n 2p "$TMPDIR/conns"); c6=$4
+	head -n 1 "$co" | grep -q '^UID  *PID  *COMM  *IP  *SADDR  *DADDR  *DPORT$' ||
+		fail "-u $mech: header is '$(head -n 1 "$co")'"
+	awk -v p="$c4" -v port=$PORT '$1 == 4242 && $2 == p && $4 == 4 && $5 == "127.0.0.1" && $7 == port' "$co" |
+		grep -q . || fail "-u $mech: connect by uid 4242 ($c4) missing: $(cat "$co")"
+	awk -v p="$c6" '$2 == p' "$co" | grep -q . && fail "-u $mech: root's connect shown: $(cat "$co")"
+	tracefs_clean || fail "-u $mech: not clean after SIGTERM"
+	echo "$mech: -u ok"
+done
+
+# tcpconnect -c: two rounds of connections, each pair counted twice.
+co=$TMPDIR/count.out
+start_sonde "$co" "$co.err" snoop connect -c -P $PORT || fail "-c: cannot start"
+connections "$TMPDIR/conns"
+connections "$TMPDIR/conns"
+nap 1
+stop_sonde TERM || fail "-c: sonde exited with status $?: $(cat "$co.err")"
+grep -q '^LADDR  *RADDR  *RPORT  *CONNECTS$' "$co" || fail "-c: no table header: $(cat "$co")"
+for a in 127.0.0.1 ::1; do
+	awk -v a=$a -v port=$PORT '$1 == a && $2 == a && $3 == port && $4 == 2' "$co" | grep -q . ||
+		fail "-c: $a:$PORT not counted twice: $(cat "$co")"
+done
+co=$TMPDIR/count.json
+start_sonde "$co" "$co.err" snoop connect -c -P $PORT --json || fail "-c --json: cannot start"
+connections "$TMPDIR/conns"
+nap 1
+stop_sonde TERM || fail "-c --json: sonde exited with status $?: $(cat "$co.err")"
+grep -q "^{\"type\":\"count\",\"ip\":6,\"saddr\":\"::1\",\"daddr\":\"::1\",\"dport\":$PORT,\"connects\":1}$" "$co" ||
+	fail "-c --json: ::1 not counted once: $(cat "$co")"
+tracefs_clean || fail "-c: not clean after SIGTERM"
 exit 0
