@@ -81,7 +81,7 @@ static void print_num(const char *name, int v)
 }
 
 /* What this process may do, whatever the kernel offers. */
-static void print_privileges(void)
+static void print_privileges(const struct kernel_facts *f)
 {
 	const struct privileges *p = privileges_get();
 	struct priv_allow a[PRIV_ALLOWS];
@@ -96,6 +96,8 @@ static void print_privileges(void)
 		printf("  %-42s %d\n", "kernel.unprivileged_bpf_disabled",
 		       p->unprivileged_bpf_disabled);
 	priv_allows(p, a);
+	/* the kernel's word where it was asked (perf_event_paranoid=3) */
+	a[PRIV_ALLOWS - 1].ok = f->perf_sw.state == FACT_YES;
 	for (int i = 0; i < PRIV_ALLOWS; i++)
 		printf("  %-42s %s%s%s\n", a[i].what, a[i].ok ? "yes" : "no",
 		       a[i].ok ? "" : ": needs ", a[i].ok ? "" : a[i].needs);
@@ -137,7 +139,7 @@ static void print_text(const struct kernel_facts *f, const struct plan *plans,
 		printf(" %s", caps[i]);
 	printf("\n");
 	print_num("possible CPUs", f->ncpus);
-	print_privileges();
+	print_privileges(f);
 
 	printf("\nMechanisms");
 	if (g_opts.via != MECH_AUTO)
@@ -219,7 +221,7 @@ static void json_fact_fields(const struct fact *ft)
 	json_kv_str("evidence", ft->evidence);
 }
 
-static void print_privileges_json(void)
+static void print_privileges_json(const struct kernel_facts *f)
 {
 	const struct privileges *p = privileges_get();
 	struct priv_allow a[PRIV_ALLOWS];
@@ -230,6 +232,7 @@ static void print_privileges_json(void)
 	json_kv_int("perf_event_paranoid", p->perf_event_paranoid);
 	json_kv_int("unprivileged_bpf_disabled", p->unprivileged_bpf_disabled);
 	priv_allows(p, a);
+	a[PRIV_ALLOWS - 1].ok = f->perf_sw.state == FACT_YES;
 	for (int i = 0; i < PRIV_ALLOWS; i++)
 		json_kv_bool(a[i].id, a[i].ok);
 	printf("}\n");
@@ -251,7 +254,7 @@ static void print_json(const struct kernel_facts *f, const struct plan *plans,
 	json_kv_bool("cap_perfmon", f->cap_perfmon);
 	json_kv_int("ncpus", f->ncpus);
 	printf("}\n");
-	print_privileges_json();
+	print_privileges_json(f);
 
 	for (size_t i = 0; i < fact_descs_count; i++) {
 		printf("{\"type\":\"fact\"");

@@ -85,6 +85,13 @@ struct priv_allow {
 #define PRIV_ALLOWS 4
 void priv_allows(const struct privileges *p, struct priv_allow out[PRIV_ALLOWS]);
 
+/*
+ * perf_event_open failed with err: when privileges explain it (EACCES or
+ * EPERM without CAP_SYS_ADMIN), write why, naming kernel.perf_event_paranoid,
+ * into buf and return true.
+ */
+bool privilege_perf_denied(int err, char *buf, size_t size);
+
 /* -h, --help or --list-opts among the arguments: no privilege needed. */
 bool privilege_args_only_help(int argc, char **argv);
 

@@ -261,5 +261,22 @@ void priv_allows(const struct privileges *p, struct priv_allow out[PRIV_ALLOWS])
 		p->tracefs_write, "write access to tracefs (root)" };
 	out[3] = (struct priv_allow){ "perf_cpu_sampling", "perf sampling of every CPU",
 		perfmon || (p->perf_event_paranoid != -99 && p->perf_event_paranoid <= 0),
-		"CAP_PERFMON, or kernel.perf_event_paranoid <= 0" };
+		"CAP_PERFMON, or kernel.perf_event_paranoid <= 0 (at 3, CAP_SYS_ADMIN on some kernels)" };
+}
+
+bool privilege_perf_denied(int err, char *buf, size_t size)
+{
+	const struct privileges *p = privileges_get();
+	char who[200];
+
+	if ((err != EACCES && err != EPERM) || priv_cap(p, PRIV_CAP_SYS_ADMIN))
+		return false;
+	priv_who(p, who, sizeof(who));
+	if (p->perf_event_paranoid >= 3)
+		snprintf(buf, size, "perf_event_open is refused (%s): kernel.perf_event_paranoid=%d admits only CAP_SYS_ADMIN on this kernel (CAP_PERFMON is not enough): %s; run as root, or set kernel.perf_event_paranoid to 2 or less",
+			 errno_name(err), p->perf_event_paranoid, who);
+	else
+		snprintf(buf, size, "perf_event_open is refused (%s) with kernel.perf_event_paranoid=%d: needs root or CAP_PERFMON: %s",
+			 errno_name(err), p->perf_event_paranoid, who);
+	return true;
 }

@@ -9,6 +9,7 @@
 
 #include "kernel_facts.h"
 #include "plan.h"
+#include "privilege.h"
 #include "profile.h"
 #include "proctrack.h"
 #include "runloop.h"
@@ -67,7 +68,9 @@ static int start(struct profiler *p, char *err, size_t errsz)
 
 	for (;;) {
 		if (plan_select_among(PK_SAMPLING, kf, via, implemented, &pl)) {
-			plan_reason_line(&pl, why, sizeof(why));
+			if (kf->perf_sw.state != FACT_NO ||
+			    !privilege_perf_denied(kf->perf_sw.err, why, sizeof(why)))
+				plan_reason_line(&pl, why, sizeof(why));
 			snprintf(err, errsz, "cannot sample stacks%s%s on this kernel: %s",
 				 via ? " via " : "", via ? mechanism_name(via) : "", why);
 			return -1;
