@@ -92,6 +92,10 @@ void priv_allows(const struct privileges *p, struct priv_allow out[PRIV_ALLOWS])
  */
 bool privilege_perf_denied(int err, char *buf, size_t size);
 
+/* A kprobe/uprobe PMU event was refused with err: "" when privileges do
+ * not explain it, else a tail naming CAP_SYS_ADMIN and who we are. */
+const char *privilege_pmu_hint(int err, char *buf, size_t size);
+
 /* -h, --help or --list-opts among the arguments: no privilege needed. */
 bool privilege_args_only_help(int argc, char **argv);
 

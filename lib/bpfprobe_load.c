@@ -43,6 +43,7 @@
 #include "bpf_util.h"
 #include "bpfprobe.h"
 #include "kernel_facts.h"
+#include "privilege.h"
 #include "tpformat.h"
 #include "util.h"
 
@@ -623,7 +624,10 @@ static int start_perf_points(struct bpfprobe_session *s, int pi)
 		}
 		pfd = open_point_event(p, pt, false, what, sizeof(what));
 		if (pfd < 0) {
-			add_failure(s, pi, pt, pfd, "open %s: %s", what, errno_name(-pfd));
+			char hint[300];
+
+			add_failure(s, pi, pt, pfd, "open %s: %s%s", what, errno_name(-pfd),
+				    privilege_pmu_hint(-pfd, hint, sizeof(hint)));
 			continue;
 		}
 		if (keep_fd(p, pfd)) {

@@ -280,3 +280,16 @@ bool privilege_perf_denied(int err, char *buf, size_t size)
 			 errno_name(err), p->perf_event_paranoid, who);
 	return true;
 }
+
+const char *privilege_pmu_hint(int err, char *buf, size_t size)
+{
+	const struct privileges *p = privileges_get();
+	char who[200];
+
+	buf[0] = '\0';
+	if ((err != EACCES && err != EPERM) || priv_cap(p, PRIV_CAP_SYS_ADMIN))
+		return buf;
+	snprintf(buf, size, " (this kernel's kprobe/uprobe PMU wants root or CAP_SYS_ADMIN: %s)",
+		 priv_who(p, who, sizeof(who)));
+	return buf;
+}
