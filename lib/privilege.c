@@ -230,7 +230,7 @@ bool privilege_tracefs_denied(char *buf, size_t size)
 
 	if (p->tracefs_read)
 		return false;
-	snprintf(buf, size, "tracepoint ids and formats are read from %s, which is not readable (EACCES): %s; run as root, or mount tracefs with gid= of a group you are in (CAP_BPF and CAP_PERFMON do not give read access)",
+	snprintf(buf, size, "tracefs (%s: tracepoint ids and formats, tracefs probes) is not readable (EACCES): %s; run as root, or mount tracefs with gid= of a group you are in (CAP_BPF and CAP_PERFMON do not give read access)",
 		 p->tracefs, priv_who(p, who, sizeof(who)));
 	return true;
 }

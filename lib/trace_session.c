@@ -11,6 +11,7 @@
 
 #include "kernel_facts.h"
 #include "ksyms.h"
+#include "privilege.h"
 #include "runloop.h"
 #include "sonde.h"
 #include "tfs.h"
@@ -298,6 +299,8 @@ int trace_session_start(struct session *s, struct tprobe *probes, int n,
 	s->be->free(s);
 	s->mech = MECH_TRACEFS;
 	s->be = &trace_tracefs_backend;
+	if (privilege_tracefs_denied(err, errsz))
+		return EXIT_FAIL;	/* not "BPF would work": it just failed */
 	if ((status = choose_tracefs(s, err, errsz)) ||
 	    (s->function_tracer && (status = function_tracer_check(s, err, errsz))))
 		return status;

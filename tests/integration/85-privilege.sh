@@ -110,7 +110,7 @@ if "$R" $NOBODY $NOBODY $caps -- sh -c "test -r '$T/events' && test -x '$T/event
 	grep -q . "$TMPDIR/tp" || fail "$caps: trace saw no exec: $(cat "$TMPDIR/tp.err")"
 	echo "$caps: tracefs readable: trace saw the exec"
 else
-	tp="tracepoint ids and formats are read from $T, which is not readable (EACCES): you are uid $NOBODY with CAP_BPF, CAP_PERFMON"
+	tp="tracefs ($T: tracepoint ids and formats, tracefs probes) is not readable (EACCES): you are uid $NOBODY with CAP_BPF, CAP_PERFMON"
 	refused $caps "cannot look up tracepoint 'sched:sched_process_exec': $tp" \
 		trace t:sched:sched_process_exec
 	refused $caps "cannot trace exec: $tp" snoop exec
