@@ -3,7 +3,8 @@
 # joined by a veth pair, a connection's receiving end loses its address
 # while the sender writes, so the kernel retransmits; snoop retrans reports it with
 # the connection's 4-tuple and state through every mechanism the profile
-# offers, in tcpretrans's columns; nothing is left behind.
+# offers, over IPv4 and IPv6 (fd00:99::/64, nodad), in tcpretrans's
+# columns; -c counts them per connection; nothing is left behind.
 . "$(dirname "$0")/lib.sh"
 K=$HELPERS/snoopkit
 PORT=40200
@@ -16,23 +17,28 @@ unshare -n true 2>/dev/null || skip "unshare -n does not work here"
 # The two namespaces: A (unshare -n of this script), B (a sleeper's).
 cat >"$TMPDIR/net.sh" <<'NET'
 K=$1 PORT=$2
+if [ "$3" = 6 ]; then
+	A=fd00:99::1 B_ADDR=fd00:99::2 PLEN=64 EXTRA=nodad
+else
+	A=10.99.0.1 B_ADDR=10.99.0.2 PLEN=24 EXTRA=
+fi
 unshare -n sleep 60 &
 B=$!
 while [ "$(readlink /proc/$B/ns/net)" = "$(readlink /proc/self/ns/net)" ]; do sleep 0.05; done
 ip link add va type veth peer name vb 2>/dev/null || { echo "skip: no veth pairs here"; exit 77; }
 # busybox names the peer itself
 peer=$(ip -o link | sed -n 's/^[0-9]*: \([^@:]*\)@va.*/\1/p')
-ip link set "$peer" netns "$B" && ip addr add 10.99.0.1/24 dev va &&
+ip link set "$peer" netns "$B" && ip addr add $A/$PLEN dev va $EXTRA &&
 	ip link set va up && ip link set lo up &&
-	nsenter -t "$B" -n sh -c "ip addr add 10.99.0.2/24 dev $peer && ip link set $peer up && ip link set lo up" ||
+	nsenter -t "$B" -n sh -c "ip addr add $B_ADDR/$PLEN dev $peer $EXTRA && ip link set $peer up && ip link set lo up" ||
 	{ kill $B; exit 1; }
-nsenter -t "$B" -n "$K" listen 10.99.0.2 "$PORT" &
+nsenter -t "$B" -n "$K" listen $B_ADDR "$PORT" &
 S=$!
 sleep 0.5
 # B drops what arrives while it does not have the address (a link set
 # down instead may keep the packet in the sender, which then waits)
-"$K" retrans 10.99.0.2 "$PORT" "nsenter -t $B -n ip addr del 10.99.0.2/24 dev $peer" \
-	"nsenter -t $B -n ip addr add 10.99.0.2/24 dev $peer"
+"$K" retrans $B_ADDR "$PORT" "nsenter -t $B -n ip addr del $B_ADDR/$PLEN dev $peer" \
+	"nsenter -t $B -n ip addr add $B_ADDR/$PLEN dev $peer $EXTRA"
 rc=$?
 # for a failure's message: the namespace's TCP counters (RetransSegs)
 grep '^Tcp:' /proc/net/snmp | tr '\n' ' ' >&2
@@ -41,27 +47,33 @@ kill $B
 exit $rc
 NET
 
-for mech in $(profile_mechs); do
-	out=$TMPDIR/retrans.$mech
-	start_sonde "$out" "$out.err" snoop retrans --via "$mech" --json || fail "$mech: cannot start"
-	unshare -n sh "$TMPDIR/net.sh" "$K" "$PORT" >"$TMPDIR/client" 2>"$TMPDIR/client.err"
+# one_flow MECH IP LADDR RADDR: a connection over IPv$IP losing packets
+one_flow() {
+	out=$TMPDIR/retrans.$1.$2
+	start_sonde "$out" "$out.err" snoop retrans --via "$1" --json || fail "$1: cannot start"
+	unshare -n sh "$TMPDIR/net.sh" "$K" "$PORT" "$2" >"$TMPDIR/client" 2>"$TMPDIR/client.err"
 	rc=$?
 	nap 1
-	stop_sonde INT || fail "$mech: sonde exited with status $?: $(cat "$out.err")"
+	stop_sonde INT || fail "$1: sonde exited with status $?: $(cat "$out.err")"
 	[ $rc = 77 ] && skip "$(cat "$TMPDIR/client")"
-	[ $rc = 0 ] || fail "the test connection failed: $(cat "$TMPDIR/client" "$TMPDIR/client.err")"
-	set -- $(cat "$TMPDIR/client"); lport=$4
-	line=$(json_event "$out" lport "$lport" | grep '"raddr":"10.99.0.2"' | head -n 1)
-	[ -n "$line" ] || fail "$mech: no retransmission from port $lport: $(cat "$out"); $(cat "$TMPDIR/client.err")"
+	[ $rc = 0 ] || fail "the IPv$2 test connection failed: $(cat "$TMPDIR/client" "$TMPDIR/client.err")"
+	set -- "$@" $(cat "$TMPDIR/client"); lport=$8
+	line=$(json_event "$out" lport "$lport" | grep "\"raddr\":\"$4\"" | head -n 1)
+	[ -n "$line" ] || fail "$1: no IPv$2 retransmission from port $lport: $(cat "$out"); $(cat "$TMPDIR/client.err")"
 	got="$(echo "$line" | json_get ip) $(echo "$line" | json_get laddr) $(echo "$line" | json_get rport) $(echo "$line" | json_get state)"
-	[ "$got" = "4 10.99.0.1 $PORT ESTABLISHED" ] || fail "$mech: got '$got': $line"
-	tracefs_clean || fail "$mech: not clean after SIGINT"
-	echo "$mech: ok, $(json_event "$out" lport "$lport" | wc -l) retransmissions ($(sed -n 's/^Tracing retrans via //p' "$out.err"))"
+	[ "$got" = "$2 $3 $PORT ESTABLISHED" ] || fail "$1: IPv$2: got '$got': $line"
+	tracefs_clean || fail "$1: not clean after SIGINT"
+	echo "$1: IPv$2 ok, $(json_event "$out" lport "$lport" | wc -l) retransmissions ($(sed -n 's/^Tracing retrans via //p' "$out.err"))"
+}
+
+for mech in $(profile_mechs); do
+	one_flow "$mech" 4 10.99.0.1 10.99.0.2
+	one_flow "$mech" 6 fd00:99::1 fd00:99::2
 done
 
 out=$TMPDIR/t.out
 start_sonde "$out" "$TMPDIR/t.err" snoop retrans || fail "text: cannot start"
-unshare -n sh "$TMPDIR/net.sh" "$K" "$PORT" >"$TMPDIR/client" 2>"$TMPDIR/client.err" ||
+unshare -n sh "$TMPDIR/net.sh" "$K" "$PORT" 4 >"$TMPDIR/client" 2>"$TMPDIR/client.err" ||
 	fail "the test connection failed: $(cat "$TMPDIR/client.err")"
 nap 1
 stop_sonde TERM
@@ -71,4 +83,19 @@ head -n 1 "$out" | grep -q '^TIME  *PID  *IP  *LADDR:LPORT  *T>  *RADDR:RPORT  *
 awk -v l="10.99.0.1:$lport" -v r="10.99.0.2:$PORT" '$3 == 4 && $4 == l && $5 == "R>" && $6 == r && $7 == "ESTABLISHED"' "$out" |
 	grep -q . || fail "text: retransmission missing: $(cat "$out")"
 tracefs_clean || fail "not clean after SIGTERM"
+
+# tcpretrans -c -6: the IPv6 connection's retransmissions counted, in one
+# row of the table; as many as its lines in the JSON run above
+out=$TMPDIR/c.out
+start_sonde "$out" "$TMPDIR/c.err" snoop retrans -c -6 || fail "-c: cannot start"
+unshare -n sh "$TMPDIR/net.sh" "$K" "$PORT" 6 >"$TMPDIR/client" 2>"$TMPDIR/client.err" ||
+	fail "the test connection failed: $(cat "$TMPDIR/client.err")"
+nap 1
+stop_sonde TERM || fail "-c: sonde exited with status $?: $(cat "$TMPDIR/c.err")"
+set -- $(cat "$TMPDIR/client"); lport=$4
+grep -q '^LADDR:LPORT  *RADDR:RPORT  *RETRANSMITS$' "$out" || fail "-c: no table header: $(cat "$out")"
+awk -v l="[fd00:99::1]:$lport" -v r="[fd00:99::2]:$PORT" '$1 == l && $2 == r && $3 >= 1' "$out" |
+	grep -q . || fail "-c: [fd00:99::1]:$lport not counted: $(cat "$out")"
+[ "$(grep -c '^\[' "$out")" = 1 ] || fail "-c: more than the one IPv6 connection: $(cat "$out")"
+tracefs_clean || fail "-c: not clean after SIGTERM"
 exit 0
