@@ -54,6 +54,11 @@ const char *priv_who(const struct privileges *p, char *buf, size_t size);
  * "none". */
 const char *priv_caps_list(const struct privileges *p, char *buf, size_t size);
 
+/* Why p cannot do need (one line, without the command's name), or NULL
+ * when some rung may work. Pure: no I/O. */
+const char *priv_refusal(const struct privileges *p, enum priv_need need,
+			 char *buf, size_t size);
+
 /*
  * When the process lacks what every rung of need requires: print one
  * line naming the privilege and what to do, and return EXIT_FAIL. Else 0.

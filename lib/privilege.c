@@ -155,30 +155,13 @@ const char *priv_who(const struct privileges *p, char *buf, size_t size)
 	return buf;
 }
 
-static int refuse_tracing(const struct privileges *p, const char *who)
+/*
+ * Why p cannot do need, one line without the command's name; NULL when
+ * some rung may work. Pure (tests/unit/test_privilege.c).
+ */
+const char *priv_refusal(const struct privileges *p, enum priv_need need,
+			 char *buf, size_t size)
 {
-	const char *bpf_only = priv_cap(p, PRIV_CAP_BPF) ?
-		" (CAP_BPF without CAP_PERFMON cannot load tracing programs)" : "";
-
-	return error("needs root, or CAP_BPF and CAP_PERFMON (BPF), or read and write access to %s (tracefs): %s%s",
-		     p->tracefs, who, bpf_only);
-}
-
-static int refuse_sampling(const struct privileges *p, const char *who)
-{
-	return error("needs root, or CAP_PERFMON (with CAP_BPF to count stacks in the kernel), or kernel.perf_event_paranoid <= 0 (it is %d) to sample every CPU: %s",
-		     p->perf_event_paranoid, who);
-}
-
-static int refuse_dynamic(const struct privileges *p, const char *who)
-{
-	return error("needs root, or write access to %s (dynamic events exist only in tracefs; CAP_BPF and CAP_PERFMON do not give it): %s",
-		     p->tracefs, who);
-}
-
-int privilege_gate(enum priv_need need)
-{
-	const struct privileges *p = privileges_get();
 	bool perfmon = priv_cap(p, PRIV_CAP_PERFMON) ||
 		       priv_cap(p, PRIV_CAP_SYS_ADMIN);
 	char who[200];
@@ -188,19 +171,35 @@ int privilege_gate(enum priv_need need)
 	case PRIV_TRACING:
 		/* BPF programs, perf PMU probes (CAP_PERFMON) or tracefs */
 		if (priv_bpf_tracing(p) || perfmon || p->tracefs_write)
-			return 0;
-		return refuse_tracing(p, who);
+			return NULL;
+		snprintf(buf, size, "needs root, or CAP_BPF and CAP_PERFMON (BPF), or read and write access to %s (tracefs): %s%s",
+			 p->tracefs, who, priv_cap(p, PRIV_CAP_BPF) ?
+			 " (CAP_BPF without CAP_PERFMON cannot load tracing programs)" : "");
+		return buf;
 	case PRIV_SAMPLING:
 		if (perfmon || (p->perf_event_paranoid != -99 &&
 				p->perf_event_paranoid <= 0))
-			return 0;
-		return refuse_sampling(p, who);
+			return NULL;
+		snprintf(buf, size, "needs root, or CAP_PERFMON (with CAP_BPF to count stacks in the kernel), or kernel.perf_event_paranoid <= 0 (it is %d) to sample every CPU: %s",
+			 p->perf_event_paranoid, who);
+		return buf;
 	case PRIV_DYNAMIC_EVENTS:
 		if (p->tracefs_write)
-			return 0;
-		return refuse_dynamic(p, who);
+			return NULL;
+		snprintf(buf, size, "needs root, or write access to %s (dynamic events exist only in tracefs; CAP_BPF and CAP_PERFMON do not give it): %s",
+			 p->tracefs, who);
+		return buf;
 	}
-	return 0;
+	return NULL;
+}
+
+int privilege_gate(enum priv_need need)
+{
+	char why[600];
+
+	if (!priv_refusal(privileges_get(), need, why, sizeof(why)))
+		return 0;
+	return error("%s", why);
 }
 
 static int armed = -1;
