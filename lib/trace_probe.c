@@ -616,11 +616,45 @@ static int check_comparisons(const struct tprobe *p, const struct expr *e,
 	return check_comparisons(p, e->right, err, errsz);
 }
 
+static int find_star(struct expr *e, void *ctx)
+{
+	if (e->kind != EXPR_UNARY || e->op != EOP_DEREF)
+		return 0;
+	*(struct expr **)ctx = e;
+	return 1;
+}
+
+/* C's unary '*' has no width or address space: the fetch forms say both
+ * (perf probe's +0(...) for kernel memory, +u0(...) for user memory). */
+static int refuse_star(struct expr *e, char *err, size_t errsz)
+{
+	struct expr *star = NULL;
+	char *text;
+	int ret;
+
+	if (!e || !expr_visit(e, find_star, &star) || !star)
+		return 0;
+	text = expr_str(star);
+	ret = fail(err, errsz, EXIT_USAGE,
+		   "'%s' at column %d: write a dereference as +0(EXPR) (kernel memory) or +u0(EXPR) (user memory), not *EXPR",
+		   text ? text : "*", star->pos + 1);
+	free(text);
+	return ret;
+}
+
 static int build_slots(struct tprobe *p, char *err, size_t errsz)
 {
 	const struct probe_spec *s = &p->spec;
 	int ret, shown;
 
+	for (int i = 0; i < s->nargs; i++)
+		if ((ret = refuse_star(s->args[i].expr, err, errsz)))
+			return ret;
+	for (int i = 0; i < s->nprint; i++)
+		if ((ret = refuse_star(s->print[i], err, errsz)))
+			return ret;
+	if ((ret = refuse_star(s->filter, err, errsz)))
+		return ret;
 	if ((ret = user_param_names(p, err, errsz)))
 		return ret;
 

@@ -75,6 +75,10 @@ expect 2 trace "t:syscalls:sys_enter_openat ($(head -c 20000 /dev/zero | tr '\0'
 expect 2 trace 't:syscalls:sys_enter_openat "%s", args->filename->x'
 expect 2 trace 't:syscalls:sys_enter_openat "%d", 99999999999999999999999'
 expect 2 trace "u:$bin:sonde_t_add \"%d\", ((struct nosuch *)arg1)->x"
+# C's unary '*' (was read as the pointer itself): the fetch forms only
+expect 2 trace 't:syscalls:sys_enter_openat "%llx", *args->filename'
+expect 2 trace 't:syscalls:sys_enter_openat (*args->filename == 3)'
+expect 2 hist -V '*args->filename' t:syscalls:sys_enter_openat
 expect 127 trace 't:syscalls:sys_enter_openat' -- /nonexistent/command
 expect 126 trace 't:syscalls:sys_enter_openat' -- $notelf
 expect 2 trace -p 1 't:syscalls:sys_enter_openat' -- "$TRUE"
