@@ -64,6 +64,10 @@ struct ev_def {
 	char *system, *name;
 	int *fds;		/* perf: [tid][cpu], ntids * ncpus */
 	bool tracer;		/* records of the function tracer, not an event */
+	/* perf: the event's id (a sample's common_type), the samples of it
+	 * read, and its counters' hits at the last read */
+	int id;
+	uint64_t samples, counted;
 };
 
 struct ev_cpu {
@@ -102,6 +106,7 @@ struct evstream {
 	uint64_t perf_lost;	/* PERF_RECORD_LOST totals */
 	uint64_t perf_samples;	/* samples read from the rings */
 	uint64_t perf_counted;	/* the events' counters, last read */
+	bool loss_explained;	/* -v said which events lost records */
 	unsigned char *wrap;	/* a record that wraps the ring, joined */
 	struct evstream *next;	/* live streams, closed at teardown */
 };
@@ -1052,6 +1057,7 @@ static int perf_add(struct evstream *s, struct ev_def *d, const char *filter,
 			 strerror(-id));
 		return id;
 	}
+	d->id = id;
 	d->fds = malloc(n * sizeof(int));
 	if (!d->fds)
 		return -ENOMEM;
@@ -1148,6 +1154,21 @@ static int perf_stacks(struct ev_item *it, const struct ev_sample *smp)
 	return 0;
 }
 
+/* Which event a sample is of: its record's common_type. */
+static void perf_count_sample(struct evstream *s, const struct ev_sample *smp)
+{
+	uint16_t type;
+
+	if (smp->raw_size < sizeof(type))
+		return;
+	memcpy(&type, smp->raw, sizeof(type));
+	for (size_t d = 0; d < s->ndefs; d++)
+		if (s->defs[d].id == type) {
+			s->defs[d].samples++;
+			return;
+		}
+}
+
 static int perf_record(struct evstream *s, const void *rec, size_t size)
 {
 	const struct perf_event_header *h = rec;
@@ -1163,6 +1184,7 @@ static int perf_record(struct evstream *s, const void *rec, size_t size)
 				 &smp))
 		return 0;
 	s->perf_samples++;
+	perf_count_sample(s, &smp);
 	if (ev_merge_push(&s->merge, smp.time, smp.cpu, smp.raw, smp.raw_size))
 		return -ENOMEM;
 	return smp.nchain ? perf_stacks(s->merge.items[s->merge.n - 1], &smp) : 0;
@@ -1521,18 +1543,53 @@ int evstream_flush(struct evstream *s, evstream_cb cb, void *ctx)
  * drain, so hits after the read can only make it smaller, never invent
  * a loss.
  */
+static uint64_t def_counted(struct evstream *s, struct ev_def *d)
+{
+	uint64_t counted = 0, v;
+
+	for (int i = 0; i < s->ntids * s->ncpus; i++)
+		if (d->fds[i] >= 0 && read(d->fds[i], &v, sizeof(v)) == sizeof(v))
+			counted += v;
+	return counted;
+}
+
+/*
+ * With -v, once at the end: which events the kernel counted more often
+ * than it wrote them. Not always a full ring: some kernels count a
+ * tracepoint hit in hard interrupt context (block_rq_complete,
+ * irq_handler_entry) and write no sample of it, with no PERF_RECORD_LOST
+ * (perf record sees the same).
+ */
+static void perf_explain_loss(struct evstream *s)
+{
+	if (s->loss_explained || !s->started)
+		return;
+	s->loss_explained = true;
+	for (size_t d = 0; d < s->ndefs; d++) {
+		struct ev_def *df = &s->defs[d];
+
+		if (df->counted > df->samples)
+			vinfo("perf: %s:%s: the kernel counted %llu hits and wrote %llu samples of them (%llu lost%s)",
+			      df->system, df->name, (unsigned long long)df->counted,
+			      (unsigned long long)df->samples,
+			      (unsigned long long)(df->counted - df->samples),
+			      s->perf_lost ? "" : "; no PERF_RECORD_LOST: not a full ring");
+	}
+}
+
 static uint64_t perf_lost(struct evstream *s)
 {
-	uint64_t counted = 0, v, cutoff;
+	uint64_t counted = 0, cutoff;
 
 	for (size_t d = 0; d < s->ndefs; d++)
-		for (int i = 0; i < s->ntids * s->ncpus; i++)
-			if (s->defs[d].fds[i] >= 0 &&
-			    read(s->defs[d].fds[i], &v, sizeof(v)) == sizeof(v))
-				counted += v;
+		if (!s->closed)
+			s->defs[d].counted = def_counted(s, &s->defs[d]);
+	for (size_t d = 0; d < s->ndefs; d++)
+		counted += s->defs[d].counted;
 	if (!s->closed && s->started) {
 		s->perf_counted = counted;
 		drain_all(s, &cutoff);	/* queued, delivered later */
+		perf_explain_loss(s);
 	}
 	if (s->perf_counted > s->perf_samples &&
 	    s->perf_counted - s->perf_samples > s->perf_lost)
