@@ -19,13 +19,25 @@ disk=$(basename "$(readlink -f "$dev")")
 
 for mech in $(profile_mechs); do
 	out=$TMPDIR/bio.$mech
-	start_sonde "$out" "$out.err" snoop bio --via "$mech" --json || fail "$mech: cannot start"
+	start_sonde "$out" "$out.err" -v snoop bio --via "$mech" --json || fail "$mech: cannot start"
 	set -- $("$K" dio "$dir/sonde-bio-$$-$mech" 65536) || fail "direct I/O failed"
 	pid=$2
 	nap 1
 	stop_sonde INT || fail "$mech: sonde exited with status $?: $(cat "$out.err")"
 	rm -f "$dir/sonde-bio-$$-$mech"
 	line=$(json_event "$out" pid "$pid" | grep '"rwbs":"R' | grep '"bytes":65536,')
+	# Linux 6.18 here counts hard-interrupt tracepoint hits but may
+	# write no perf sample of them (perf record shows the same): a
+	# completion that never came is acceptable only as a loss sonde
+	# reported and -v named.
+	withheld=$(grep -o 'block:block_rq_complete: the kernel counted [0-9]* hits and wrote [0-9]* samples' "$out.err")
+	if [ -z "$line" ] && [ "$mech" = perf ] && [ -n "$withheld" ] &&
+		grep -q '"type":"summary","lost":[1-9]' "$out"; then
+		echo "perf: read's completion withheld by the kernel, reported as lost ($withheld)"
+		rm -f "$dir/sonde-bio-$$-$mech"
+		tracefs_clean || fail "$mech: not clean after SIGINT"
+		continue
+	fi
 	[ -n "$line" ] || fail "$mech: direct read of 65536 bytes by $pid not reported: $(json_event "$out" pid "$pid") $(tail -n 1 "$out")"
 	[ "$(echo "$line" | json_get disk)" = "$disk" ] || fail "$mech: not on $disk: $line"
 	echo "$line" | json_get lat_ns | grep -q '^[0-9][0-9]*$' || fail "$mech: no latency: $line"
