@@ -192,4 +192,4 @@ expect 2 features --json --nosuch
 
 tracefs_clean || bad=$((bad + 1))
 [ $bad -eq 0 ] || fail "$bad of $n bad inputs were not refused cleanly"
-echo "$n bad inputs refused with their status and one line${SONDE_ASAN:+ (ASan+UBSan build)}"
+echo "summary: $n bad inputs refused with their status and one line${SONDE_ASAN:+ (ASan+UBSan build)}"

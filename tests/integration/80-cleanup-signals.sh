@@ -98,4 +98,4 @@ load_stop
 trap - EXIT
 global_clean || bad=$((bad + 1))
 [ $bad -eq 0 ] || fail "$bad of $runs stops left something behind or ended wrongly"
-echo "$runs stops ($tracing while tracing, $setup during setup) over $(wc -l <"$TMPDIR/cases") command/mechanism cases: nothing left behind"
+echo "summary: $runs stops ($tracing while tracing, $setup during setup) over $(wc -l <"$TMPDIR/cases") command/mechanism cases: nothing left behind"

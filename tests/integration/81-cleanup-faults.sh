@@ -102,4 +102,4 @@ load_stop
 trap - EXIT
 global_clean || bad=$((bad + 1))
 [ $bad -eq 0 ] || fail "$bad of $runs failed setup steps went wrong"
-echo "$runs setup steps failed on purpose over $(wc -l <"$TMPDIR/cases") command/mechanism cases ($failed ended with one error line, $degraded went on without the step): nothing left behind"
+echo "summary: $runs setup steps failed on purpose over $(wc -l <"$TMPDIR/cases") command/mechanism cases ($failed ended with one error line, $degraded went on without the step): nothing left behind"

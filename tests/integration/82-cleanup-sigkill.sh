@@ -103,4 +103,4 @@ SPID=$LIVE
 stop_sonde INT || { echo "the live sonde exited with status $?"; bad=$((bad + 1)); }
 owned_clean "$LIVE" "the live sonde's SIGINT" || bad=$((bad + 1))
 [ $bad -eq 0 ] || fail "$bad checks failed"
-echo "$kills SIGKILLs ($setup_kills during setup): BPF gone with the process, tracefs leftovers swept by the next run and probe --clean, the live sonde untouched"
+echo "summary: $kills SIGKILLs ($setup_kills during setup): BPF gone with the process, tracefs leftovers swept by the next run and probe --clean, the live sonde untouched"

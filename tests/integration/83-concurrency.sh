@@ -105,4 +105,4 @@ while [ $r -lt "$rounds" ]; do
 done
 bpf_clean "the concurrent sessions" || bad=$((bad + 1))
 [ $bad -eq 0 ] || fail "$bad checks failed"
-echo "$sessions sessions in $rounds rounds of four at once (trace via $m1, $m2, $m3; hist)${perf_ok:+, perf probe and perf stat alongside}: each saw exactly its own events, nothing left behind"
+echo "summary: $sessions sessions in $rounds rounds of four at once (trace via $m1, $m2, $m3; hist)${perf_ok:+, perf probe and perf stat alongside}: each saw exactly its own events, nothing left behind"

@@ -8,6 +8,7 @@
 #   ok PROFILE/NAME | FAIL PROFILE/NAME + indented output | skip PROFILE/NAME: why
 # then "PROFILE: N passed, N failed, N skipped". Exit 0 iff nothing failed.
 #
+# A passing test's "summary: ..." lines (its figures) follow its ok line.
 # Tests get SONDE, PROFILE, HELPERS and a fresh TMPDIR; exit 0 = pass,
 # 77 = skip (last output line is the reason), else fail. POSIX sh: this runs
 # under busybox ash in the qemu guests and under bash/dash on the host.
@@ -119,6 +120,8 @@ for t; do
 	case $rc in
 	0)
 		echo "ok $PROFILE/$name"
+		# a test's figures (what it tried), kept in the log
+		sed -n 's/^summary: /    /p' "$out"
 		passed=$((passed + 1))
 		;;
 	77)
