@@ -2,7 +2,8 @@
 /*
  * sonde snoop open (opensnoop): every open(2), openat(2) and openat2(2),
  * in bcc opensnoop's columns PID COMM FD ERR [FLAGS] PATH, from the
- * syscall tracepoints paired by thread.
+ * syscall tracepoints paired by thread; openat2's flags are read from its
+ * struct open_how (+u0(args->how)) where the mechanism can.
  */
 #include <fcntl.h>
 #include <stdlib.h>
@@ -23,8 +24,10 @@ static const struct snoop_probe open_probes[OPEN__COUNT] = {
 			 "args->filename, args->flags, args->mode", NULL, SNOOP_OPTIONAL },
 	[OPENAT_ENTER] = { "t:syscalls:sys_enter_openat", "%s %d %d",
 			   "args->filename, args->flags, args->mode" },
-	/* how->flags is behind a pointer: FLAGS unknown for openat2 */
-	[OPENAT2_ENTER] = { "t:syscalls:sys_enter_openat2", "%s", "args->filename",
+	/* how->flags and how->mode (struct open_how) are behind a pointer:
+	 * read by BPF or an event probe, else unknown */
+	[OPENAT2_ENTER] = { "t:syscalls:sys_enter_openat2", "%s %d %d",
+			    "args->filename, +u0(args->how), +u8(args->how)",
 			    NULL, SNOOP_OPTIONAL },
 	[OPEN_EXIT] = { "t:syscalls:sys_exit_open", "%d", "args->ret", NULL, SNOOP_OPTIONAL },
 	[OPENAT_EXIT] = { "t:syscalls:sys_exit_openat", "%d", "args->ret" },
@@ -39,6 +42,7 @@ struct open_opts {
 	int flags_any;		/* -f: any of these bits */
 	int accmodes;		/* -f O_RDONLY/O_WRONLY/O_RDWR: bit 1 << mode */
 	bool path_warned;
+	bool how_unknown;	/* openat2's flags and mode: not on this mechanism */
 };
 
 static const struct {
@@ -106,7 +110,7 @@ static void print_open(struct snoop *s, const struct tprobe_event *e,
 {
 	struct open_opts *o = s->ctx;
 	long ret = (long)snoop_int(e, 0);
-	bool has_flags = in->idx != OPENAT2_ENTER;
+	bool has_flags = in->idx != OPENAT2_ENTER || !o->how_unknown;
 	int fd = ret >= 0 ? (int)ret : -1, err = ret < 0 ? (int)-ret : 0;
 
 	if (g_opts.json) {
@@ -142,6 +146,15 @@ static void print_open(struct snoop *s, const struct tprobe_event *e,
 	printf("%s\n", in->str ? in->str : "[path unavailable]");
 }
 
+/* Can this mechanism read value i (openat2's flags: BPF or event probes)? */
+static bool value_known(const struct tprobe_event *e, int i)
+{
+	const struct tprobe *p = e->probe;
+	int slot = i < p->spec.nprint ? tprobe_slot_of(p, p->spec.print[i]) : -1;
+
+	return slot >= 0 && !p->slots[slot].unknown;
+}
+
 static void on_event(struct snoop *s, int idx, const struct tprobe_event *e)
 {
 	struct open_opts *o = s->ctx;
@@ -159,10 +172,15 @@ static void on_event(struct snoop *s, int idx, const struct tprobe_event *e)
 			warning("this mechanism cannot read the file name here (it needs BPF, or tracefs event probes from Linux 5.15): PATH is unavailable");
 			o->path_warned = true;
 		}
-		if (idx != OPENAT2_ENTER && !flags_match(o, (int)snoop_int(e, 1)))
-			return;
-		if (idx == OPENAT2_ENTER && o->flag_list)
+		if (idx == OPENAT2_ENTER && !value_known(e, 1) && !o->how_unknown) {
+			warning("this mechanism cannot read openat2's flags (struct open_how: it needs BPF, or tracefs event probes from Linux 5.15): FLAGS is unknown for openat2 opens%s",
+				o->flag_list ? ", and -f does not match them" : "");
+			o->how_unknown = true;
+		}
+		if (idx == OPENAT2_ENTER && o->how_unknown && o->flag_list)
 			return;		/* its flags are not known */
+		if (!flags_match(o, (int)snoop_int(e, 1)))
+			return;
 		snoop_stash_put(s, idx, e);
 		return;
 	}

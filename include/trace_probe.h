@@ -40,6 +40,12 @@ struct tslot {
 	int field_offset, field_size;
 	bool field_signed, field_pointer, field_dataloc, field_array;
 	bool field_bytes;	/* a non-char array: its bytes in hex */
+	/* memory behind a pointer field, +u0(args->how): fetch has the
+	 * event probe's form, BPF reads it; the record has only the address */
+	bool field_deref;
+	/* the mechanism cannot fetch it (a deref without event probes):
+	 * filters and formats see no value, shown as "?" */
+	bool unknown;
 };
 
 struct tprobe {
@@ -62,7 +68,7 @@ struct tprobe {
 	/* what */
 	struct tslot slots[TPROBE_MAX_SLOTS];
 	int nslots;
-	bool needs_eprobe;		/* tracepoint pointer field read as string */
+	bool needs_eprobe;		/* tracepoint: memory behind a pointer field */
 	bool entry_args;		/* set before resolving: the mechanism
 					 * (BPF) saves a return probe's
 					 * arguments at entry */
@@ -106,6 +112,13 @@ int tprobe_eval(const struct tprobe_event *ev, const struct expr *e,
 bool tprobe_filter(const struct tprobe_event *ev);
 /* The message column: the format applied, or NAME=VALUE pairs. */
 void tprobe_message(const struct tprobe_event *ev, char *buf, size_t size);
+
+/* Classify tracepoint slot s of p by its field's declaration in the
+ * format file ("struct open_how * how"; s->field_offset/size/signed set
+ * from it): record field, string, bytes, or a fetch through the pointer
+ * (+u0(args->how)). 0, or EXIT_USAGE with one line in err. */
+int tprobe_field_slot(struct tprobe *p, struct tslot *s, const char *decl,
+		      char *err, size_t errsz);
 
 /* Find the slot of an expression node, or -1. */
 int tprobe_slot_of(const struct tprobe *p, const struct expr *e);

@@ -116,6 +116,24 @@ static int field_source(const struct tslot *s, struct bpfprobe_fetch *f)
 	return 0;
 }
 
+/* The dereferences of a tracepoint slot, innermost first:
+ * +u0(args->how) reads 8 user bytes at the field's address. */
+static int field_derefs(const struct expr *e, struct bpfprobe_fetch *f,
+			bool *top_deref, char *err, size_t errsz)
+{
+	bool inner;
+
+	*top_deref = false;
+	if (e->kind == EXPR_CALL || e->kind == EXPR_CAST)
+		return field_derefs(e->left, f, top_deref, err, errsz);
+	if (e->kind != EXPR_DEREF)
+		return 0;
+	if (field_derefs(e->left, f, &inner, err, errsz))
+		return -EINVAL;
+	*top_deref = true;
+	return push_deref(f, e->value, e->user, err, errsz);
+}
+
 /* The source and dereferences of e; *top_deref tells whether the last
  * dereference came from e itself (a string then takes its address). */
 static int source(const struct tprobe *p, const struct expr *e,
@@ -183,9 +201,11 @@ static int slot_fetch(const struct tprobe *p, const struct tslot *s,
 	memset(f, 0, sizeof(*f));
 	f->size = 8;
 	f->is_signed = true;
-	if (p->kind == TPK_TRACEPOINT)
+	if (p->kind == TPK_TRACEPOINT) {
 		ret = field_source(s, f);
-	else
+		if (!ret && s->field_deref)
+			ret = field_derefs(s->e, f, &top_deref, err, errsz);
+	} else
 		ret = source(p, s->e, f, &string, &top_deref, err, errsz);
 	if (ret)
 		return ret;

@@ -13,6 +13,8 @@ static int leaf(void *ctx, const struct expr *e, struct value *out)
 	int i = tprobe_slot_of(ev->probe, e);
 
 	if (i >= 0) {
+		if (ev->probe->slots[i].unknown)
+			return -ENOENT;	/* shown as "?", filters fail */
 		*out = ev->vals[i];
 		return 0;
 	}
@@ -143,7 +145,10 @@ static void message_args(const struct tprobe_event *ev, char *buf, size_t size)
 		if (s->filter_only)
 			continue;
 		name = s->label ? NULL : expr_str(s->e);
-		if (v->is_str)
+		if (s->unknown)
+			n += snprintf(buf + n, size - n, "%s%s=?", i ? " " : "",
+				      s->label ? s->label : name);
+		else if (v->is_str)
 			n += snprintf(buf + n, size - n, "%s%s=\"%s\"", i ? " " : "",
 				      s->label ? s->label : name, v->s);
 		else if (s->field_pointer)

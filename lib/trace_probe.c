@@ -388,21 +388,77 @@ static int tracepoint_field(const struct tprobe *p, const char *field,
 	return ret;
 }
 
-/* A tracepoint field read from the record (or through an event probe). */
-static int field_slot(struct tprobe *p, struct tslot *s, char *err, size_t errsz)
+/* "$how" under the fetches of e: +u0(args->how) is "+u0($how)". */
+static void deref_text(const struct expr *e, const char *field, char *buf, size_t size)
 {
-	const struct expr *e = s->e;
-	char decl[256], fields[1024];
-	bool pointer, chars;
+	char inner[512];
 
+	if (e->kind == EXPR_CAST) {
+		deref_text(e->left, field, buf, size);
+		return;
+	}
+	if (e->kind != EXPR_DEREF) {
+		snprintf(buf, size, "$%s", field);
+		return;
+	}
+	deref_text(e->left, field, inner, sizeof(inner));
+	snprintf(buf, size, "+%s%lld(%s)", e->user ? "u" : "",
+		 (long long)e->value, inner);
+}
+
+/* Memory behind a pointer field, +u0(args->how): read by BPF, or by an
+ * event probe ("+u0($how):u64"); the record itself has only the address. */
+static int deref_slot(struct tprobe *p, struct tslot *s, const struct expr *top,
+		      const char *decl, char *err, size_t errsz)
+{
+	size_t n;
+
+	/* syscall records keep an int in 8 bytes: no address either */
+	if (s->field_dataloc || s->field_array || s->field_size != 8 ||
+	    (!s->field_pointer && !strncmp(decl, "int ", 4)))
+		return fail(err, errsz, EXIT_USAGE, "'%s': field '%s' (%s) holds no address to read at",
+			    expr_str(s->e), s->field, decl);
+	s->field_deref = true;
+	s->field_pointer = false;	/* the value is what it points to */
+	s->field_signed = false;
+	deref_text(top, s->field, s->fetch, sizeof(s->fetch));
+	n = strlen(s->fetch);
+	/* a string is the one at that address, as for kprobes */
+	if (s->string)
+		snprintf(s->fetch + n, sizeof(s->fetch) - n, ":%s",
+			 top->kind == EXPR_DEREF && top->user ? "ustring" : "string");
+	else
+		snprintf(s->fetch + n, sizeof(s->fetch) - n, ":u64");
+	p->needs_eprobe = true;
+	return 0;
+}
+
+/* The field a slot reads, through +OFF(...) fetches and casts; *top is
+ * the outermost of those (or the field). NULL when it is no field. */
+static const struct expr *slot_field(const struct expr *e, const struct expr **top,
+				     bool *deref)
+{
 	if (e->kind == EXPR_CALL && !strcmp(e->name, "str") && e->left)
 		e = e->left;
-	if (e->kind != EXPR_FIELD)
-		return fail(err, errsz, EXIT_USAGE, "'%s': tracepoints have fields (args->NAME), not that",
+	*top = e;
+	*deref = false;
+	while (e->kind == EXPR_DEREF || e->kind == EXPR_CAST) {
+		*deref |= e->kind == EXPR_DEREF;
+		e = e->left;
+	}
+	return e->kind == EXPR_FIELD ? e : NULL;
+}
+
+int tprobe_field_slot(struct tprobe *p, struct tslot *s, const char *decl,
+		      char *err, size_t errsz)
+{
+	const struct expr *e, *top;
+	bool pointer, chars, deref;
+
+	e = slot_field(s->e, &top, &deref);
+	if (!e)
+		return fail(err, errsz, EXIT_USAGE, "'%s': tracepoints have fields (args->NAME) and fetches through them (+u0(args->NAME)), not that",
 			    expr_str(s->e));
-	if (tracepoint_field(p, e->name, decl, sizeof(decl), s, fields, sizeof(fields)))
-		return fail(err, errsz, EXIT_USAGE, "tracepoint %s:%s has no field '%s' (it has: %s)",
-			    p->tp_sys, p->tp_name, e->name, fields);
 	snprintf(s->field, sizeof(s->field), "%s", e->name);
 	s->from_field = true;
 	/* char arrays and __data_loc strings are in the record; a string
@@ -411,6 +467,8 @@ static int field_slot(struct tprobe *p, struct tslot *s, char *err, size_t errsz
 	s->field_pointer = pointer;
 	s->field_dataloc = strstr(decl, "__data_loc") != NULL;
 	s->field_array = !s->field_dataloc && strchr(decl, '[') != NULL;
+	if (deref)
+		return deref_slot(p, s, top, decl, err, errsz);
 	/* syscall records keep an int in 8 bytes marked unsigned: the C
 	 * type says how to read it (dfd = -100, not 4294967196) */
 	if (!pointer && !strstr(decl, "unsigned") && !strncmp(decl, "int ", 4)) {
@@ -433,6 +491,22 @@ static int field_slot(struct tprobe *p, struct tslot *s, char *err, size_t errsz
 		snprintf(s->fetch, sizeof(s->fetch), "$%s", e->name);
 	}
 	return 0;
+}
+
+/* A tracepoint field read from the record (or through an event probe). */
+static int field_slot(struct tprobe *p, struct tslot *s, char *err, size_t errsz)
+{
+	const struct expr *e, *top;
+	char decl[256], fields[1024];
+	bool deref;
+
+	e = slot_field(s->e, &top, &deref);
+	if (!e)
+		return tprobe_field_slot(p, s, "", err, errsz);	/* says why */
+	if (tracepoint_field(p, e->name, decl, sizeof(decl), s, fields, sizeof(fields)))
+		return fail(err, errsz, EXIT_USAGE, "tracepoint %s:%s has no field '%s' (it has: %s)",
+			    p->tp_sys, p->tp_name, e->name, fields);
+	return tprobe_field_slot(p, s, decl, err, errsz);
 }
 
 int tprobe_slot_of(const struct tprobe *p, const struct expr *e)

@@ -104,7 +104,7 @@ bool tprobe_tracefs_filter(const struct tprobe *p, const struct expr *e,
 			return false;
 		return snprintf(buf, size, "(%s %s %s)", l, ops[e->op], r) < (int)size;
 	default:
-		if ((slot = tprobe_slot_of(p, e)) < 0)
+		if ((slot = tprobe_slot_of(p, e)) < 0 || p->slots[slot].unknown)
 			return false;
 		if (plain)
 			return snprintf(buf, size, "%s", p->slots[slot].field) < (int)size;
@@ -294,6 +294,35 @@ static int define_functions(struct session *s, char *err, size_t errsz)
 	return ret;
 }
 
+/* A tracepoint whose slots need an event probe, read as it is instead:
+ * a pointer field's string is its address; memory behind it
+ * (+u0(args->how)) is unknown, never the address taken for the value. */
+static void plain_fallback(struct session *s, struct tprobe *p)
+{
+	const char *why = s->mech == MECH_PERF ? " (which perf cannot read)" : "";
+	bool deref = false, string = false;
+
+	for (int i = 0; i < p->nslots; i++) {
+		struct tslot *sl = &p->slots[i];
+
+		if (sl->field_deref) {
+			sl->unknown = deref = true;
+		} else if (sl->string && sl->field_pointer) {
+			string = true;
+		}
+		if (sl->field_pointer || sl->field_deref)
+			sl->string = false;
+	}
+	if (s->o->title)	/* a tool (snoop) says it in its own terms */
+		return;
+	if (string)
+		warning("'%s': reading a tracepoint's pointer field as a string needs BPF or event probes%s; printing the address",
+			p->text, why);
+	if (deref)
+		warning("'%s': reading memory behind a tracepoint's pointer field (+u0(args->NAME)) needs BPF or event probes%s; the value is unknown: shown as ?, and a filter on it matches nothing",
+			p->text, why);
+}
+
 static int define_probe(struct session *s, struct tfs *tfs, int idx, char *err,
 			size_t errsz)
 {
@@ -313,12 +342,7 @@ static int define_probe(struct session *s, struct tfs *tfs, int idx, char *err,
 		}
 		/* event probes cannot feed perf_event_open */
 		if (features_get()->eprobes.state != FACT_YES || s->mech == MECH_PERF) {
-			/* a tool (snoop) says it in its own terms */
-			if (!s->o->title)
-				warning("'%s': reading a tracepoint's pointer field as a string needs BPF or event probes%s; printing the address",
-					p->text, s->mech == MECH_PERF ? " (which perf cannot read)" : "");
-			for (int i = 0; i < p->nslots; i++)
-				p->slots[i].string = false;
+			plain_fallback(s, p);
 			rc = add_event(s, p, p->tp_sys, p->tp_name, NULL, true, err, errsz);
 			break;
 		}
@@ -445,7 +469,9 @@ static void deliver(struct session *s, struct bound_event *b,
 			snprintf(name, sizeof(name), "f%d", i);
 			field = name;
 		}
-		if (sl->field_bytes && b->plain &&
+		if (sl->unknown) {
+			e.vals[i] = (struct value){ 0 };
+		} else if (sl->field_bytes && b->plain &&
 		    ev_field_hex(ev, rec, field, strs[i], sizeof(strs[i]))) {
 			e.vals[i] = (struct value){ .is_str = true, .s = strs[i] };
 		} else if (sl->string && ev_field_str(ev, rec, field, strs[i], sizeof(strs[i]))) {

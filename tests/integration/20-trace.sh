@@ -169,4 +169,43 @@ for mech in $mechs; do
 	rm -f "$go" "$done"
 	tracefs_clean || fail "$mech follow: not clean"
 done
+# 5. Memory behind a tracepoint's pointer field: openat2's struct open_how
+# (+u0(args->how) its flags, +u8(args->how) its mode) of an openat2 this
+# test makes with known flags (O_CREAT|O_WRONLY, mode 0644); a filter on it
+# that rejects. Where the mechanism cannot read it (perf; tracefs without
+# event probes) the value is "?" and sonde says why.
+eprobes=$("$SONDE" features 2>/dev/null | awk '$1 == "eprobes" { print $2 }')
+for mech in $mechs; do
+	out=$TMPDIR/how.$mech two=$TMPDIR/sonde-how-$$-$mech
+	start_sonde "$out" "$out.err" trace --via "$mech" \
+		't:syscalls:sys_enter_openat2 "how %x %o", +u0(args->how), +u8(args->how)' \
+		't:syscalls:sys_enter_openat2 (+u0(args->how) == 0x1234) "never"' ||
+		fail "$mech how: cannot start"
+	set -- $("$HELPERS/snoopkit" open "$two" creat wronly openat2); pid=$2 fd=$4 err=$6
+	nap 1
+	stop_sonde || fail "$mech how: exit status $?: $(cat "$out.err")"
+	tracefs_clean || fail "$mech how: not clean"
+	if [ "$fd" -lt 0 ] && [ "$err" = 38 ]; then
+		echo "$mech: no openat2 on this kernel (ENOSYS)"
+		continue
+	fi
+	[ "$fd" -ge 0 ] || fail "openat2 of $two failed: errno $err"
+	grep "^$pid " "$out" | grep -q "never" && fail "$mech: the filter on +u0(args->how) passed: $(grep "^$pid " "$out")"
+	case $mech in
+	bpf) can=yes ;;
+	perf) can=no ;;
+	*) can=$eprobes ;;
+	esac
+	if [ "$can" = yes ]; then
+		grep "^$pid " "$out" | grep -q "how 41 644$" ||
+			fail "$mech: openat2 of $pid: want 'how 41 644': $(grep "^$pid " "$out") $(cat "$out.err")"
+	else
+		grep "^$pid " "$out" | grep -q "how ? ?$" ||
+			fail "$mech: openat2 of $pid: want 'how ? ?': $(grep "^$pid " "$out")"
+		grep -q "pointer field (+u0(args->NAME)) needs BPF or event probes" "$out.err" ||
+			fail "$mech: unknown +u0(args->how) without a reason: $(cat "$out.err")"
+		echo "$mech: +u0(args->how) unknown: $(grep -o 'needs BPF or event probes[^;]*' "$out.err" | tail -n 1)"
+	fi
+done
+
 echo "kernel function, tracepoint, uprobe, uretprobe, shared library and USDT traced via $mechs; -- CMD follows its children"

@@ -3,7 +3,8 @@
 # one through openat2(2) where the kernel has it, are reported with the opener, FD or ERR and the path through every
 # mechanism the profile offers (where a mechanism cannot read the name,
 # sonde must say so and still report FD and ERR); -x, -e and -f in
-# opensnoop's columns; -u UID shows only the opens of a process running as
+# opensnoop's columns (openat2's FLAGS from its struct open_how where the
+# mechanism can read it); -u UID shows only the opens of a process running as
 # UID and -U its UID column; nothing is left behind.
 . "$(dirname "$0")/lib.sh"
 K=$HELPERS/snoopkit
@@ -20,9 +21,32 @@ check() {
 	if [ "$path" = null ]; then
 		grep -q 'cannot read the file name' "$7.err" ||
 			fail "$2: no path and no warning: $line"
-		echo "$2: no file names here: $(grep 'cannot read' "$7.err")"
+		echo "$2: no file names here: $(grep 'cannot read the file name' "$7.err")"
 	elif [ "$path" != "$6" ]; then
 		fail "$2: pid $3: path '$path', want '$6'"
+	fi
+}
+
+# check_how OUT MECH FD PATH FLAGS SONDE-OUT: the openat2 of PATH shows
+# its struct open_how's flags (decimal) and mode 0644, where the mechanism
+# reads them (BPF, event probes); elsewhere null, and sonde says why
+eprobes=$("$SONDE" features 2>/dev/null | awk '$1 == "eprobes" { print $2 }')
+check_how() {
+	line=$(json_event "$1" path "$4")
+	[ -n "$line" ] || line=$(json_event "$1" fd "$3" | grep '"path":null')
+	got="$(echo "$line" | json_get flags) $(echo "$line" | json_get mode)"
+	case $2 in
+	bpf) can=yes ;;
+	perf) can=no ;;
+	*) can=$eprobes ;;
+	esac
+	if [ "$can" = yes ]; then
+		[ "$got" = "$5 420" ] || fail "$2: openat2 of $4: flags/mode '$got', want '$5 420': $line"
+	else
+		[ "$got" = "null null" ] || fail "$2: openat2 flags/mode '$got' where they cannot be read: $line"
+		grep -q "cannot read openat2's flags" "$6.err" ||
+			fail "$2: openat2 flags unknown and no warning: $(cat "$6.err")"
+		echo "$2: $(grep -o "cannot read openat2's flags.*" "$6.err")"
 	fi
 }
 
@@ -49,6 +73,7 @@ for mech in $(profile_mechs); do
 	set -- $(sed -n 3p "$TMPDIR/opens"); fd2=$4 err2=$6
 	if [ "$fd2" -ge 0 ]; then
 		check "$out.mine" "$mech" "$HELD" "$fd2" 0 "$two" "$out"
+		check_how "$out.mine" "$mech" "$fd2" "$two" "$(sed -n 3p "$TMPDIR/opens" | awk '{ print $8 }')" "$out"
 	elif [ "$err2" = 38 ]; then
 		echo "$mech: no openat2 on this kernel (ENOSYS)"
 	else
@@ -92,14 +117,29 @@ awk -v p="$pmiss" '$1 == p && $2 == "snoopkit" && $3 == -1 && $4 == 2 && $5 == "
 	grep -q . || fail "-x: failed open by $pmiss missing: $(cat "$out")"
 awk -v p="$pok" '$1 == p' "$out" | grep -q . && fail "-x: successful open shown"
 
+# -f matches openat2's flags too (read from its struct open_how), where the
+# mechanism can read them; elsewhere sonde says that -f cannot match them.
 out=$TMPDIR/f.out
 start_sonde "$out" "$TMPDIR/f.err" snoop open -f O_CREAT || fail "-f: cannot start"
 set -- $("$K" open "$TMPDIR/f-$$-new" creat wronly); pcreat=$2 fd=$4
 set -- $("$K" open "$TMPDIR/f-$$-new"); pread=$2
+set -- $("$K" open "$TMPDIR/f-$$-two" creat wronly openat2); ptwo=$2 fdtwo=$4 errtwo=$6
+set -- $("$K" open "$TMPDIR/f-$$-two" openat2); ptworead=$2
 nap 1
 stop_sonde TERM || fail "-f: sonde exited with status $?: $(cat "$TMPDIR/f.err")"
 awk -v p="$pcreat" -v fd="$fd" '$1 == p && $3 == fd && $4 == 0' "$out" | grep -q . ||
 	fail "-f: creating open by $pcreat missing: $(cat "$out")"
 awk -v p="$pread" '$1 == p' "$out" | grep -q . && fail "-f O_CREAT: a plain open shown"
+awk -v p="$ptworead" '$1 == p' "$out" | grep -q . && fail "-f O_CREAT: a plain openat2 shown"
+if [ "$fdtwo" -lt 0 ] && [ "$errtwo" = 38 ]; then
+	echo "-f: no openat2 on this kernel (ENOSYS)"
+elif grep -q "cannot read openat2's flags" "$TMPDIR/f.err"; then
+	grep -q "Tracing open via BPF" "$TMPDIR/f.err" && fail "-f: BPF did not read openat2's flags"
+	grep -q "and -f does not match them" "$TMPDIR/f.err" || fail "-f: no word on openat2: $(cat "$TMPDIR/f.err")"
+	echo "-f: $(sed -n 's/^Tracing open via //p' "$TMPDIR/f.err"): openat2 flags unknown, said so"
+else
+	awk -v p="$ptwo" -v fd="$fdtwo" '$1 == p && $3 == fd && $4 == 0' "$out" | grep -q . ||
+		fail "-f: creating openat2 by $ptwo missing: $(cat "$out")"
+fi
 tracefs_clean || fail "not clean after SIGTERM"
 exit 0
