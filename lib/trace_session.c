@@ -112,7 +112,9 @@ static void print_event(struct session *s, const struct tprobe_event *e,
 		for (int i = 0; i < e->probe->nslots; i++) {
 			if (i)
 				putchar(',');
-			if (e->vals[i].is_str)
+			if (e->probe->slots[i].unknown)
+				printf("null");	/* not readable here */
+			else if (e->vals[i].is_str)
 				json_print_string(stdout, e->vals[i].s);
 			else
 				printf("%lld", (long long)e->vals[i].i);
