@@ -175,6 +175,7 @@ done
 # that rejects. Where the mechanism cannot read it (perf; tracefs without
 # event probes) the value is "?" and sonde says why.
 eprobes=$("$SONDE" features 2>/dev/null | awk '$1 == "eprobes" { print $2 }')
+how_read= how_unknown=
 for mech in $mechs; do
 	out=$TMPDIR/how.$mech two=$TMPDIR/sonde-how-$$-$mech
 	start_sonde "$out" "$out.err" trace --via "$mech" \
@@ -199,13 +200,16 @@ for mech in $mechs; do
 	if [ "$can" = yes ]; then
 		grep "^$pid " "$out" | grep -q "how 41 644$" ||
 			fail "$mech: openat2 of $pid: want 'how 41 644': $(grep "^$pid " "$out") $(cat "$out.err")"
+		how_read="$how_read $mech"
 	else
 		grep "^$pid " "$out" | grep -q "how ? ?$" ||
 			fail "$mech: openat2 of $pid: want 'how ? ?': $(grep "^$pid " "$out")"
 		grep -q "pointer field (+u0(args->NAME)) needs BPF or event probes" "$out.err" ||
 			fail "$mech: unknown +u0(args->how) without a reason: $(cat "$out.err")"
 		echo "$mech: +u0(args->how) unknown: $(grep -o 'needs BPF or event probes[^;]*' "$out.err" | tail -n 1)"
+		how_unknown="$how_unknown $mech"
 	fi
 done
+echo "summary: +u0(args->how) of openat2 read via:${how_read:- none}; unknown (said why) via:${how_unknown:- none}"
 
 echo "kernel function, tracepoint, uprobe, uretprobe, shared library and USDT traced via $mechs; -- CMD follows its children"

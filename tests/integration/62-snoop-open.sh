@@ -42,11 +42,13 @@ check_how() {
 	esac
 	if [ "$can" = yes ]; then
 		[ "$got" = "$5 420" ] || fail "$2: openat2 of $4: flags/mode '$got', want '$5 420': $line"
+		echo "summary: $2: openat2 flags $5 mode 0644 read"
 	else
 		[ "$got" = "null null" ] || fail "$2: openat2 flags/mode '$got' where they cannot be read: $line"
 		grep -q "cannot read openat2's flags" "$6.err" ||
 			fail "$2: openat2 flags unknown and no warning: $(cat "$6.err")"
 		echo "$2: $(grep -o "cannot read openat2's flags.*" "$6.err")"
+		echo "summary: $2: openat2 flags unknown, said why"
 	fi
 }
 
@@ -140,6 +142,7 @@ elif grep -q "cannot read openat2's flags" "$TMPDIR/f.err"; then
 else
 	awk -v p="$ptwo" -v fd="$fdtwo" '$1 == p && $3 == fd && $4 == 0' "$out" | grep -q . ||
 		fail "-f: creating openat2 by $ptwo missing: $(cat "$out")"
+	echo "summary: -f O_CREAT matched an openat2 ($(sed -n 's/^Tracing open via \([^,.]*\).*/\1/p' "$TMPDIR/f.err"))"
 fi
 tracefs_clean || fail "not clean after SIGTERM"
 exit 0
