@@ -29,10 +29,12 @@ static const struct snoop_probe open_probes[OPEN__COUNT] = {
 	[OPENAT2_ENTER] = { "t:syscalls:sys_enter_openat2", "%s %d %d",
 			    "args->filename, +u0(args->how), +u8(args->how)",
 			    NULL, SNOOP_OPTIONAL },
-	[OPEN_EXIT] = { "t:syscalls:sys_exit_open", "%d", "args->ret", NULL, SNOOP_OPTIONAL },
-	[OPENAT_EXIT] = { "t:syscalls:sys_exit_openat", "%d", "args->ret" },
+	[OPEN_EXIT] = { "t:syscalls:sys_exit_open", "%d", "args->ret", NULL,
+		       SNOOP_OPTIONAL | SNOOP_DEFINES },
+	[OPENAT_EXIT] = { "t:syscalls:sys_exit_openat", "%d", "args->ret", NULL,
+			  SNOOP_DEFINES },
 	[OPENAT2_EXIT] = { "t:syscalls:sys_exit_openat2", "%d", "args->ret", NULL,
-			   SNOOP_OPTIONAL },
+			   SNOOP_OPTIONAL | SNOOP_DEFINES },
 };
 
 struct open_opts {
@@ -155,36 +157,44 @@ static bool value_known(const struct tprobe_event *e, int i)
 	return slot >= 0 && !p->slots[slot].unknown;
 }
 
-static void on_event(struct snoop *s, int idx, const struct tprobe_event *e)
+/* The tool's own filters, at the entry. */
+static bool entry_wanted(struct snoop *s, int idx, const struct tprobe_event *e)
 {
 	struct open_opts *o = s->ctx;
+
+	if (o->tid && e->tid != o->tid)
+		return false;
+	if (o->name && !strstr(e->comm, o->name))
+		return false;
+	/* an unknown uid (tracefs, the task gone) cannot match */
+	if (o->uid >= 0 && e->uid != (uint32_t)o->uid)
+		return false;
+	if (!snoop_str(e, 0) && !o->path_warned) {
+		warning("this mechanism cannot read the file name here (it needs BPF, or tracefs event probes from Linux 5.15): PATH is unavailable");
+		o->path_warned = true;
+	}
+	if (idx == OPENAT2_ENTER && !value_known(e, 1) && !o->how_unknown) {
+		warning("this mechanism cannot read openat2's flags (struct open_how: it needs BPF, or tracefs event probes from Linux 5.15): FLAGS is unknown for openat2 opens%s",
+			o->flag_list ? ", and -f does not match them" : "");
+		o->how_unknown = true;
+	}
+	if (idx == OPENAT2_ENTER && o->how_unknown && o->flag_list)
+		return false;	/* its flags are not known */
+	return flags_match(o, (int)snoop_int(e, 1));
+}
+
+static void on_event(struct snoop *s, int idx, const struct tprobe_event *e)
+{
 	struct snoop_saved in;
 
 	if (idx <= OPENAT2_ENTER) {
-		if (o->tid && e->tid != o->tid)
-			return;
-		if (o->name && !strstr(e->comm, o->name))
-			return;
-		/* an unknown uid (tracefs, the task gone) cannot match */
-		if (o->uid >= 0 && e->uid != (uint32_t)o->uid)
-			return;
-		if (!snoop_str(e, 0) && !o->path_warned) {
-			warning("this mechanism cannot read the file name here (it needs BPF, or tracefs event probes from Linux 5.15): PATH is unavailable");
-			o->path_warned = true;
-		}
-		if (idx == OPENAT2_ENTER && !value_known(e, 1) && !o->how_unknown) {
-			warning("this mechanism cannot read openat2's flags (struct open_how: it needs BPF, or tracefs event probes from Linux 5.15): FLAGS is unknown for openat2 opens%s",
-				o->flag_list ? ", and -f does not match them" : "");
-			o->how_unknown = true;
-		}
-		if (idx == OPENAT2_ENTER && o->how_unknown && o->flag_list)
-			return;		/* its flags are not known */
-		if (!flags_match(o, (int)snoop_int(e, 1)))
-			return;
-		snoop_stash_put(s, idx, e);
+		if (entry_wanted(s, idx, e))
+			snoop_stash_put(s, idx, e);
+		else
+			snoop_stash_skip(s, idx, e);	/* its exit is not lost */
 		return;
 	}
-	/* no entry: it began before tracing, or -f filtered it */
+	/* no entry: it began before tracing, or its record was lost */
 	if (!snoop_stash_take_from(s, e->tid, idx - OPEN_EXIT, &in))
 		return;
 	print_open(s, e, &in);

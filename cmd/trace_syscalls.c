@@ -256,12 +256,13 @@ static int parse_expr(struct sc_opts *o)
 	return 0;
 }
 
-static void print_summary(struct sc_opts *o, uint64_t lost)
+static void print_summary(struct sc_opts *o, struct loss lost)
 {
 	if (o->sum && sc_source_has_stats(o->src))
 		sc_source_stats(o->src, o->sum);
 	if (g_opts.json) {
-		printf("{\"type\":\"summary\",\"lost\":%llu", (unsigned long long)lost);
+		printf("{\"type\":\"summary\",");
+		loss_json(stdout, lost);
 		if (o->sum) {
 			putchar(',');
 			sc_summary_json(stdout, o->sum, &o->table);
@@ -271,8 +272,7 @@ static void print_summary(struct sc_opts *o, uint64_t lost)
 		sc_summary_print(stdout, o->sum, &o->table);
 	}
 	fflush(stdout);
-	if (lost)
-		warning("%llu events lost", (unsigned long long)lost);
+	loss_warn(lost);
 }
 
 /* After a stop signal: the command got it too when it came from the
@@ -393,7 +393,7 @@ int trace_syscalls(int argc, char **argv)
 		wait_briefly(&o);
 	sc_source_finish(o.src);
 	fflush(stdout);
-	print_summary(&o, sc_source_lost(o.src));
+	print_summary(&o, sc_source_loss(o.src));
 	sc_source_close(o.src);
 	tfs_teardown();
 	if (ret && ret != -ECHILD)

@@ -97,6 +97,21 @@ void evstream_stop(struct evstream *s);
  * value is kept). */
 uint64_t evstream_lost(struct evstream *s);
 
+/*
+ * The kernel's count of an event's hits (its filter applied), to know how
+ * many tool events a paired stream should have made. perf: the sampling
+ * events count them already. tracefs: evstream_count() (after
+ * evstream_add, before the start) opens a counting-only perf event per
+ * CPU (and thread) on the same tracepoint with the same filter, on while
+ * tracing_on is; it fails where perf_event_open is refused (then only the
+ * record count is known). evstream_hits gives -ENOENT for an event not
+ * counted; read after evstream_stop, it is final.
+ */
+int evstream_count(struct evstream *s, const char *system, const char *event,
+		   char *err, size_t errsz);
+int evstream_hits(struct evstream *s, const char *system, const char *event,
+		  uint64_t *hits);
+
 /* Stop, unmap and close. The tracefs instance is undone by tfs_teardown.
  * Only one EVT_TRACEFS stream per process (it owns the instance). */
 void evstream_free(struct evstream *s);

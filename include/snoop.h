@@ -63,6 +63,12 @@ int snoop_bash(int argc, char **argv);
 #define SNOOP_OPTIONAL	(1u << 0)	/* absent on this kernel: go on without */
 #define SNOOP_ANY_PID	(1u << 1)	/* runs in another task's context (an
 					 * interrupt): -p does not apply */
+#define SNOOP_DEFINES	(1u << 2)	/* each hit is one tool event (a
+					 * paired syscall's exit): the loss
+					 * is exact where its hits are known
+					 * (include/loss.h), with every entry
+					 * the tool declines given to
+					 * snoop_stash_skip */
 
 /* One probe: HEAD [(FILTER)] "FORMAT", VALUES. Value i (0-based) is the
  * i-th of VALUES; %s in FORMAT reads it as a string. */
@@ -106,6 +112,8 @@ struct snoop {
 	struct snoop_stash *stash;
 	struct snoop_queue *queue;
 	enum mechanism mech;
+	uint64_t made;			/* pairs taken from the stash */
+	bool paired;			/* the stash was used */
 };
 
 #define SNOOP_OPTIONS(s)						\
@@ -137,8 +145,12 @@ struct snoop_saved {
 	char comm[16];
 	int64_t v[SNOOP_STASH_VALUES];
 	char *str;			/* the first string value, or NULL */
+	bool skipped;			/* snoop_stash_skip's */
 };
 void snoop_stash_put(struct snoop *s, int idx, const struct tprobe_event *e);
+/* An entry the tool declines (its own filters): its exit pairs with it
+ * and counts as made, not lost, but take gives false. */
+void snoop_stash_skip(struct snoop *s, int idx, const struct tprobe_event *e);
 bool snoop_stash_take(struct snoop *s, int tid, struct snoop_saved *out);
 /* take, only when the thread's entry came from probe idx (an entry of
  * another probe is dropped: its exit was not seen) */

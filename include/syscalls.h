@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "loss.h"
 #include "sonde.h"
 
 /* `sonde trace --syscalls ...`; argv[0] is "trace". */
@@ -210,6 +211,9 @@ struct sc_source_ops {
 	/* Stop recording and deliver everything still buffered. */
 	void (*finish)(struct sc_source *s);
 	uint64_t (*lost)(struct sc_source *s);
+	/* Events lost, exact or a bound (include/loss.h); NULL: lost is
+	 * exact (BPF pairs entry and exit in the kernel). */
+	struct loss (*loss)(struct sc_source *s);
 	/* Add the in-kernel summary to sum (BPF); NULL: cmd keeps it. */
 	void (*stats)(struct sc_source *s, struct sc_summary *sum);
 	void (*close)(struct sc_source *s);
@@ -234,6 +238,7 @@ struct sc_source *sc_source_open(const struct sc_table *t,
 int sc_source_poll(struct sc_source *s, int timeout_ms);
 void sc_source_finish(struct sc_source *s);
 uint64_t sc_source_lost(struct sc_source *s);
+struct loss sc_source_loss(struct sc_source *s);
 /* True when the source keeps the summary itself (then sc_source_stats). */
 bool sc_source_has_stats(struct sc_source *s);
 void sc_source_stats(struct sc_source *s, struct sc_summary *sum);

@@ -18,6 +18,9 @@ struct trace_backend {
 	/* stop recording and deliver what is buffered */
 	void (*finish)(struct session *s);
 	uint64_t (*lost)(struct session *s);
+	/* the hits the kernel counted of probes[i] with its whole filter
+	 * (o->defines); non-zero or NULL: not known */
+	int (*hits)(struct session *s, int i, uint64_t *hits);
 	void (*free)(struct session *s);
 	const char *(*what)(struct session *s);	/* for "Tracing ... via" */
 };
@@ -33,6 +36,7 @@ struct session {
 	const struct trace_backend *be;
 	void *priv;		/* the backend's */
 	long printed;
+	uint64_t rejected;	/* o->defines' events the filters dropped */
 	uint64_t start_ns;
 	bool done;
 };

@@ -34,6 +34,15 @@ struct trace_opts {
 	void (*started)(void *ctx, enum mechanism mech);
 	void (*tick)(void *ctx);
 	void (*finish)(void *ctx);
+	/* Tools that pair records into one event (include/loss.h): which
+	 * probes' hits define one event each ([nprobes]; NULL: every record
+	 * is one), and how many events the tool made from them (printed or
+	 * filtered out after pairing). Then the loss is exact where the
+	 * backend knows those hits, else the record count as a bound. */
+	const bool *defines;
+	uint64_t (*made)(void *ctx);
+	/* true when the tool paired records without defines: a bound */
+	bool (*paired)(void *ctx);
 };
 
 struct session;		/* include/trace_backend.h */

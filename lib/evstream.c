@@ -28,6 +28,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -65,9 +66,11 @@ struct ev_def {
 	int *fds;		/* perf: [tid][cpu], ntids * ncpus */
 	bool tracer;		/* records of the function tracer, not an event */
 	/* perf: the event's id (a sample's common_type), the samples of it
-	 * read, and its counters' hits at the last read */
+	 * read, and its counters' hits at the last read (tracefs: fds are
+	 * counting-only events, when evstream_count() opened them) */
 	int id;
 	uint64_t samples, counted;
+	char *filter;		/* tracefs: for evstream_count() */
 };
 
 struct ev_cpu {
@@ -595,6 +598,8 @@ static int list_tids(struct evstream *s)
 	return s->ntids ? 0 : -ESRCH;
 }
 
+static uint64_t def_counted(struct evstream *s, struct ev_def *d);
+
 static void close_stream_fds(struct evstream *s)
 {
 	for (int i = 0; i < s->ncpus; i++) {
@@ -605,12 +610,15 @@ static void close_stream_fds(struct evstream *s)
 			close(s->cpus[i].fd);
 		s->cpus[i].fd = -1;
 	}
-	for (size_t d = 0; d < s->ndefs; d++)
+	for (size_t d = 0; d < s->ndefs; d++) {
+		if (s->tr == EVT_TRACEFS && s->defs[d].fds && !s->closed)
+			s->defs[d].counted = def_counted(s, &s->defs[d]);
 		for (int i = 0; s->defs[d].fds && i < s->ntids * s->ncpus; i++)
 			if (s->defs[d].fds[i] >= 0) {
 				close(s->defs[d].fds[i]);
 				s->defs[d].fds[i] = -1;
 			}
+	}
 	s->closed = true;
 }
 
@@ -1223,6 +1231,116 @@ static int perf_drain_cpu(struct evstream *s, struct ev_cpu *c)
 	return ret;
 }
 
+/* ---- hits counted on tracefs ---- */
+
+/* Counting only: no sample period, no ring; with inherit to follow
+ * opts.pid's new tasks as set_event_pid + event-fork do. */
+static int counter_open(struct evstream *s, int id, int pid, int cpu)
+{
+	struct perf_event_attr attr = {
+		.type = PERF_TYPE_TRACEPOINT,
+		.size = sizeof(attr),
+		.config = id,
+		.disabled = 1,
+		.inherit = pid > 0,
+	};
+	int fd = perf_event_open(&attr, pid, cpu);
+
+	(void)s;
+	return fd < 0 ? -errno : fd;
+}
+
+static void counters_close(struct evstream *s, struct ev_def *d)
+{
+	for (int i = 0; d->fds && i < s->ntids * s->ncpus; i++)
+		if (d->fds[i] >= 0)
+			close(d->fds[i]);
+	free(d->fds);
+	d->fds = NULL;
+}
+
+static struct ev_def *def_find(struct evstream *s, const char *system,
+			       const char *event)
+{
+	for (size_t d = 0; d < s->ndefs; d++)
+		if (!s->defs[d].tracer && !strcmp(s->defs[d].system, system) &&
+		    !strcmp(s->defs[d].name, event))
+			return &s->defs[d];
+	return NULL;
+}
+
+/* Counters per event on each CPU (and thread): keep them to a quarter of
+ * the open file limit, the rest is for the readers and the caller. */
+static bool counters_fit(struct evstream *s)
+{
+	struct rlimit rl;
+	size_t open = 0, per = (size_t)s->ntids * s->ncpus;
+
+	for (size_t d = 0; d < s->ndefs; d++)
+		open += s->defs[d].fds ? per : 0;
+	return !getrlimit(RLIMIT_NOFILE, &rl) &&
+	       (rl.rlim_cur == RLIM_INFINITY || open + per <= rl.rlim_cur / 4);
+}
+
+static int tracefs_count(struct evstream *s, struct ev_def *d)
+{
+	int id = event_id(s, d->system, d->name), n = s->ntids * s->ncpus;
+
+	if (id < 0)
+		return id;
+	if (!counters_fit(s))
+		return -EMFILE;
+	d->fds = malloc(n * sizeof(int));
+	if (!d->fds)
+		return -ENOMEM;
+	for (int i = 0; i < n; i++)
+		d->fds[i] = -1;
+	for (int t = 0; t < s->ntids; t++)
+		for (int i = 0; i < s->ncpus; i++) {
+			int fd = counter_open(s, id, s->tids[t], s->cpus[i].cpu), ret;
+
+			if (fd < 0) {
+				counters_close(s, d);
+				return fd;
+			}
+			d->fds[t * s->ncpus + i] = fd;
+			if (d->filter && *d->filter &&
+			    ioctl(fd, PERF_EVENT_IOC_SET_FILTER, d->filter)) {
+				ret = -errno;
+				counters_close(s, d);
+				return ret;
+			}
+		}
+	return 0;
+}
+
+int evstream_count(struct evstream *s, const char *system, const char *event,
+		   char *err, size_t errsz)
+{
+	struct ev_def *d = def_find(s, system, event);
+	int ret;
+
+	if (!d || s->started) {
+		snprintf(err, errsz, "%s:%s: %s", system, event,
+			 d ? "counted only before the start" : "not in the stream");
+		return -EINVAL;
+	}
+	if (s->tr == EVT_PERF || d->fds)
+		return 0;	/* the sampling events count their hits */
+	if ((ret = tracefs_count(s, d)))
+		snprintf(err, errsz, "no counter of %s:%s hits: perf_event_open: %s",
+			 system, event, strerror(-ret));
+	return ret;
+}
+
+static void counters_ioctl(struct evstream *s, unsigned long op)
+{
+	for (size_t d = 0; d < s->ndefs; d++)
+		for (int i = 0; s->defs[d].fds && i < s->ntids * s->ncpus; i++)
+			if (s->defs[d].fds[i] >= 0)
+				ioctl(s->defs[d].fds[i], op, 0);
+}
+
 /* ---- the common API ---- */
 
 /* Undo def_new() (of an event that could not be added). */
@@ -1230,10 +1348,8 @@ static void def_drop_last(struct evstream *s)
 {
 	struct ev_def *d = &s->defs[--s->ndefs];
 
-	for (int i = 0; d->fds && i < s->ntids * s->ncpus; i++)
-		if (d->fds[i] >= 0)
-			close(d->fds[i]);
-	free(d->fds);
+	counters_close(s, d);
+	free(d->filter);
 	free(d->system);
 	free(d->name);
 }
@@ -1275,8 +1391,11 @@ int evstream_add(struct evstream *s, const char *system, const char *event,
 		return ret;
 	if (!(d = def_new(s, system, event)))
 		return -ENOMEM;
-	ret = s->tr == EVT_PERF ? perf_add(s, d, filter, err, errsz) :
-	      tracefs_add(s, system, event, filter, err, errsz);
+	if (s->tr == EVT_TRACEFS && filter && !(d->filter = strdup(filter)))
+		ret = -ENOMEM;
+	else
+		ret = s->tr == EVT_PERF ? perf_add(s, d, filter, err, errsz) :
+		      tracefs_add(s, system, event, filter, err, errsz);
 	/* a caller may go on without it: nothing of it may stay */
 	if (ret)
 		def_drop_last(s);
@@ -1400,6 +1519,10 @@ int evstream_start(struct evstream *s, char *err, size_t errsz)
 		 (ret = tfs_instance_write(s->tfs, "tracing_on", "1")))
 		snprintf(err, errsz, "cannot turn tracing on in %s: %s",
 			 tfs_group(s->tfs), strerror(-ret));
+	/* counters on while recording only: they never count a hit the
+	 * buffer could not have had */
+	else
+		counters_ioctl(s, PERF_EVENT_IOC_ENABLE);
 	s->started = !ret;
 	return ret;
 }
@@ -1618,6 +1741,19 @@ static uint64_t tracefs_lost(struct evstream *s)
 	return sum > s->missed ? sum : s->missed;
 }
 
+int evstream_hits(struct evstream *s, const char *system, const char *event,
+		  uint64_t *hits)
+{
+	struct ev_def *d = def_find(s, system, event);
+
+	if (!d || !d->fds || !s->started)
+		return -ENOENT;
+	if (!s->closed)
+		d->counted = def_counted(s, d);
+	*hits = d->counted;
+	return 0;
+}
+
 uint64_t evstream_lost(struct evstream *s)
 {
 	return s->tr == EVT_PERF ? perf_lost(s) : tracefs_lost(s);
@@ -1628,6 +1764,7 @@ void evstream_stop(struct evstream *s)
 	if (!s->started || s->closed)
 		return;
 	if (s->tr == EVT_TRACEFS) {
+		counters_ioctl(s, PERF_EVENT_IOC_DISABLE);
 		tfs_instance_write(s->tfs, "tracing_on", "0");
 		return;
 	}
@@ -1661,6 +1798,7 @@ void evstream_free(struct evstream *s)
 		free(s->defs[d].system);
 		free(s->defs[d].name);
 		free(s->defs[d].fds);
+		free(s->defs[d].filter);
 	}
 	free(s->defs);
 	ev_merge_clear(&s->merge);

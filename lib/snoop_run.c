@@ -219,6 +219,30 @@ static void on_started(void *ctx, enum mechanism mech)
 		s->header(s);
 }
 
+static uint64_t made(void *ctx)
+{
+	return ((struct snoop *)ctx)->made;
+}
+
+static bool paired(void *ctx)
+{
+	return ((struct snoop *)ctx)->paired;
+}
+
+/* Which engine probes define one tool event each (SNOOP_DEFINES). */
+static bool *defining_probes(struct snoop *s)
+{
+	bool *def = NULL, any = false;
+
+	for (int i = 0; i < s->ntp; i++)
+		any |= s->probes[s->tool_idx[i]].flags & SNOOP_DEFINES;
+	if (!any || !(def = calloc(s->ntp, sizeof(*def))))
+		return NULL;
+	for (int i = 0; i < s->ntp; i++)
+		def[i] = s->probes[s->tool_idx[i]].flags & SNOOP_DEFINES;
+	return def;
+}
+
 int snoop_run(struct snoop *s)
 {
 	struct trace_opts o = {
@@ -248,8 +272,13 @@ int snoop_run(struct snoop *s)
 		return error("out of memory");
 	s->start_ns = now_mono_ns();
 	status = init_probes(s);
+	bool *defines = status ? NULL : defining_probes(s);
+	o.defines = defines;
+	o.made = made;
+	o.paired = paired;
 	if (!status)
 		status = trace_session_run(s->tp, s->ntp, &o);
+	free(defines);
 	for (int i = 0; i < s->ntp; i++)
 		tprobe_free(&s->tp[i]);
 	for (int i = 0; i < STASH_SLOTS; i++)
@@ -304,6 +333,7 @@ void snoop_stash_put(struct snoop *s, int idx, const struct tprobe_event *e)
 	if (s->stash->used[k])
 		snoop_saved_free(sv);
 	memset(sv, 0, sizeof(*sv));
+	s->paired = true;
 	sv->idx = idx;
 	sv->ts = e->ts;
 	sv->pid = e->pid;
@@ -321,6 +351,21 @@ void snoop_stash_put(struct snoop *s, int idx, const struct tprobe_event *e)
 	s->stash->used[k] = true;
 }
 
+void snoop_stash_skip(struct snoop *s, int idx, const struct tprobe_event *e)
+{
+	unsigned int k = (unsigned int)e->tid & (STASH_SLOTS - 1);
+	struct snoop_saved *sv = &s->stash->slot[k];
+
+	if (s->stash->used[k])
+		snoop_saved_free(sv);
+	memset(sv, 0, sizeof(*sv));
+	s->paired = true;
+	sv->idx = idx;
+	sv->tid = e->tid;
+	sv->skipped = true;
+	s->stash->used[k] = true;
+}
+
 const struct snoop_saved *snoop_stash_peek(struct snoop *s, int tid)
 {
 	unsigned int k = (unsigned int)tid & (STASH_SLOTS - 1);
@@ -330,17 +375,7 @@ const struct snoop_saved *snoop_stash_peek(struct snoop *s, int tid)
 	return &s->stash->slot[k];
 }
 
-bool snoop_stash_take_from(struct snoop *s, int tid, int idx, struct snoop_saved *out)
-{
-	if (!snoop_stash_take(s, tid, out))
-		return false;
-	if (out->idx == idx)
-		return true;
-	snoop_saved_free(out);
-	return false;
-}
-
-bool snoop_stash_take(struct snoop *s, int tid, struct snoop_saved *out)
+static bool stash_remove(struct snoop *s, int tid, struct snoop_saved *out)
 {
 	unsigned int k = (unsigned int)tid & (STASH_SLOTS - 1);
 
@@ -349,6 +384,31 @@ bool snoop_stash_take(struct snoop *s, int tid, struct snoop_saved *out)
 	*out = s->stash->slot[k];
 	s->stash->used[k] = false;
 	return true;
+}
+
+/* A pair made (s->made), and whether the tool wants it. */
+static bool pair_made(struct snoop *s, struct snoop_saved *out)
+{
+	s->made++;
+	if (!out->skipped)
+		return true;
+	snoop_saved_free(out);
+	return false;
+}
+
+bool snoop_stash_take_from(struct snoop *s, int tid, int idx, struct snoop_saved *out)
+{
+	if (!stash_remove(s, tid, out))
+		return false;
+	if (out->idx == idx)
+		return pair_made(s, out);
+	snoop_saved_free(out);
+	return false;
+}
+
+bool snoop_stash_take(struct snoop *s, int tid, struct snoop_saved *out)
+{
+	return stash_remove(s, tid, out) && pair_made(s, out);
 }
 
 /* ---- output ---- */

@@ -149,6 +149,11 @@ uint64_t sc_source_lost(struct sc_source *s)
 	return s->ops->lost(s);
 }
 
+struct loss sc_source_loss(struct sc_source *s)
+{
+	return s->ops->loss ? s->ops->loss(s) : loss_records(s->ops->lost(s));
+}
+
 bool sc_source_has_stats(struct sc_source *s)
 {
 	return s->ops->stats != NULL;

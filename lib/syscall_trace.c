@@ -31,6 +31,7 @@
 #include "evstream.h"
 #include "exec_source.h"
 #include "kernel_facts.h"
+#include "loss.h"
 #include "syscalls.h"
 #include "tfs.h"
 #include "util.h"
@@ -68,6 +69,7 @@ struct slot {
 	const struct sc_info *sc;
 	uint64_t ts;
 	uint64_t args[SC_MAX_ARGS];
+	bool made_at_entry;	/* a call that does not return (exit) */
 	int nstr;
 	int8_t str_arg[NSTR];
 	bool str_trunc[NSTR];
@@ -82,6 +84,11 @@ struct sc_trace {
 	struct evrole **roles;		/* by event id */
 	struct slot *slots;
 	bool nr_mismatch_said;
+	/* the exit events, whose hits are the calls made (include/loss.h) */
+	char (*exits)[80];
+	int nexits;
+	bool uncounted;		/* some exit's hits are not known */
+	uint64_t made;		/* calls completed at their exit */
 };
 
 /* ---- per-thread slots ---- */
@@ -140,6 +147,9 @@ static void complete(struct sc_trace *t, struct slot *s, uint64_t ts,
 	struct sc_event e = { 0 };
 
 	s->active = false;
+	s->made_at_entry = noreturn;
+	if (!noreturn)
+		t->made++;
 	e.ts = s->ts;
 	e.duration_ns = ts > s->ts ? ts - s->ts : 0;
 	e.pid = s->tgid ? s->tgid : s->tid;
@@ -207,10 +217,17 @@ static void on_sys_exit(struct sc_trace *t, struct evrole *r,
 	uint64_t ret = 0, v;
 	int nr = r->sc ? r->sc->nr : -1;
 
-	if (!s || !s->active)
+	if (!s)
 		return;		/* entered before tracing began */
 	if (field_u64(r->nr, rec, &v))
 		nr = (int)(int64_t)v;
+	if (!s->active) {
+		/* made at its entry already (rt_sigreturn, say) */
+		if (s->made_at_entry && nr == s->nr)
+			t->made++;
+		s->made_at_entry = false;
+		return;
+	}
 	if (nr != s->nr) {
 		s->active = false;	/* its entry was lost */
 		return;
@@ -402,6 +419,25 @@ static int add_strings_probe(struct sc_trace *t, struct tfs *tfs,
 	return -1;
 }
 
+/* The hits of an exit event: one call made each (tracefs: a counter,
+ * where perf_event_open is allowed and file descriptors last). */
+static void count_exit(struct sc_trace *t, const char *system, const char *event)
+{
+	char err[256], (*e)[80];
+
+	if (t->uncounted)
+		return;
+	if (evstream_count(t->stream, system, event, err, sizeof(err)) ||
+	    !(e = realloc(t->exits, (t->nexits + 1) * sizeof(*e)))) {
+		vinfo("%s: events lost will be a bound (a lost entry or exit record costs at most one call)",
+		      err);
+		t->uncounted = true;
+		return;
+	}
+	t->exits = e;
+	snprintf(t->exits[t->nexits++], sizeof(*e), "%s/%s", system, event);
+}
+
 static int add_events(struct sc_trace *t, struct tfs *tfs,
 		      const struct sc_filter *f, char *err, size_t errsz)
 {
@@ -440,6 +476,7 @@ static int add_events(struct sc_trace *t, struct tfs *tfs,
 		if ((ret = evstream_add(t->stream, "raw_syscalls", "sys_enter", rawf, err, errsz)) ||
 		    (ret = evstream_add(t->stream, "raw_syscalls", "sys_exit", rawf, err, errsz)))
 			return ret;
+		count_exit(t, "raw_syscalls", "sys_exit");
 	} else {
 		for (int i = 0; i < tab->count; i++) {
 			const struct sc_info *si = &tab->all[i];
@@ -451,9 +488,11 @@ static int add_events(struct sc_trace *t, struct tfs *tfs,
 			if ((ret = evstream_add(t->stream, "syscalls", ev, filter, err, errsz)))
 				return ret;
 			snprintf(ev, sizeof(ev), "sys_exit_%s", si->event);
-			if (tfs_event_exists(tfs, "syscalls", ev) &&
-			    (ret = evstream_add(t->stream, "syscalls", ev, filter, err, errsz)))
+			if (!tfs_event_exists(tfs, "syscalls", ev))
+				continue;
+			if ((ret = evstream_add(t->stream, "syscalls", ev, filter, err, errsz)))
 				return ret;
+			count_exit(t, "syscalls", ev);
 		}
 	}
 	for (int i = 0; nstr_probes && i < tab->count; i++) {
@@ -536,6 +575,25 @@ static uint64_t trace_lost(struct sc_source *s)
 	return evstream_lost(((struct sc_trace *)s)->stream);
 }
 
+/* Calls lost: the exits' hits minus the calls made (include/loss.h);
+ * a call that does not return is made at its entry and not counted. */
+static struct loss trace_loss(struct sc_source *s)
+{
+	struct sc_trace *t = (struct sc_trace *)s;
+	uint64_t records = evstream_lost(t->stream), hits = 0, h;
+	bool known = !t->uncounted && t->nexits;
+
+	for (int i = 0; known && i < t->nexits; i++) {
+		char *slash = strchr(t->exits[i], '/');
+
+		*slash = '\0';
+		known = !evstream_hits(t->stream, t->exits[i], slash + 1, &h);
+		*slash = '/';
+		hits += h;
+	}
+	return loss_of(records, known, hits, t->made);
+}
+
 static void trace_close(struct sc_source *s)
 {
 	struct sc_trace *t = (struct sc_trace *)s;
@@ -546,6 +604,7 @@ static void trace_close(struct sc_source *s)
 		free(t->roles[i]);
 	free(t->roles);
 	free(t->slots);
+	free(t->exits);
 	free(t);
 }
 
@@ -553,6 +612,7 @@ static const struct sc_source_ops sc_trace_ops = {
 	.poll = trace_poll,
 	.finish = trace_finish,
 	.lost = trace_lost,
+	.loss = trace_loss,
 	.close = trace_close,
 };
 

@@ -11,6 +11,7 @@
 
 #include "kernel_facts.h"
 #include "ksyms.h"
+#include "loss.h"
 #include "privilege.h"
 #include "runloop.h"
 #include "sonde.h"
@@ -152,10 +153,12 @@ void trace_emit(struct session *s, const struct tprobe_event *e, const char *fun
 	/* -p, --tid, --comm; every backend follows -- CMD's process tree in
 	 * the kernel */
 	if ((o->pid && e->pid != o->pid) || (o->tid && e->tid != o->tid) ||
-	    (o->comm && strcmp(e->comm, o->comm)))
+	    (o->comm && strcmp(e->comm, o->comm)) ||
+	    (!e->filtered && !tprobe_filter(e))) {
+		if (o->defines && o->defines[e->probe - s->probes])
+			s->rejected++;	/* counted by the kernel, not lost */
 		return;
-	if (!e->filtered && !tprobe_filter(e))
-		return;
+	}
 	if (o->on_event) {
 		o->on_event(o->ctx, e, func ? func : e->probe->label);
 		return;
@@ -309,6 +312,27 @@ int trace_session_start(struct session *s, struct tprobe *probes, int n,
 	return s->be->start(s, err, errsz) ? EXIT_FAIL : 0;
 }
 
+/* Paired tools: exact where the backend knows every defining probe's
+ * hits (include/loss.h). */
+static struct loss session_loss(struct session *s)
+{
+	uint64_t records = s->be->lost(s), hits = 0, h = 0;
+	bool known = s->be->hits != NULL && s->o->defines;
+
+	if (!s->o->defines && !(s->o->paired && s->o->paired(s->o->ctx)))
+		return loss_records(records);
+	for (int i = 0; i < s->nprobes && known; i++)
+		if (s->o->defines[i]) {
+			known = !s->be->hits(s, i, &h);
+			hits += h;
+		}
+	if (!known && records)
+		vinfo("events lost: a bound (a lost entry or exit record costs at most one event); the kernel's count of hits is not known here");
+	if (!s->o->defines)
+		return loss_of(records, false, 0, 0);
+	return loss_of(records, known, hits, s->o->made(s->o->ctx) + s->rejected);
+}
+
 int trace_session_run(struct tprobe *probes, int n, const struct trace_opts *o)
 {
 	struct session s;
@@ -336,11 +360,14 @@ int trace_session_run(struct tprobe *probes, int n, const struct trace_opts *o)
 	if (o->finish)
 		o->finish(o->ctx);
 	fflush(stdout);
-	uint64_t lost = s.be->lost(&s);
-	if (g_opts.json)
-		printf("{\"type\":\"summary\",\"lost\":%llu}\n", (unsigned long long)lost);
-	else if (lost)
-		warning("%llu events lost", (unsigned long long)lost);
+	struct loss lost = session_loss(&s);
+	if (g_opts.json) {
+		printf("{\"type\":\"summary\",");
+		loss_json(stdout, lost);
+		printf("}\n");
+	} else {
+		loss_warn(lost);
+	}
 	fflush(stdout);
 	status = ret ? error("reading events failed: %s", strerror(-ret)) : 0;
 out:

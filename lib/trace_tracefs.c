@@ -561,6 +561,27 @@ static bool add_comm_events(struct tracefs_state *t)
 	return true;
 }
 
+static bool defining(const struct session *s, const struct bound_event *b)
+{
+	return s->o->defines && s->o->defines[b->probe - s->probes];
+}
+
+/* The hits of the events that define a paired tool's events (perf counts
+ * them already; tracefs: counting-only perf events). */
+static void count_defining(struct session *s)
+{
+	struct tracefs_state *t = STATE(s);
+	char err[256];
+
+	for (int i = 0; i < t->nbound; i++)
+		if (defining(s, &t->bound[i]) && !t->bound[i].functions &&
+		    evstream_count(t->stream, t->bound[i].sys, t->bound[i].name, err,
+				   sizeof(err))) {
+			vinfo("%s: events lost will be a bound", err);
+			return;
+		}
+}
+
 static int tracefs_start(struct session *s, char *err, size_t errsz)
 {
 	/* -p and -- CMD: the kernel records only that process's tasks */
@@ -591,6 +612,7 @@ static int tracefs_start(struct session *s, char *err, size_t errsz)
 		return -1;
 	bool comm_events = add_comm_events(t);
 
+	count_defining(s);
 	if (evstream_start(t->stream, err, errsz))
 		return -1;
 	for (int i = 0; i < t->nbound; i++)
@@ -616,6 +638,24 @@ static void tracefs_finish(struct session *s)
 static uint64_t tracefs_lost(struct session *s)
 {
 	return evstream_lost(STATE(s)->stream);
+}
+
+static int tracefs_hits(struct session *s, int i, uint64_t *hits)
+{
+	struct tracefs_state *t = STATE(s);
+	uint64_t h;
+	int ret;
+
+	*hits = 0;
+	for (int k = 0; k < t->nbound; k++) {
+		if (t->bound[k].probe != &s->probes[i])
+			continue;
+		if (t->bound[k].functions ||
+		    (ret = evstream_hits(t->stream, t->bound[k].sys, t->bound[k].name, &h)))
+			return -ENOENT;
+		*hits += h;
+	}
+	return 0;
 }
 
 static void tracefs_free(struct session *s)
@@ -647,6 +687,7 @@ const struct trace_backend trace_tracefs_backend = {
 	.poll = tracefs_poll,
 	.finish = tracefs_finish,
 	.lost = tracefs_lost,
+	.hits = tracefs_hits,
 	.free = tracefs_free,
 	.what = tracefs_what,
 };
