@@ -1269,16 +1269,23 @@ static struct ev_def *def_find(struct evstream *s, const char *system,
 	return NULL;
 }
 
-/* Counters per event on each CPU (and thread): keep them to a quarter of
- * the open file limit, the rest is for the readers and the caller. */
+/*
+ * Counters per event on each CPU (and thread): keep them to a quarter of
+ * the open file limit, the rest is for the readers and the caller; and to
+ * a few events: closing an event's last perf user waits for an RCU tasks
+ * grace period (perf_trace_event_unreg), some 10-100 ms each.
+ */
+#define MAX_COUNTED_EVENTS	8
+
 static bool counters_fit(struct evstream *s)
 {
 	struct rlimit rl;
-	size_t open = 0, per = (size_t)s->ntids * s->ncpus;
+	size_t open = 0, events = 0, per = (size_t)s->ntids * s->ncpus;
 
 	for (size_t d = 0; d < s->ndefs; d++)
-		open += s->defs[d].fds ? per : 0;
-	return !getrlimit(RLIMIT_NOFILE, &rl) &&
+		events += s->defs[d].fds != NULL;
+	open = events * per;
+	return events < MAX_COUNTED_EVENTS && !getrlimit(RLIMIT_NOFILE, &rl) &&
 	       (rl.rlim_cur == RLIM_INFINITY || open + per <= rl.rlim_cur / 4);
 }
 

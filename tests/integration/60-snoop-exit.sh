@@ -48,7 +48,7 @@ for mech in $(profile_mechs); do
 	[ "$(echo "$line" | json_get core)" = false ] || [ "$segvcore" = 1 ] ||
 		fail "$mech: SIGSEGV of $csegv without core limit says core: $line"
 	# a loaded machine may drop others' events: counted, never silent
-	grep -q '"type":"summary","lost":[0-9]*}' "$out" || fail "$mech: no summary: $(tail -n 1 "$out")"
+	grep -q '"type":"summary","lost":[0-9]*,"lost_exact":[a-z]*}' "$out" || fail "$mech: no summary: $(tail -n 1 "$out")"
 	tracefs_clean || fail "$mech: not clean after SIGINT"
 	echo "$mech: ok ($(sed -n 's/^Tracing exit via //p' "$out.err"))"
 done

@@ -42,7 +42,7 @@ for mech in $(profile_mechs); do
 	[ "$(echo "$line" | json_get disk)" = "$disk" ] || fail "$mech: not on $disk: $line"
 	echo "$line" | json_get lat_ns | grep -q '^[0-9][0-9]*$' || fail "$mech: no latency: $line"
 	# a loaded machine may drop others' events: counted, never silent
-	grep -q '"type":"summary","lost":[0-9]*}' "$out" || fail "$mech: no summary: $(tail -n 1 "$out")"
+	grep -q '"type":"summary","lost":[0-9]*,"lost_exact":[a-z]*}' "$out" || fail "$mech: no summary: $(tail -n 1 "$out")"
 	tracefs_clean || fail "$mech: not clean after SIGINT"
 	echo "$mech: ok on $disk ($(sed -n 's/^Tracing bio via //p' "$out.err"))"
 done
