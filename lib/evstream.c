@@ -1296,7 +1296,7 @@ static int tracefs_count(struct evstream *s, struct ev_def *d)
 	if (id < 0)
 		return id;
 	if (!counters_fit(s))
-		return -EMFILE;
+		return -E2BIG;
 	d->fds = malloc(n * sizeof(int));
 	if (!d->fds)
 		return -ENOMEM;
@@ -1334,7 +1334,10 @@ int evstream_count(struct evstream *s, const char *system, const char *event,
 	}
 	if (s->tr == EVT_PERF || d->fds)
 		return 0;	/* the sampling events count their hits */
-	if ((ret = tracefs_count(s, d)))
+	if ((ret = tracefs_count(s, d)) == -E2BIG)
+		snprintf(err, errsz, "no counter of %s:%s hits: %d events counted at most, or a quarter of the open file limit",
+			 system, event, MAX_COUNTED_EVENTS);
+	else if (ret)
 		snprintf(err, errsz, "no counter of %s:%s hits: perf_event_open: %s",
 			 system, event, strerror(-ret));
 	return ret;

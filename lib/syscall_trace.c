@@ -429,7 +429,7 @@ static void count_exit(struct sc_trace *t, const char *system, const char *event
 		return;
 	if (evstream_count(t->stream, system, event, err, sizeof(err)) ||
 	    !(e = realloc(t->exits, (t->nexits + 1) * sizeof(*e)))) {
-		vinfo("%s: events lost will be a bound (a lost entry or exit record costs at most one call)",
+		vinfo("%s: the loss count will be a bound (a lost entry or exit record costs at most one call)",
 		      err);
 		t->uncounted = true;
 		return;

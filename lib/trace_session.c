@@ -327,7 +327,7 @@ static struct loss session_loss(struct session *s)
 			hits += h;
 		}
 	if (!known && records)
-		vinfo("events lost: a bound (a lost entry or exit record costs at most one event); the kernel's count of hits is not known here");
+		vinfo("the loss count is a bound (a lost entry or exit record costs at most one event): the kernel's count of hits is not known here");
 	if (!s->o->defines)
 		return loss_of(records, false, 0, 0);
 	return loss_of(records, known, hits, s->o->made(s->o->ctx) + s->rejected);

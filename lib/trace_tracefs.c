@@ -577,7 +577,7 @@ static void count_defining(struct session *s)
 		if (defining(s, &t->bound[i]) && !t->bound[i].functions &&
 		    evstream_count(t->stream, t->bound[i].sys, t->bound[i].name, err,
 				   sizeof(err))) {
-			vinfo("%s: events lost will be a bound", err);
+			vinfo("%s: the loss count will be a bound", err);
 			return;
 		}
 }
