@@ -224,7 +224,7 @@ int snoop_open(int argc, char **argv)
 		OPT_END_MARK(),
 	};
 	struct snoop_probe probes[OPEN__COUNT];
-	char tidf[64];
+	char tidf[64], exitf[96];
 
 	argc = parse_options(argc, argv, opts, open_usage, 0);
 	if (argc > 0)
@@ -236,9 +236,12 @@ int snoop_open(int argc, char **argv)
 	s.want_uid = o.print_uid || o.uid >= 0;
 	memcpy(probes, open_probes, sizeof(probes));
 	snprintf(tidf, sizeof(tidf), "tid == %d", o.tid);
+	/* exits too: an exit the kernel counts is one open (include/loss.h) */
+	snprintf(exitf, sizeof(exitf), "%s%s%s", o.tid ? tidf : "",
+		 o.tid && o.failed_only ? " && " : "", o.failed_only ? "args->ret < 0" : "");
 	for (int i = 0; i < OPEN__COUNT; i++) {
-		if (i >= OPEN_EXIT && o.failed_only)
-			probes[i].filter = "args->ret < 0";
+		if (i >= OPEN_EXIT && *exitf)
+			probes[i].filter = exitf;
 		else if (i < OPEN_EXIT && o.tid)
 			probes[i].filter = tidf;
 	}
