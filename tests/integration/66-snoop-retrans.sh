@@ -4,7 +4,10 @@
 # while the sender writes, so the kernel retransmits; snoop retrans reports it with
 # the connection's 4-tuple and state through every mechanism the profile
 # offers, over IPv4 and IPv6 (fd00:99::/64, no DAD), in tcpretrans's
-# columns; -c counts them per connection; nothing is left behind.
+# columns; -c counts them per connection; -l adds the tail loss probe
+# the lost tail of data causes first (L>, "type":"tlp"), or where
+# kernel functions or BTF are missing is refused in one line; nothing is
+# left behind.
 . "$(dirname "$0")/lib.sh"
 K=$HELPERS/snoopkit
 PORT=40200
@@ -119,4 +122,65 @@ awk -v l="[fd00:99::1]:$lport" -v r="[fd00:99::2]:$PORT" '$1 == l && $2 == r && 
 	grep -q . || fail "-c: [fd00:99::1]:$lport not counted: $(cat "$out")"
 [ "$(grep -c '^\[' "$out")" = 1 ] || fail "-c: more than the one IPv6 connection: $(cat "$out")"
 tracefs_clean || fail "-c: not clean after SIGTERM"
+
+# -l where it cannot work: status 1 and one line naming what is missing
+# (MATCH), before tracing anything
+tlp_refused() {
+	"$SONDE" snoop retrans -l -d 5 >"$TMPDIR/l.out" 2>"$TMPDIR/l.err"
+	rc=$?
+	[ $rc = 1 ] || fail "-l: status $rc, not 1 (refused): $(cat "$TMPDIR/l.err")"
+	[ "$(wc -l <"$TMPDIR/l.err")" = 1 ] && [ ! -s "$TMPDIR/l.out" ] ||
+		fail "-l: not one line of refusal: $(cat "$TMPDIR/l.out" "$TMPDIR/l.err")"
+	grep -q "$1" "$TMPDIR/l.err" || fail "-l: the refusal does not say '$1': $(cat "$TMPDIR/l.err")"
+	tracefs_clean || fail "-l: not clean after the refusal"
+	echo "-l refused: $(cat "$TMPDIR/l.err")"
+}
+
+# tlp_flow MECH IP LADDR RADDR [TEXT]: the IPv$IP connection's tail is
+# lost, so the kernel sends a tail loss probe before its first
+# retransmission timeout: an L> event with the 4-tuple, state
+# ESTABLISHED (in tcpretrans's columns with TEXT)
+tlp_flow() {
+	out=$TMPDIR/tlp.$1.$2
+	if [ -n "$5" ]; then
+		start_sonde "$out" "$out.err" snoop retrans -l --via "$1" || fail "-l $1: cannot start"
+	else
+		start_sonde "$out" "$out.err" snoop retrans -l --via "$1" --json || fail "-l $1: cannot start"
+	fi
+	unshare -n sh "$TMPDIR/net.sh" "$K" "$PORT" "$2" >"$TMPDIR/client" 2>"$TMPDIR/client.err" ||
+		fail "the IPv$2 test connection failed: $(cat "$TMPDIR/client" "$TMPDIR/client.err")"
+	nap 1
+	stop_sonde INT || fail "-l $1: sonde exited with status $?: $(cat "$out.err")"
+	lport=$(awk '{ print $4 }' "$TMPDIR/client")
+	if [ -n "$5" ]; then
+		awk -v l="$3:$lport" -v r="$4:$PORT" '$3 == 4 && $4 == l && $5 == "L>" && $6 == r && $7 == "ESTABLISHED"' "$out" |
+			grep -q . || fail "-l $1: text: no L> line $3:$lport -> $4:$PORT: $(cat "$out")"
+		grep -q ' R> ' "$out" || fail "-l $1: text: no R> line beside: $(cat "$out")"
+	else
+		line=$(json_event "$out" lport "$lport" | grep '"type":"tlp"' | grep "\"raddr\":\"$4\"" | head -n 1)
+		[ -n "$line" ] || fail "-l $1: no IPv$2 tail loss probe from port $lport: $(cat "$out")"
+		got="$(echo "$line" | json_get ip) $(echo "$line" | json_get laddr) $(echo "$line" | json_get rport) $(echo "$line" | json_get state)"
+		[ "$got" = "$2 $3 $PORT ESTABLISHED" ] || fail "-l $1: IPv$2: got '$got': $line"
+		json_event "$out" lport "$lport" | grep -q '"type":"retrans"' ||
+			fail "-l $1: IPv$2: no retransmission beside the probe: $(cat "$out")"
+	fi
+	tracefs_clean || fail "-l $1: not clean after SIGINT"
+	echo "-l $1: IPv$2${5:+ text} ok, $(grep -c 'L>\|"tlp"' "$out") tail loss probes"
+}
+
+case $PROFILE in
+host)	# this machine's kernel may refuse kernel-function probes
+	if ! "$SONDE" snoop retrans -l -d 0.2 >/dev/null 2>&1; then
+		tlp_refused tcp_send_loss_probe
+		exit 0
+	fi ;;
+nobtf-6.1)
+	tlp_refused BTF
+	exit 0 ;;
+esac
+for mech in $(profile_mechs); do
+	tlp_flow "$mech" 4 10.99.0.1 10.99.0.2
+	tlp_flow "$mech" 6 fd00:99::1 fd00:99::2
+done
+tlp_flow "$(profile_mechs | cut -d' ' -f1)" 4 10.99.0.1 10.99.0.2 text
 exit 0
