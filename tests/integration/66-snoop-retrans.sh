@@ -1,4 +1,5 @@
 #!/bin/sh
+# timeout: 300
 # 66-snoop-retrans: between two network namespaces the test creates,
 # joined by a veth pair, a connection's receiving end loses its address
 # while the sender writes, so the kernel retransmits; snoop retrans reports it with
