@@ -325,19 +325,28 @@ void snoop_saved_free(struct snoop_saved *sv)
 	sv->str = NULL;
 }
 
-void snoop_stash_put(struct snoop *s, int idx, const struct tprobe_event *e)
+/* The thread's stash slot, emptied and marked used for probe idx. */
+static struct snoop_saved *stash_claim(struct snoop *s, int idx, int tid)
 {
-	unsigned int k = (unsigned int)e->tid & (STASH_SLOTS - 1);
+	unsigned int k = (unsigned int)tid & (STASH_SLOTS - 1);
 	struct snoop_saved *sv = &s->stash->slot[k];
 
 	if (s->stash->used[k])
 		snoop_saved_free(sv);
 	memset(sv, 0, sizeof(*sv));
+	s->stash->used[k] = true;
 	s->paired = true;
 	sv->idx = idx;
+	sv->tid = tid;
+	return sv;
+}
+
+void snoop_stash_put(struct snoop *s, int idx, const struct tprobe_event *e)
+{
+	struct snoop_saved *sv = stash_claim(s, idx, e->tid);
+
 	sv->ts = e->ts;
 	sv->pid = e->pid;
-	sv->tid = e->tid;
 	sv->uid = e->uid;
 	snprintf(sv->comm, sizeof(sv->comm), "%s", e->comm ? e->comm : "?");
 	for (int i = 0; i < e->probe->spec.nprint; i++) {
@@ -348,22 +357,11 @@ void snoop_stash_put(struct snoop *s, int idx, const struct tprobe_event *e)
 		else if (v && i < SNOOP_STASH_VALUES)
 			sv->v[i] = v->i;
 	}
-	s->stash->used[k] = true;
 }
 
 void snoop_stash_skip(struct snoop *s, int idx, const struct tprobe_event *e)
 {
-	unsigned int k = (unsigned int)e->tid & (STASH_SLOTS - 1);
-	struct snoop_saved *sv = &s->stash->slot[k];
-
-	if (s->stash->used[k])
-		snoop_saved_free(sv);
-	memset(sv, 0, sizeof(*sv));
-	s->paired = true;
-	sv->idx = idx;
-	sv->tid = e->tid;
-	sv->skipped = true;
-	s->stash->used[k] = true;
+	stash_claim(s, idx, e->tid)->skipped = true;
 }
 
 const struct snoop_saved *snoop_stash_peek(struct snoop *s, int tid)
