@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 
 #include "kernel_facts.h"
+#include "plan.h"
 #include "snoop.h"
 #include "sonde.h"
 #include "util.h"
@@ -154,6 +155,22 @@ static const char *const retrans_usage[] = {
 	NULL,
 };
 
+/* Tail loss probes have no tracepoint: -l needs a kernel-function probe
+ * and BTF, and says so instead of the generic tracepoint hint. */
+static int tlp_usable(void)
+{
+	const struct kernel_facts *kf = features_get();
+	struct plan pl;
+	char why[900];
+
+	if (kf->btf.state != FACT_YES)
+		return error("-l reads the socket of tcp_send_loss_probe through kernel BTF, which this kernel does not have; run without -l");
+	if (plan_select(PK_KFUNC_ENTRY, kf, g_opts.via, &pl))
+		return error("-l probes the kernel function tcp_send_loss_probe (tail loss probes have no tracepoint), which this kernel cannot: %s; run without -l",
+			     plan_reason_line(&pl, why, sizeof(why)));
+	return 0;
+}
+
 int snoop_retrans(int argc, char **argv)
 {
 	struct retrans_opts o = { 0 };
@@ -178,8 +195,8 @@ int snoop_retrans(int argc, char **argv)
 		return usage_error("-4 and -6 cannot be used together");
 	if (s.pid)
 		return usage_error("-p does not apply: retransmissions run in timers and softirqs, not in the sending process");
-	if (o.tlp && features_get()->btf.state != FACT_YES)
-		return error("-l reads the socket of tcp_send_loss_probe through kernel BTF, which this kernel does not have; run without -l");
+	if (o.tlp && (status = tlp_usable()))
+		return status;
 	if (o.tlp)
 		s.nprobes = RT__COUNT;
 	status = snoop_run(&s);

@@ -172,7 +172,7 @@ tlp_flow() {
 case $PROFILE in
 host)	# this machine's kernel may refuse kernel-function probes
 	if ! "$SONDE" snoop retrans -l -d 0.2 >/dev/null 2>&1; then
-		tlp_refused tcp_send_loss_probe
+		tlp_refused "tcp_send_loss_probe (tail loss probes have no tracepoint).*; run without -l$"
 		exit 0
 	fi ;;
 nobtf-6.1)
