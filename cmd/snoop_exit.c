@@ -58,7 +58,7 @@ static const struct snoop_probe exit_probes[EXIT__COUNT] = {
 	[EXIT_NEWTASK] = { "t:task:task_newtask", "%d %d", "args->pid, args->clone_flags",
 			   NULL, SNOOP_OPTIONAL },
 	/* the exiting task's SIGCHLD to its parent: si_code says core or not */
-	[EXIT_CHILD] = { "t:signal:signal_generate", "%d", "args->code",
+	[EXIT_CHILD] = { "t:signal:signal_generate", "%d %d", "args->code, args->pid",
 			 "args->sig == 17", SNOOP_OPTIONAL },
 };
 
@@ -282,9 +282,11 @@ static bool dumps_core(int sig)
 }
 
 /* Print the held exits of process tgid (or pid2: tracefs may not know the
- * sender's thread group any more), with core, and those waited for long
- * enough (all: every one). */
-static void flush_pending(struct snoop *s, int tgid, int pid2, bool core, bool all)
+ * sender's thread group any more), with core and the parent its SIGCHLD
+ * went to (ppid, 0: none), and those waited for long enough (all: every
+ * one). */
+static void flush_pending(struct snoop *s, int tgid, int pid2, bool core,
+			  int ppid, bool all)
 {
 	struct exit_opts *o = s->ctx;
 	uint64_t now = now_mono_ns();
@@ -297,6 +299,14 @@ static void flush_pending(struct snoop *s, int tgid, int pid2, bool core, bool a
 		if (!r->used || (!mine && !all && r->arrival + CORE_WAIT_NS > now))
 			continue;
 		r->core = mine && core;
+		/* the parent at exit time, even when the task's creation
+		 * was not seen (or it was reparented since) */
+		if (mine && ppid > 0) {
+			if (!r->has_t)
+				r->t = (struct task_info){ .tid = r->tid, .tgid = r->tgid };
+			r->t.ppid = ppid;
+			r->has_t = true;
+		}
 		print_exit(s, r);
 		r->used = false;
 	}
@@ -393,9 +403,11 @@ static void on_event(struct snoop *s, int idx, const struct tprobe_event *e)
 	case EXIT_EXIT:
 		on_exit_event(s, e);
 		break;
-	case EXIT_CHILD:
+	case EXIT_CHILD:	/* sent to the parent's thread: its group is the PPID */
+		t = task(o, (int)snoop_int(e, 1), false);
 		flush_pending(s, tgid_of(o, e), e->tid,
-			      snoop_int(e, 0) == CLD_DUMPED_CODE, false);
+			      snoop_int(e, 0) == CLD_DUMPED_CODE,
+			      t ? t->tgid : (int)snoop_int(e, 1), false);
 		break;
 	}
 }
@@ -408,7 +420,7 @@ static void started(struct snoop *s)
 /* exits whose SIGCHLD did not come (the parent ignores SIGCHLD) */
 static void tick(struct snoop *s, bool last)
 {
-	flush_pending(s, 0, 0, false, last);
+	flush_pending(s, 0, 0, false, 0, last);
 }
 
 static void header(struct snoop *s)
