@@ -43,6 +43,7 @@
 #include "bpf_util.h"
 #include "bpfprobe.h"
 #include "kernel_facts.h"
+#include "parallel_close.h"
 #include "privilege.h"
 #include "tpformat.h"
 #include "util.h"
@@ -1464,19 +1465,45 @@ out:
 	return ret ? ret : n;
 }
 
+/* The probes' programs, perf events and links, and those that follow
+ * forks: all at once (each tracepoint's last close waits for a grace
+ * period, see parallel_close.h), before the maps. */
+static void close_attachments(struct bpfprobe_session *s)
+{
+	size_t n = ARRAY_SIZE(s->follow_fds), k = 0;
+	int *all;
+
+	for (int i = 0; i < s->np; i++)
+		n += s->p[i].nfds;
+	all = malloc(n * sizeof(*all));
+	for (int i = 0; i < s->np; i++) {
+		struct bp_probe *p = &s->p[i];
+
+		for (int f = p->nfds - 1; f >= 0; f--)
+			if (all)
+				all[k++] = p->fds[f];
+			else
+				close_fd(&p->fds[f]);
+		p->nfds = 0;
+	}
+	for (int i = ARRAY_SIZE(s->follow_fds) - 1; i >= 0; i--) {
+		if (all)
+			all[k++] = s->follow_fds[i];
+		else
+			close_fd(&s->follow_fds[i]);
+		s->follow_fds[i] = -1;
+	}
+	if (all)
+		close_fds_parallel(all, k);
+	free(all);
+}
+
 void bpfprobe_session__stop(struct bpfprobe_session *s)
 {
 	if (!s || s->stopped)
 		return;
 	s->stopped = true;
-	/* links and perf events first, then the programs and maps */
-	for (int i = 0; i < s->np; i++) {
-		struct bp_probe *p = &s->p[i];
-
-		for (int k = p->nfds - 1; k >= 0; k--)
-			close_fd(&p->fds[k]);
-		p->nfds = 0;
-	}
+	close_attachments(s);
 	ring_buffer__free(s->rb);
 	s->rb = NULL;
 	perf_buffer__free(s->pb);
@@ -1488,8 +1515,6 @@ void bpfprobe_session__stop(struct bpfprobe_session *s)
 	close_fd(&s->scratch_fd);
 	close_fd(&s->stacks_fd);
 	close_fd(&s->zero_fd);
-	for (int i = 3; i >= 0; i--)
-		close_fd(&s->follow_fds[i]);
 	close_fd(&s->follow_fd);
 	for (int i = 0; i < s->npairs; i++)
 		close_fd(&s->pairs[i].fd);

@@ -9,6 +9,7 @@
 #include "bpf_util.h"
 #include "exec_source.h"
 #include "kernel_facts.h"
+#include "parallel_close.h"
 #include "tpformat.h"
 #include "util.h"
 #include "../bpf/execsnoop.h"
@@ -99,6 +100,10 @@ static void bpf_close(struct exec_source *s)
 
 	ring_buffer__free(b->rb);
 	perf_buffer__free(b->pb);
+	if (b->skel)
+		destroy_skeleton_links(b->skel->skeleton);
+	if (b->skel_nc)
+		destroy_skeleton_links(b->skel_nc->skeleton);
 	execsnoop_bpf__destroy(b->skel);
 	execsnoop_nocore_bpf__destroy(b->skel_nc);
 	free(b);

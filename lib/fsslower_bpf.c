@@ -10,6 +10,7 @@
 #include "bufsize.h"
 #include "bpf_util.h"
 #include "fsslower_bpf.h"
+#include "parallel_close.h"
 #include "sonde.h"
 #include "tpformat.h"
 #include "fsslower.skel.h"
@@ -153,6 +154,8 @@ void fss_bpf_close(struct fss_bpf *b)
 		return;
 	ring_buffer__free(b->rb);
 	perf_buffer__free(b->pb);
+	if (b->skel)
+		destroy_skeleton_links(b->skel->skeleton);
 	fsslower_bpf__destroy(b->skel);
 	free(b);
 }

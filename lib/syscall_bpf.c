@@ -11,6 +11,7 @@
 #include "bufsize.h"
 #include "bpf_util.h"
 #include "kernel_facts.h"
+#include "parallel_close.h"
 #include "privilege.h"
 #include "syscalls.h"
 #include "tpformat.h"
@@ -186,6 +187,8 @@ static void bpf_close(struct sc_source *s)
 
 	ring_buffer__free(b->rb);
 	perf_buffer__free(b->pb);
+	if (b->skel)
+		destroy_skeleton_links(b->skel->skeleton);
 	syscalls_bpf__destroy(b->skel);
 	free(b);
 }
