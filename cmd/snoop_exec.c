@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "exec_source.h"
+#include "loss.h"
 #include "options.h"
 #include "runloop.h"
 #include "snoop.h"
@@ -194,11 +195,16 @@ int snoop_exec(int argc, char **argv)
 	/* Deliver what is already buffered so nothing seen is dropped. */
 	exec_source_finish(o.src);
 	fflush(stdout);
-	uint64_t lost = exec_source_lost(o.src);
-	if (g_opts.json)
-		printf("{\"type\":\"summary\",\"lost\":%llu}\n", (unsigned long long)lost);
-	else if (lost)
-		warning("%llu events lost", (unsigned long long)lost);
+	/* a bound: an exec is two records (entry, exit) on tracefs and
+	 * perf, and BPF's count includes fork records (include/loss.h) */
+	struct loss lost = loss_of(exec_source_lost(o.src), false, 0, 0);
+	if (g_opts.json) {
+		printf("{\"type\":\"summary\",");
+		loss_json(stdout, lost);
+		printf("}\n");
+	} else {
+		loss_warn(lost);
+	}
 	fflush(stdout);
 	exec_source_close(o.src);
 	tfs_teardown();

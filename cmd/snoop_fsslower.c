@@ -19,6 +19,7 @@
 
 #include "fsslower_bpf.h"
 #include "kernel_facts.h"
+#include "loss.h"
 #include "plan.h"
 #include "runloop.h"
 #include "snoop.h"
@@ -226,11 +227,15 @@ static int run_syscalls(struct fss_opts *o, const struct plan *kfunc)
 	ret = runloop_run(poll_bpf, o->bpf, o->s.duration);
 	fss_bpf_finish(o->bpf);
 	fflush(stdout);
-	if (g_opts.json)
-		printf("{\"type\":\"summary\",\"lost\":%llu}\n",
-		       (unsigned long long)fss_bpf_lost(o->bpf));
-	else if (fss_bpf_lost(o->bpf))
-		warning("%llu events lost", (unsigned long long)fss_bpf_lost(o->bpf));
+	/* the kernel pairs start and end: one record is one event */
+	struct loss lost = loss_records(fss_bpf_lost(o->bpf));
+	if (g_opts.json) {
+		printf("{\"type\":\"summary\",");
+		loss_json(stdout, lost);
+		printf("}\n");
+	} else {
+		loss_warn(lost);
+	}
 	fss_bpf_close(o->bpf);
 	return ret ? error("reading events failed: %s", strerror(-ret)) : 0;
 }

@@ -26,14 +26,18 @@ static const struct snoop_probe kill_probes[KILL__COUNT] = {
 			  NULL, SNOOP_OPTIONAL },
 	[TGKILL_ENTER] = { "t:syscalls:sys_enter_tgkill", "%d %d %d",
 			   "args->pid, args->sig, args->tgid", NULL, SNOOP_OPTIONAL },
-	[KILL_EXIT] = { "t:syscalls:sys_exit_kill", "%d", "args->ret" },
-	[TKILL_EXIT] = { "t:syscalls:sys_exit_tkill", "%d", "args->ret", NULL, SNOOP_OPTIONAL },
-	[TGKILL_EXIT] = { "t:syscalls:sys_exit_tgkill", "%d", "args->ret", NULL, SNOOP_OPTIONAL },
+	/* an exit the kernel counts is one signal sent (include/loss.h) */
+	[KILL_EXIT] = { "t:syscalls:sys_exit_kill", "%d", "args->ret", NULL, SNOOP_DEFINES },
+	[TKILL_EXIT] = { "t:syscalls:sys_exit_tkill", "%d", "args->ret", NULL,
+			 SNOOP_OPTIONAL | SNOOP_DEFINES },
+	[TGKILL_EXIT] = { "t:syscalls:sys_exit_tgkill", "%d", "args->ret", NULL,
+			  SNOOP_OPTIONAL | SNOOP_DEFINES },
 };
 
 struct kill_opts {
 	bool failed_only;
 	const char *signal;
+	int sig;		/* -s's number, or -1 */
 };
 
 static void header(struct snoop *s)
@@ -71,7 +75,14 @@ static void on_event(struct snoop *s, int idx, const struct tprobe_event *e)
 	struct snoop_saved in;
 
 	if (idx < KILL_EXIT) {
-		snoop_stash_put(s, idx, e);
+		struct kill_opts *o = s->ctx;
+
+		/* -s here, not in the kernel: the exit of a signal declined
+		 * pairs with its entry and is not lost */
+		if (o->sig >= 0 && snoop_int(e, 1) != o->sig)
+			snoop_stash_skip(s, idx, e);
+		else
+			snoop_stash_put(s, idx, e);
 		return;
 	}
 	if (!snoop_stash_take_from(s, e->tid, idx - KILL_EXIT, &in))
@@ -88,7 +99,7 @@ static const char *const kill_usage[] = {
 
 int snoop_kill(int argc, char **argv)
 {
-	struct kill_opts o = { 0 };
+	struct kill_opts o = { .sig = -1 };
 	struct snoop s = { .name = "kill", .event = on_event, .header = header, .ctx = &o };
 	const struct option opts[] = {
 		{ OPT_BOOL, 'x', "failed", &o.failed_only, NULL, "only failed signals" },
@@ -98,21 +109,13 @@ int snoop_kill(int argc, char **argv)
 		OPT_END_MARK(),
 	};
 	struct snoop_probe probes[KILL__COUNT];
-	char sigf[64];
 
 	argc = parse_options(argc, argv, opts, kill_usage, 0);
 	if (argc > 0)
 		return usage_error("unexpected argument '%s'", argv[0]);
 	memcpy(probes, kill_probes, sizeof(probes));
-	if (o.signal) {
-		int sig = snoop_signal_parse(o.signal);
-
-		if (sig < 0)
-			return usage_error("'%s' is not a signal (a number, or a name such as TERM)", o.signal);
-		snprintf(sigf, sizeof(sigf), "args->sig == %d", sig);
-		for (int i = KILL_ENTER; i < KILL_EXIT; i++)
-			probes[i].filter = sigf;
-	}
+	if (o.signal && (o.sig = snoop_signal_parse(o.signal)) < 0)
+		return usage_error("'%s' is not a signal (a number, or a name such as TERM)", o.signal);
 	if (o.failed_only)
 		for (int i = KILL_EXIT; i < KILL__COUNT; i++)
 			probes[i].filter = "args->ret < 0";

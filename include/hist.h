@@ -249,6 +249,8 @@ void hist_bucket_range(const struct hist_request *req, int b, int64_t *lo,
 /* What the rung could not count. */
 struct hist_stats {
 	uint64_t lost;		/* events dropped before aggregation */
+	bool lost_exact;	/* lost counts events, not records of
+				 * which two (start, end) make one */
 	uint64_t missed;	/* ends without a start (returns without an
 				 * entry, --to without --from) */
 	uint64_t dropped;	/* events whose new key found the table full */

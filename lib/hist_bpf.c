@@ -468,6 +468,7 @@ static void bpf_stats(struct hist_rung *r, struct hist_stats *st)
 
 	bpfprobe_session__stats(b->bs, &bst);
 	st->lost = bst.lost;
+	st->lost_exact = !st->lost || r->req->mode == HIST_VALUE;
 	st->missed = bst.entry_missed + bst.pair_missed;
 	st->dropped = bst.agg_dropped + bst.entry_dropped + bst.pair_dropped;
 }

@@ -381,13 +381,14 @@ static void print_stats(FILE *fp, uint64_t ts, const struct hist_stats *st)
 {
 	if (g_opts.json) {
 		json_head(fp, ts ? "interval_end" : "summary", ts);
-		fprintf(fp, "\"lost\":%llu,\"missed\":%llu,\"dropped\":%llu}\n",
-			(unsigned long long)st->lost, (unsigned long long)st->missed,
-			(unsigned long long)st->dropped);
+		fprintf(fp, "\"lost\":%llu,\"lost_exact\":%s,\"missed\":%llu,\"dropped\":%llu}\n",
+			(unsigned long long)st->lost, st->lost_exact || !st->lost ? "true" : "false",
+			(unsigned long long)st->missed, (unsigned long long)st->dropped);
 		return;
 	}
 	if (st->lost)
-		warning("%llu events lost", (unsigned long long)st->lost);
+		warning("%s%llu events lost", st->lost_exact ? "" : "at most ",
+			(unsigned long long)st->lost);
 	if (st->missed)
 		warning("%llu ends without a start (not counted)",
 			(unsigned long long)st->missed);

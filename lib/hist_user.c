@@ -344,6 +344,9 @@ static void user_stats(struct hist_rung *r, struct hist_stats *st)
 	struct user_hist *u = r->priv;
 
 	st->lost = u->s.be->lost(&u->s);
+	/* a value's event is one record; a latency is two, paired here: a
+	 * lost record costs at most one (include/loss.h) */
+	st->lost_exact = !st->lost || r->req->mode == HIST_VALUE;
 	st->missed = u->missed;
 	st->dropped = u->dropped;
 }
