@@ -12,79 +12,18 @@
 #include "profile.h"
 
 /* Set by user space before load. */
-const volatile __u32 target_pid = 0;	/* tgid; 0: every process */
-const volatile __u64 min_ns = 1;
-const volatile __u64 max_ns = ~0ull;
-const volatile bool kernel_stacks = true;
-const volatile bool user_stacks = true;
 const volatile int next_pid_off = 56;	/* sched_switch's next_pid */
 
-struct offcpu_start {
-	u64 ts;
-	struct stack_key key;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 32768);
-	__type(key, u32);			/* tid */
-	__type(value, struct offcpu_start);
-} starts SEC(".maps");
-
-#include "stack_maps.bpf.h"
-
-/* The task leaving: its stacks now, its time when it comes back. */
-static __always_inline void switch_out(void *ctx)
-{
-	u64 id = bpf_get_current_pid_tgid();
-	struct offcpu_start s = {};
-	u32 tid = id;
-
-	s.key.pid = id >> 32;
-	if (!tid || (target_pid && s.key.pid != target_pid))
-		return;
-	s.ts = bpf_ktime_get_ns();
-	bpf_get_current_comm(s.key.comm, sizeof(s.key.comm));
-	s.key.kstack = kernel_stacks ? stack_id(ctx, 0, SC_KMISSED) : -1;
-	s.key.ustack = user_stacks ? stack_id(ctx, BPF_F_USER_STACK, SC_UMISSED) : -1;
-	if (bpf_map_update_elem(&starts, &tid, &s, BPF_ANY))
-		count(SC_DROPPED);
-}
-
-/* The task coming back: add the time it was away. */
-static __always_inline void switch_in(void *ctx)
-{
-	struct offcpu_start *s;
-	u64 delta, us, *total;
-	u32 tid = 0;
-
-	bpf_probe_read_kernel(&tid, sizeof(tid), (char *)ctx + (next_pid_off & 0xff));
-	s = bpf_map_lookup_elem(&starts, &tid);
-	if (!s)
-		return;
-	delta = bpf_ktime_get_ns() - s->ts;
-	if (delta >= min_ns && delta <= max_ns) {
-		us = delta / 1000;
-		count(SC_SAMPLES);
-		total = bpf_map_lookup_elem(&counts, &s->key);
-		if (total) {
-			__sync_fetch_and_add(total, us);
-		} else if (bpf_map_update_elem(&counts, &s->key, &us, BPF_NOEXIST)) {
-			total = bpf_map_lookup_elem(&counts, &s->key);
-			if (total)
-				__sync_fetch_and_add(total, us);
-			else
-				count(SC_DROPPED);
-		}
-	}
-	bpf_map_delete_elem(&starts, &tid);
-}
+#include "offcpu.bpf.h"
 
 SEC("tracepoint/sched/sched_switch")
 int on_switch(void *ctx)
 {
+	u32 tid = 0;
+
+	bpf_probe_read_kernel(&tid, sizeof(tid), (char *)ctx + (next_pid_off & 0xff));
 	switch_out(ctx);
-	switch_in(ctx);
+	switch_in(tid);
 	return TP_KEEP;
 }
 

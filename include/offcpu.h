@@ -4,6 +4,8 @@
  * offcpu_ops. Rungs (plan.h PK_TRACEPOINT, for sched:sched_switch):
  *
  *	RUNG_BPF_TRACEPOINT	lib/offcpu_bpf.c  times summed in the kernel
+ *	RUNG_BPF_RAW_TP		lib/offcpu_bpf.c  the same, when the classic
+ *						  tracepoint's id is unreadable
  *	RUNG_TRACEFS_EVENT	lib/offcpu.c	  the events with their stacks
  *	RUNG_PERF_TRACEPOINT			  streamed in time order, paired
  *						  and summed here
@@ -37,5 +39,6 @@ struct offcpu {
 };
 
 extern const struct offcpu_ops offcpu_bpf_ops;
+extern const struct offcpu_ops offcpu_raw_ops;
 
 #endif

@@ -316,24 +316,55 @@ static const enum rung implemented[] = {
 	RUNG_BPF_TRACEPOINT, RUNG_TRACEFS_EVENT, RUNG_PERF_TRACEPOINT, RUNG_NONE,
 };
 
+/* Only when the classic tracepoint cannot be used: it needs no BTF. */
+static const enum rung raw_implemented[] = { RUNG_BPF_RAW_TP, RUNG_NONE };
+
+/*
+ * The classic rungs first; if none is usable (tracefs unreadable with only
+ * CAP_BPF and CAP_PERFMON), the raw tracepoint, attached by name.
+ */
+static int choose(const struct kernel_facts *kf, enum mechanism via,
+		  struct plan *pl, char *err, size_t errsz)
+{
+	struct plan raw;
+	char why[900];
+
+	if (!plan_select_among(PK_TRACEPOINT, kf, via, implemented, pl)) {
+		plan_explain(pl, "sched:sched_switch");
+		return 0;
+	}
+	if (!plan_select_among(PK_TRACEPOINT, kf, via, raw_implemented, &raw)) {
+		plan_explain(pl, "sched:sched_switch (classic tracepoint)");
+		vinfo("sched:sched_switch: %s instead (attached by name, needs no tracefs)",
+		      rung_name(raw.rung));
+		*pl = raw;
+		return 0;
+	}
+	if (!privilege_tracefs_denied(why, sizeof(why)))
+		plan_reason_line(pl, why, sizeof(why));
+	snprintf(err, errsz, "cannot trace sched:sched_switch%s%s on this kernel: %s",
+		 via ? " via " : "", via ? mechanism_name(via) : "", why);
+	return -1;
+}
+
+static const struct offcpu_ops *ops_for(const struct plan *pl)
+{
+	if (pl->rung == RUNG_BPF_RAW_TP)
+		return &offcpu_raw_ops;
+	return pl->mech == MECH_BPF ? &offcpu_bpf_ops : &stream_ops;
+}
+
 static int start(struct offcpu *c, char *err, size_t errsz)
 {
 	const struct kernel_facts *kf = features_get();
 	enum mechanism via = g_opts.via;
 	struct plan pl;
-	char why[900];
 
 	for (;;) {
-		if (plan_select_among(PK_TRACEPOINT, kf, via, implemented, &pl)) {
-			if (!privilege_tracefs_denied(why, sizeof(why)))
-				plan_reason_line(&pl, why, sizeof(why));
-			snprintf(err, errsz, "cannot trace sched:sched_switch%s%s on this kernel: %s",
-				 via ? " via " : "", via ? mechanism_name(via) : "", why);
+		if (choose(kf, via, &pl, err, errsz))
 			return -1;
-		}
-		plan_explain(&pl, "sched:sched_switch");
 		c->mech = pl.mech;
-		c->ops = pl.mech == MECH_BPF ? &offcpu_bpf_ops : &stream_ops;
+		c->ops = ops_for(&pl);
 		if (!c->ops->start(c, err, errsz))
 			return 0;
 		c->ops->free(c);

@@ -103,6 +103,38 @@ else
 	fail "$caps: profile: status $st: $(cat "$TMPDIR/prof.err")"
 fi
 
+# stack --offcpu on the raw sched_switch tracepoint (attached by name, no
+# tracefs): stackprog, which the test runs, is seen off-CPU
+offcpu_raw() {
+	"$HELPERS/stackprog" offcpu -w >"$TMPDIR/sp.out" &
+	_sp=$!
+	_i=0
+	until grep -q '^pid ' "$TMPDIR/sp.out"; do
+		_i=$((_i + 1))
+		[ $_i -gt 100 ] && fail "stackprog did not start"
+		nap 0.1
+	done
+	as $caps stack --offcpu -v -d 5 -p $_sp -f >"$TMPDIR/off" 2>"$TMPDIR/off.err" &
+	_op=$!
+	_i=0
+	until grep -q '^Tracing off-CPU' "$TMPDIR/off.err"; do
+		_i=$((_i + 1))
+		[ $_i -gt 100 ] && fail "$caps: stack --offcpu did not start: $(cat "$TMPDIR/off.err")"
+		nap 0.1
+	done
+	kill -USR1 $_sp
+	wait $_sp || fail "stackprog offcpu failed"
+	wait $_op
+	_st=$?
+	[ $_st = 0 ] || fail "$caps: stack --offcpu: status $_st: $(cat "$TMPDIR/off.err")"
+	grep -q 'BPF raw tracepoint instead' "$TMPDIR/off.err" ||
+		fail "$caps: stack --offcpu: -v does not say raw tracepoint: $(cat "$TMPDIR/off.err")"
+	grep -q '^stackprog;.* [0-9][0-9]*$' "$TMPDIR/off" ||
+		fail "$caps: stack --offcpu -p $_sp saw no stackprog: $(cat "$TMPDIR/off" "$TMPDIR/off.err")"
+	tracefs_clean || fail "$caps: stack --offcpu: not clean"
+	echo "$caps: stack --offcpu -p $_sp via raw tracepoint: $(grep -c . "$TMPDIR/off") stacks"
+}
+
 # tracepoints: their ids are in tracefs, which root alone reads by default
 if "$R" $NOBODY $NOBODY $caps -- sh -c "test -r '$T/events' && test -x '$T/events'"; then
 	as $caps trace -M 1 t:sched:sched_process_exec -- "$TRUE" >"$TMPDIR/tp" 2>"$TMPDIR/tp.err" ||
@@ -116,7 +148,11 @@ else
 	refused $caps "cannot trace exec: $tp" snoop exec
 	refused $caps "cannot look up tracepoint 'syscalls:sys_enter_read': $tp" \
 		hist -C t:syscalls:sys_enter_read
-	refused $caps "cannot trace sched:sched_switch on this kernel: $tp" stack --offcpu
+	if [ -r /sys/kernel/btf/vmlinux ]; then
+		offcpu_raw
+	else
+		refused $caps "cannot trace sched:sched_switch on this kernel: $tp" stack --offcpu
+	fi
 fi
 refused $caps "needs root, or write access to $T (dynamic events .*CAP_BPF, CAP_PERFMON" \
 	probe --add 'p:vfs_read'
