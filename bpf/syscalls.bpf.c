@@ -31,6 +31,10 @@ const volatile bool failed_only = false;
 const volatile __u64 min_duration_ns = 0;
 const volatile __u64 wakeup_bytes = 0;	/* ring buffer: wake the reader at */
 const volatile int fork_child_off = 44;	/* sched_process_fork child_pid */
+/* task_struct.pid, from kernel BTF by user space: the raw fork tracepoint
+ * gets the child's task_struct, and CO-RE here would make BTF a need of
+ * the classic programs too. */
+const volatile int task_pid_off = -1;
 
 /*
  * Traced processes: `traced` is the truth; user space removes the ones that
@@ -415,36 +419,69 @@ int tp_exit(struct raw_exit_ctx *ctx)
 	return TP_KEEP;
 }
 
+static __always_inline void fork_child(u32 child)
+{
+	u32 tgid = bpf_get_current_pid_tgid() >> 32;
+
+	if (!maybe_traced(tgid) || !bpf_map_lookup_elem(&traced, &tgid))
+		return;
+	if (child)
+		mark_traced(child);
+}
+
 /* A traced process's children are traced from their first instruction:
  * the fork tracepoint runs in the parent before the child can run. */
 SEC("?tracepoint/sched/sched_process_fork")
 int on_fork(void *ctx)
 {
-	u32 tgid = bpf_get_current_pid_tgid() >> 32, child = 0;
+	u32 child = 0;
 
-	if (!maybe_traced(tgid) || !bpf_map_lookup_elem(&traced, &tgid))
-		return TP_KEEP;
 	bpf_probe_read_kernel(&child, sizeof(child),
 			      (char *)ctx + (fork_child_off & 0xff));
-	if (child)
-		mark_traced(child);
+	fork_child(child);
 	return TP_KEEP;
+}
+
+/* The same attached by name (no tracefs id): TP_PROTO(parent, child). */
+SEC("?raw_tp/sched_process_fork")
+int on_fork_raw(struct bpf_raw_tracepoint_args *ctx)
+{
+	u32 child = 0;
+
+	if (task_pid_off >= 0)
+		bpf_probe_read_kernel(&child, sizeof(child),
+				      (char *)ctx->args[1] + (task_pid_off & 0xffff));
+	fork_child(child);
+	return 0;
 }
 
 /* A thread's slot goes with it; a thread added by on_fork (its tid is no
  * tgid) too. */
-SEC("?tracepoint/sched/sched_process_exit")
-int on_task_exit(void *ctx)
+static __always_inline void task_exit(void)
 {
 	u64 pid_tgid = bpf_get_current_pid_tgid();
 	u32 tid = (u32)pid_tgid, tgid = pid_tgid >> 32;
 
 	if (!maybe_traced(tgid))
-		return TP_KEEP;
+		return;
 	bpf_map_delete_elem(&state, &tid);
 	if (filter_pid && tid != tgid)
 		bpf_map_delete_elem(&traced, &tid);
+}
+
+SEC("?tracepoint/sched/sched_process_exit")
+int on_task_exit(void *ctx)
+{
+	task_exit();
 	return TP_KEEP;
+}
+
+/* Runs in the exiting thread, as the classic one. */
+SEC("?raw_tp/sched_process_exit")
+int on_task_exit_raw(struct bpf_raw_tracepoint_args *ctx)
+{
+	task_exit();
+	return 0;
 }
 
 char LICENSE[] SEC("license") = "GPL";

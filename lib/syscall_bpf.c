@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "bufsize.h"
@@ -229,13 +230,38 @@ static int fill_conf(struct sc_bpf *b, const struct sc_table *t,
 	return 0;
 }
 
+/* task_struct.pid's byte offset from kernel BTF, or -1. */
+static int btf_task_pid_offset(void)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	const struct btf_member *m;
+	const struct btf_type *t;
+	int id, off = -1;
+
+	if (!btf)
+		return -1;
+	id = btf__find_by_name_kind(btf, "task_struct", BTF_KIND_STRUCT);
+	t = id > 0 ? btf__type_by_id(btf, id) : NULL;
+	m = t ? btf_members(t) : NULL;
+	for (int i = 0; m && i < btf_vlen(t); i++, m++) {
+		if (!strcmp(btf__name_by_offset(btf, m->name_off), "pid")) {
+			if (!btf_member_bitfield_size(t, i))
+				off = btf_member_bit_offset(t, i) / 8;
+			break;
+		}
+	}
+	btf__free(btf);
+	return off;
+}
+
 struct sc_source *sc_bpf_open(const struct sc_table *t,
 			      const struct sc_filter *f, bool raw_tp,
 			      bool ringbuf, char *err, size_t errsz)
 {
 	struct sc_bpf *b = calloc(1, sizeof(*b));
 	struct syscalls_bpf *sk;
-	int ret, child_off = -1;
+	int ret, child_off = -1, task_pid_off = -1;
+	bool raw_sched;
 
 	if (!b) {
 		snprintf(err, errsz, "out of memory");
@@ -248,7 +274,9 @@ struct sc_source *sc_bpf_open(const struct sc_table *t,
 		snprintf(err, errsz, "opening the BPF object failed: %s", strerror(errno));
 		goto fail;
 	}
-	if (f->pid > 0) {
+	if (raw_tp)
+		task_pid_off = btf_task_pid_offset();
+	if (f->pid > 0 && task_pid_off < 0) {
 		child_off = tpformat_field_offset("sched/sched_process_fork", "child_pid");
 		if (child_off < 0) {
 			char why[400];
@@ -269,10 +297,15 @@ struct sc_source *sc_bpf_open(const struct sc_table *t,
 	sk->rodata->min_duration_ns = f->min_duration_ns;
 	sk->rodata->wakeup_bytes = WAKEUP_BYTES;
 	sk->rodata->fork_child_off = child_off;
+	sk->rodata->task_pid_off = task_pid_off;
+	/* with raw syscall tracepoints, raw sched ones too: no tracefs id */
+	raw_sched = raw_tp && task_pid_off >= 0;
 	bpf_program__set_autoload(raw_tp ? sk->progs.raw_enter : sk->progs.tp_enter, true);
 	bpf_program__set_autoload(raw_tp ? sk->progs.raw_exit : sk->progs.tp_exit, true);
-	bpf_program__set_autoload(sk->progs.on_fork, f->pid > 0);
-	bpf_program__set_autoload(sk->progs.on_task_exit, true);
+	bpf_program__set_autoload(raw_sched ? sk->progs.on_fork_raw : sk->progs.on_fork,
+				  f->pid > 0);
+	bpf_program__set_autoload(raw_sched ? sk->progs.on_task_exit_raw :
+				  sk->progs.on_task_exit, true);
 	if (!ringbuf) {
 		bpf_map__set_type(sk->maps.events, BPF_MAP_TYPE_PERF_EVENT_ARRAY);
 		bpf_map__set_key_size(sk->maps.events, 4);

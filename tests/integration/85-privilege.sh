@@ -154,6 +154,19 @@ else
 		refused $caps "cannot trace sched:sched_switch on this kernel: $tp" stack --offcpu
 	fi
 fi
+# trace --syscalls: raw syscall and sched tracepoints, attached by name;
+# the child the shell forks is followed to its exec of true
+if [ -r /sys/kernel/btf/vmlinux ]; then
+	as $caps trace --syscalls -- /bin/sh -c "$TRUE; exit 3" >"$TMPDIR/sc" 2>"$TMPDIR/sc.err"
+	st=$?
+	[ $st = 3 ] || fail "$caps: trace --syscalls: status $st, want 3: $(cat "$TMPDIR/sc.err")"
+	grep -q ' true/[0-9]* execve(.*= 0$' "$TMPDIR/sc" ||
+		fail "$caps: trace --syscalls saw no exec of true: $(cat "$TMPDIR/sc" "$TMPDIR/sc.err")"
+	grep -q ' sh/[0-9]* exit_group(' "$TMPDIR/sc" ||
+		fail "$caps: trace --syscalls saw no exit_group of sh: $(cat "$TMPDIR/sc")"
+	tracefs_clean || fail "$caps: trace --syscalls: not clean"
+	echo "$caps: trace --syscalls -- sh: $(grep -c . "$TMPDIR/sc") calls"
+fi
 refused $caps "needs root, or write access to $T (dynamic events .*CAP_BPF, CAP_PERFMON" \
 	probe --add 'p:vfs_read'
 tracefs_clean || fail "not clean at the end"
