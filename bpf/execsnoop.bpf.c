@@ -194,4 +194,51 @@ int fork_notice(void *ctx)
 	return TP_KEEP;
 }
 
+/*
+ * Raw sys_enter/sys_exit, for when the syscalls tracepoints' ids cannot be
+ * read (tracefs is root's alone; CAP_BPF and CAP_PERFMON attach raw
+ * tracepoints by name). Only the exec numbers of x86-64, the build arch,
+ * pass; the arguments come from the struct pt_regs the raw tracepoint
+ * gets (ABI on x86-64: rsi at 104, rdx at 96). Every syscall exit looks
+ * up the thread in pending, so this costs more than the classic pair.
+ */
+#define EXEC_NR_EXECVE		59
+#define EXEC_NR_EXECVEAT	322
+#define PT_REGS_RDX_OFF		96
+#define PT_REGS_RSI_OFF		104
+
+SEC("?raw_tp/sys_enter")
+int raw_enter_exec(struct bpf_raw_tracepoint_args *ctx)
+{
+	long nr = ctx->args[1];
+	const char **argv = NULL;
+	int off;
+
+	if (nr != EXEC_NR_EXECVE && nr != EXEC_NR_EXECVEAT)
+		return 0;
+	off = nr == EXEC_NR_EXECVE ? PT_REGS_RSI_OFF : PT_REGS_RDX_OFF;
+	bpf_probe_read_kernel(&argv, sizeof(argv), (char *)ctx->args[0] + off);
+	enter((struct syscall_enter_ctx *)ctx, argv);
+	return 0;
+}
+
+SEC("?raw_tp/sys_exit")
+int raw_exit_exec(struct bpf_raw_tracepoint_args *ctx)
+{
+	u32 tid = (u32)bpf_get_current_pid_tgid();
+	struct exec_rec *r = bpf_map_lookup_elem(&pending, &tid);
+	long ret = ctx->args[1];
+
+	if (!r)
+		return 0;
+	r->retval = ret;
+	if (!failed_only || ret < 0) {
+		r->ts = bpf_ktime_get_ns();
+		bpf_get_current_comm(&r->comm, sizeof(r->comm));
+		emit(ctx, r, EXEC_REC_HDR_SIZE + r->args_size);
+	}
+	bpf_map_delete_elem(&pending, &tid);
+	return 0;
+}
+
 char LICENSE[] SEC("license") = "GPL";

@@ -70,7 +70,7 @@ uint64_t exec_source_lost(struct exec_source *s);	/* exact after finish */
 void exec_source_close(struct exec_source *s);
 
 /* Mechanism constructors, used by exec_source_open. */
-struct exec_source *exec_bpf_open(const struct exec_filter *f, bool core,
+struct exec_source *exec_bpf_open(const struct exec_filter *f, bool core, bool raw_tp,
 				  bool ringbuf, char *err, size_t errsz);
 struct exec_source *exec_trace_open(const struct exec_filter *f, bool perf,
 				    char *err, size_t errsz);

@@ -137,8 +137,19 @@ static const struct exec_source_ops exec_bpf_ops = {
 		b->dropped = (skel)->maps.dropped;			\
 	} while (0)
 
+/* Raw sys_enter/sys_exit instead of the classic exec tracepoints. */
+static void use_raw_tp(struct execsnoop_bpf *sk)
+{
+	bpf_program__set_autoload(sk->progs.enter_execve, false);
+	bpf_program__set_autoload(sk->progs.enter_execveat, false);
+	bpf_program__set_autoload(sk->progs.exit_execve, false);
+	bpf_program__set_autoload(sk->progs.exit_execveat, false);
+	bpf_program__set_autoload(sk->progs.raw_enter_exec, true);
+	bpf_program__set_autoload(sk->progs.raw_exit_exec, true);
+}
+
 struct exec_source *exec_bpf_open(const struct exec_filter *f, bool core,
-				  bool ringbuf, char *err, size_t errsz)
+				  bool raw_tp, bool ringbuf, char *err, size_t errsz)
 {
 	struct exec_bpf *b = calloc(1, sizeof(*b));
 	int ret;
@@ -149,6 +160,8 @@ struct exec_source *exec_bpf_open(const struct exec_filter *f, bool core,
 		if (!b->skel)
 			goto open_fail;
 		SETUP_SKEL(b->skel, f, ringbuf, true);
+		if (raw_tp)
+			use_raw_tp(b->skel);
 	} else {
 		b->skel_nc = execsnoop_nocore_bpf__open();
 		if (!b->skel_nc)
@@ -192,10 +205,15 @@ struct exec_source *exec_bpf_open(const struct exec_filter *f, bool core,
 	}
 	b->src.ops = &exec_bpf_ops;
 	b->src.mech = MECH_BPF;
-	snprintf(b->src.what, sizeof(b->src.what),
-		 "BPF tracepoints syscalls:sys_{enter,exit}_execve{,at}%s, %s",
-		 core ? " (CO-RE)" : " (no BTF: without CO-RE, PPID from sched_process_fork)",
-		 ringbuf ? "ring buffer" : "perf buffer");
+	if (raw_tp)
+		snprintf(b->src.what, sizeof(b->src.what),
+			 "BPF raw tracepoints sys_{enter,exit} filtered to execve{,at} (CO-RE), %s",
+			 ringbuf ? "ring buffer" : "perf buffer");
+	else
+		snprintf(b->src.what, sizeof(b->src.what),
+			 "BPF tracepoints syscalls:sys_{enter,exit}_execve{,at}%s, %s",
+			 core ? " (CO-RE)" : " (no BTF: without CO-RE, PPID from sched_process_fork)",
+			 ringbuf ? "ring buffer" : "perf buffer");
 	return &b->src;
 
 open_fail:

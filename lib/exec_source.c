@@ -21,7 +21,7 @@ static struct exec_source *open_rung(const struct exec_filter *f,
 		plan_select(PK_TRANSPORT, kf, MECH_BPF, &tr);
 		plan_explain(&tr, NULL);
 		return exec_bpf_open(f, kf->btf.state == FACT_YES,
-				     tr.rung == RUNG_BPF_RINGBUF, err, errsz);
+				     tp->rung == RUNG_BPF_RAW_TP, tr.rung == RUNG_BPF_RINGBUF, err, errsz);
 	case MECH_TRACEFS:
 		return exec_trace_open(f, false, err, errsz);
 	case MECH_PERF:
@@ -51,8 +51,20 @@ struct exec_source *exec_source_open(const struct exec_filter *f,
 		RUNG_NONE,
 	};
 
+	/* Only when no classic rung is usable (tracefs unreadable): raw
+	 * sys_enter/sys_exit, attached by name; needs BTF. */
+	static const enum rung raw_impl[] = { RUNG_BPF_RAW_TP, RUNG_NONE };
+	struct plan raw;
+
 	for (enum mechanism m = via; ; ) {
 		if (plan_select_among(PK_TRACEPOINT, kf, m, impl, &p)) {
+			if (!plan_select_among(PK_TRACEPOINT, kf, m, raw_impl, &raw)) {
+				plan_explain(&p, "exec (classic tracepoints)");
+				vinfo("exec: %s sys_enter/sys_exit instead (attached by name, needs no tracefs)",
+				      rung_name(raw.rung));
+				p = raw;
+				goto chosen;
+			}
 			if (!privilege_tracefs_denied(why, sizeof(why)))
 				plan_reason_line(&p, why, sizeof(why));
 			snprintf(err, errsz, "cannot trace exec%s%s: %s",
@@ -60,6 +72,7 @@ struct exec_source *exec_source_open(const struct exec_filter *f,
 			return NULL;
 		}
 		plan_explain(&p, NULL);
+chosen:
 		s = open_rung(f, kf, &p, err, errsz);
 		if (s || via != MECH_AUTO)
 			break;

@@ -103,7 +103,8 @@ else
 	fail "$caps: profile: status $st: $(cat "$TMPDIR/prof.err")"
 fi
 
-# stack --offcpu on the raw sched_switch tracepoint (attached by name, no
+# The raw tracepoint paths need kernel BTF (-s: nobtf-6.1 binds /dev/null
+# over it). stack --offcpu on the raw sched_switch tracepoint (attached by name, no
 # tracefs): stackprog, which the test runs, is seen off-CPU
 offcpu_raw() {
 	"$HELPERS/stackprog" offcpu -w >"$TMPDIR/sp.out" &
@@ -135,6 +136,34 @@ offcpu_raw() {
 	echo "$caps: stack --offcpu -p $_sp via raw tracepoint: $(grep -c . "$TMPDIR/off") stacks"
 }
 
+# snoop exec on raw sys_enter/sys_exit (attached by name, no tracefs): the
+# exec the test causes, with its pid, and a failed one
+exec_raw() {
+	as $caps snoop exec -v -d 4 >"$TMPDIR/ex" 2>"$TMPDIR/ex.err" &
+	_ep=$!
+	_i=0
+	until grep -q '^Tracing exec' "$TMPDIR/ex.err"; do
+		_i=$((_i + 1))
+		[ $_i -gt 100 ] && fail "$caps: snoop exec did not start: $(cat "$TMPDIR/ex.err")"
+		nap 0.1
+	done
+	"$TRUE" sonde_cap_mark &
+	_tp=$!
+	wait $_tp
+	"$D/no-such-program" 2>/dev/null
+	wait $_ep
+	_st=$?
+	[ $_st = 0 ] || fail "$caps: snoop exec: status $_st: $(cat "$TMPDIR/ex.err")"
+	grep -q 'BPF raw tracepoint sys_enter/sys_exit instead' "$TMPDIR/ex.err" ||
+		fail "$caps: snoop exec: -v does not say raw tracepoint: $(cat "$TMPDIR/ex.err")"
+	grep -q "^true  *$_tp  *[0-9]*  *0 .*sonde_cap_mark\$" "$TMPDIR/ex" ||
+		fail "$caps: snoop exec saw no exec of true by $_tp: $(cat "$TMPDIR/ex" "$TMPDIR/ex.err")"
+	grep -q " -2 $D/no-such-program\$" "$TMPDIR/ex" ||
+		fail "$caps: snoop exec saw no failed exec: $(cat "$TMPDIR/ex")"
+	tracefs_clean || fail "$caps: snoop exec: not clean"
+	echo "$caps: snoop exec via raw tracepoints saw pid $_tp and the failed exec"
+}
+
 # tracepoints: their ids are in tracefs, which root alone reads by default
 if "$R" $NOBODY $NOBODY $caps -- sh -c "test -r '$T/events' && test -x '$T/events'"; then
 	as $caps trace -M 1 t:sched:sched_process_exec -- "$TRUE" >"$TMPDIR/tp" 2>"$TMPDIR/tp.err" ||
@@ -145,10 +174,14 @@ else
 	tp="tracefs ($T: tracepoint ids and formats, tracefs probes) is not readable (EACCES): you are uid $NOBODY with CAP_BPF, CAP_PERFMON"
 	refused $caps "cannot look up tracepoint 'sched:sched_process_exec': $tp" \
 		trace t:sched:sched_process_exec
-	refused $caps "cannot trace exec: $tp" snoop exec
+	if [ -s /sys/kernel/btf/vmlinux ]; then
+		exec_raw
+	else
+		refused $caps "cannot trace exec: $tp" snoop exec
+	fi
 	refused $caps "cannot look up tracepoint 'syscalls:sys_enter_read': $tp" \
 		hist -C t:syscalls:sys_enter_read
-	if [ -r /sys/kernel/btf/vmlinux ]; then
+	if [ -s /sys/kernel/btf/vmlinux ]; then
 		offcpu_raw
 	else
 		refused $caps "cannot trace sched:sched_switch on this kernel: $tp" stack --offcpu
@@ -156,7 +189,7 @@ else
 fi
 # trace --syscalls: raw syscall and sched tracepoints, attached by name;
 # the child the shell forks is followed to its exec of true
-if [ -r /sys/kernel/btf/vmlinux ]; then
+if [ -s /sys/kernel/btf/vmlinux ]; then
 	as $caps trace --syscalls -- /bin/sh -c "$TRUE; exit 3" >"$TMPDIR/sc" 2>"$TMPDIR/sc.err"
 	st=$?
 	[ $st = 3 ] || fail "$caps: trace --syscalls: status $st, want 3: $(cat "$TMPDIR/sc.err")"
