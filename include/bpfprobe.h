@@ -479,6 +479,12 @@ int bpfprobe_session__poll(struct bpfprobe_session *s, int timeout_ms);
 /* Deliver everything buffered now, without waiting. */
 int bpfprobe_session__consume(struct bpfprobe_session *s);
 int bpfprobe_session__epoll_fd(const struct bpfprobe_session *s);
+/* The hits of probe pi that were written or failed to be: its records
+ * delivered plus its outputs that failed (include/loss.h). 0, or
+ * -ENOENT where not known: the perf buffer (its lost records name no
+ * probe), or after stop. */
+int bpfprobe_session__hits(const struct bpfprobe_session *s, int pi,
+			   uint64_t *hits);
 void bpfprobe_session__stats(const struct bpfprobe_session *s,
 			     struct bpfprobe_stats *st);
 int bpfprobe_session__failures(const struct bpfprobe_session *s,
@@ -586,6 +592,7 @@ enum bpfprobe_counter {
 	BPC_PAIR_MISSED,
 	BPC_FOLLOW_DROPPED,
 	BPC__COUNT,
+	/* then one per probe (spec index): its records whose output failed */
 };
 
 /* What code generation needs to know beyond the spec. */

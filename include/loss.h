@@ -7,6 +7,27 @@
  * record that defines one event (the exit), minus the events made from
  * them (printed or filtered out by the tool after pairing; an exit whose
  * entry was lost made none, so it counts as lost).
+ *
+ * Why hits - made is exact: every call that ends while tracing fires its
+ * exit once, so the exit's hits are the calls; each call becomes one
+ * event (made, or declined by the tool's filters: made too) exactly when
+ * both its records arrived. An entry dropped leaves its exit unmatched,
+ * an exit dropped leaves its entry unmatched (replaced by the thread's
+ * next entry, or left over when the thread ended): either way the call
+ * is in hits and not in made, and no call is counted twice. The one
+ * error: a call already under way at the start (exit, no entry), which
+ * is the bound's fallback below. Filters must be the same on the hits'
+ * counter and the records (sonde applies an entry-only filter, such as
+ * snoop kill -s, in user space for that reason).
+ *
+ * BPF programs whose records sonde pairs in user space (the snoop
+ * tools): the exit's hits are the exits delivered plus the exits whose
+ * output failed, which each program counts in its own slot of the
+ * counter map (bpfprobe_session__hits). So lost = entries dropped whose
+ * exit came + exits dropped, without knowing which record was which.
+ * On the ring buffer that is all; the perf buffer's lost records
+ * (PERF_RECORD_LOST) do not say whose they were, so there the count
+ * stays a bound.
  */
 #ifndef SONDE_LOSS_H
 #define SONDE_LOSS_H

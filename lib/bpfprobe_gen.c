@@ -1480,7 +1480,8 @@ static void emit_exit(struct gen *g)
 	emit(g, EXIT());
 }
 
-static void emit_counter_inc(struct gen *g, int c)
+/* counters[c]++, then on (or to l_exit: no counter) */
+static void emit_counter_add(struct gen *g, int c)
 {
 	emit(g, ST(BPF_W, R10, -4, c));
 	emit(g, MOV64_REG(R2, R10));
@@ -1491,6 +1492,11 @@ static void emit_counter_inc(struct gen *g, int c)
 	emit(g, LDX(BPF_DW, R1, R0, 0));
 	emit(g, ALU64_IMM(BPF_ADD, R1, 1));
 	emit(g, STX(BPF_DW, R0, R1, 0));
+}
+
+static void emit_counter_inc(struct gen *g, int c)
+{
+	emit_counter_add(g, c);
 	JA(g, g->l_exit);
 }
 
@@ -1804,8 +1810,9 @@ static void emit_program(struct gen *g)
 	place(g, g->l_exit);
 	emit_exit(g);
 
-	/* output failed: counters[BPC_LOST]++ */
+	/* output failed: counters[BPC_LOST]++ and the probe's own */
 	place(g, l_out_fail);
+	emit_counter_add(g, BPC__COUNT + (int)env->probe);
 	emit_counter_inc(g, BPC_LOST);
 tail:
 	if (used(g, l_missed)) {

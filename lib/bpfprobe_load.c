@@ -52,6 +52,7 @@ struct bp_probe {
 	struct bpfprobe_spec spec;	/* deep copy */
 	struct bpfprobe_point *points;
 	struct bpfprobe_layout lay;
+	uint64_t records;		/* delivered */
 	uint8_t prog;			/* chosen */
 	int *fds;			/* programs, perf events, links */
 	int nfds, capfds;
@@ -866,6 +867,7 @@ static int deliver(struct bpfprobe_session *s, const void *data, size_t size)
 			    sizeof(s->strbuf)))
 		return 0;
 	s->delivered++;
+	p->records++;
 	if (!s->opts.on_event)
 		return 0;
 	ret = s->opts.on_event(s->opts.ctx, &s->ev);
@@ -947,7 +949,7 @@ static int create_maps(struct bpfprobe_session *s, uint32_t scratch, bool stacks
 		return failf(err, errsz, -errno, "creating the scratch map (%u bytes per CPU): %s",
 			     scratch, errno_name(errno));
 	s->counters_fd = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "sonde_counters", 4,
-					8, BPC__COUNT, NULL);
+					8, BPC__COUNT + s->np, NULL);
 	if (s->counters_fd < 0)
 		return failf(err, errsz, -errno, "creating the counter map: %s",
 			     errno_name(errno));
@@ -1280,6 +1282,16 @@ int bpfprobe_session__epoll_fd(const struct bpfprobe_session *s)
 {
 	return s->rb ? ring_buffer__epoll_fd(s->rb) :
 	       s->pb ? perf_buffer__epoll_fd(s->pb) : -1;
+}
+
+int bpfprobe_session__hits(const struct bpfprobe_session *s, int pi,
+			   uint64_t *hits)
+{
+	if (s->counters_fd < 0 || !s->ringbuf || pi < 0 || pi >= s->np)
+		return -ENOENT;
+	*hits = s->p[pi].records +
+		bpf_util_sum_percpu_u64(s->counters_fd, BPC__COUNT + pi);
+	return 0;
 }
 
 void bpfprobe_session__stats(const struct bpfprobe_session *s,

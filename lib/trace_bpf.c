@@ -526,6 +526,13 @@ static uint64_t bpf_lost(struct session *s)
 	return st.lost;
 }
 
+/* One spec per probe, in order (bpf_start): the probe's hits are its
+ * records delivered plus its outputs that failed (ring buffer only). */
+static int bpf_hits(struct session *s, int i, uint64_t *hits)
+{
+	return bpfprobe_session__hits(BSTATE(s)->bs, i, hits);
+}
+
 static void bpf_free(struct session *s)
 {
 	struct bpf_state *b = BSTATE(s);
@@ -552,6 +559,7 @@ const struct trace_backend trace_bpf_backend = {
 	.poll = bpf_poll,
 	.finish = bpf_finish,
 	.lost = bpf_lost,
+	.hits = bpf_hits,
 	.free = bpf_free,
 	.what = bpf_what,
 };

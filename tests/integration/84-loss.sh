@@ -21,6 +21,8 @@
 #    "at most", the bound below;
 #  - snoop kill -p, as snoop open (its -s is applied in user space, so
 #    every exit the kernel counts pairs with an entry sonde saw or lost);
+#    both exact over BPF too on the ring buffer (each probe's failed
+#    outputs counted apart: the exit's hits are delivered + failed);
 #  - snoop kill and exec (other processes' events share the buffer: the
 #    tools filter by signal or name), no event may vanish unaccounted:
 #    delivered <= caused <= delivered + lost (a lost record, entry or

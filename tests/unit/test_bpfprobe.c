@@ -119,6 +119,34 @@ static int count_calls(const struct bpf_insn *in, int n, int helper)
 	return c;
 }
 
+/* Stores of the counter-map key imm (ST word at r10 - 4). */
+static int count_counter_keys(const struct bpf_insn *in, int n, int key)
+{
+	int c = 0;
+
+	for (int i = 0; i < n; i++)
+		if (in[i].code == (BPF_ST | BPF_W | BPF_MEM) && in[i].dst_reg == BPF_REG_10 &&
+		    in[i].off == -4 && in[i].imm == key)
+			c++;
+	return c;
+}
+
+TEST(bpfprobe_gen_counts_failed_output_per_probe)
+{
+	struct bpfprobe_spec s;
+	struct bpf_insn *in;
+	char err[256];
+	int n;
+
+	/* a failed output: BPC_LOST and the probe's own slot (include/loss.h) */
+	openat_spec(&s);
+	CHECK_INT(bpfprobe_gen(&s, &tp_env, &in, &n, err, sizeof(err)), 0);
+	CHECK(well_formed(in, n));
+	CHECK_INT(count_counter_keys(in, n, BPC__COUNT + (int)tp_env.probe), 1);
+	CHECK(count_counter_keys(in, n, BPC_LOST) >= 1);
+	free(in);
+}
+
 TEST(bpfprobe_check_rejects_bad_ir)
 {
 	struct bpfprobe_spec s;
