@@ -732,7 +732,7 @@ size_t sc_format_call(const struct sc_event *e, char *out, size_t size)
 		}
 		if (sc_decode_arg(ep, i, val, sizeof(val)) == SC_HIDDEN)
 			continue;
-		if (ep->sc)
+		if (ep->sc && i < ep->sc->nargs)	/* names from the format file */
 			n += snprintf(out + n, size - n, "%s%s: %s", first ? "" : ", ",
 				      ep->sc->args[i].name, val);
 		else

@@ -195,6 +195,9 @@ if [ -s /sys/kernel/btf/vmlinux ]; then
 	[ $st = 3 ] || fail "$caps: trace --syscalls: status $st, want 3: $(cat "$TMPDIR/sc.err")"
 	grep -q ' true/[0-9]* execve(.*= 0$' "$TMPDIR/sc" ||
 		fail "$caps: trace --syscalls saw no exec of true: $(cat "$TMPDIR/sc" "$TMPDIR/sc.err")"
+	# without format files the arguments have no names: values alone
+	grep -q '(: \|, : ' "$TMPDIR/sc" &&
+		fail "$caps: trace --syscalls printed empty argument names: $(grep -m1 '(: \|, : ' "$TMPDIR/sc")"
 	grep -q ' sh/[0-9]* exit_group(' "$TMPDIR/sc" ||
 		fail "$caps: trace --syscalls saw no exit_group of sh: $(cat "$TMPDIR/sc")"
 	tracefs_clean || fail "$caps: trace --syscalls: not clean"
