@@ -27,8 +27,9 @@ override CFLAGS += $(SAN) -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-mi
 CPPFLAGS += -Iinclude -I$(OUT) -I/usr/include/tracefs -I/usr/include/traceevent \
 	    -DSONDE_VERSION='"$(VERSION)"' -D_GNU_SOURCE
 LDFLAGS ?=
-# syscall() wrapped: bpf(2) and perf_event_open(2) pass lib/fault.c
-override LDFLAGS += $(SAN) -Wl,--wrap=syscall
+# syscall() and epoll_wait() wrapped: bpf(2), perf_event_open(2) and the
+# waits of libbpf's ring and perf buffers pass lib/fault.c
+override LDFLAGS += $(SAN) -Wl,--wrap=syscall -Wl,--wrap=epoll_wait
 STATIC  ?= -static
 LDLIBS  := -ltracefs -ltraceevent -lbpf -ldw -lelf -lzstd -llzma -lbz2 -lz -lpthread
 

@@ -15,6 +15,7 @@
 
 #include "cmds.h"
 #include "complete.h"
+#include "fault.h"
 #include "options.h"
 #include "privilege.h"
 #include "sonde.h"
@@ -160,6 +161,9 @@ static int run_command(const struct command *c, int argc, char **argv)
 	g_cmd_name = name;
 	arm_privilege_check(c, argc, argv);
 	ret = c->fn(argc, argv);
+	if (!ret && fault_map_read_error())
+		ret = error("reading BPF maps failed (%s): the counts above are incomplete",
+			    strerror(fault_map_read_error()));
 	if (fflush(stdout) || ferror(stdout)) {
 		/* A reader that went away (| head) is a normal way to stop;
 		 * errno may be a later call's by now. */

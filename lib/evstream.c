@@ -38,6 +38,7 @@
 
 #include "evstream.h"
 #include "bufsize.h"
+#include "fault.h"
 #include "sonde.h"
 #include "tfs.h"
 #include "util.h"
@@ -946,7 +947,7 @@ static int tracefs_drain_cpu(struct evstream *s, struct ev_cpu *c,
 	ssize_t n;
 
 	for (int pages = 0; pages < PAGES_PER_ROUND; pages++) {
-		n = read(c->fd, s->page, s->page_size);
+		n = fault_read(read(c->fd, s->page, s->page_size));
 		if (n <= 0)
 			return n < 0 && errno != EAGAIN && errno != EINTR ?
 			       -errno : 0;
@@ -1638,7 +1639,7 @@ int evstream_poll(struct evstream *s, int timeout_ms, evstream_cb cb,
 	for (;;) {
 		if (signals_stop_requested())
 			return -EINTR;
-		ret = poll(s->pfds, s->ncpus, poll_wait_ms(s, deadline));
+		ret = fault_read(poll(s->pfds, s->ncpus, poll_wait_ms(s, deadline)));
 		if (ret < 0 && errno != EINTR)
 			return -errno;
 		/* A traced task that exited hangs its perf events up. */

@@ -1,15 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Fault injection for tests (include/fault.h). bpf(2) and
- * perf_event_open(2) are seen where every caller makes them, libbpf
- * included: the link step wraps syscall() (-Wl,--wrap=syscall), and
- * __wrap_syscall() asks the injector before passing the call on.
+ * Fault injection for tests (include/fault.h). bpf(2), perf_event_open(2)
+ * and epoll_wait(2) are seen where every caller makes them, libbpf
+ * included: the link step wraps syscall() and epoll_wait()
+ * (-Wl,--wrap=...), and the wrappers ask the injector before passing the
+ * call on.
  */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -22,16 +24,19 @@ static const char *const site_names[FAULT__COUNT] = {
 	[FAULT_TRACEFS] = "tracefs",
 	[FAULT_BPF] = "bpf",
 	[FAULT_PERF] = "perf",
+	[FAULT_READ] = "read",
 };
 static const int site_errno[FAULT__COUNT] = {
 	[FAULT_TRACEFS] = ENOMEM,
 	[FAULT_BPF] = ENOMEM,
 	[FAULT_PERF] = EMFILE,
+	[FAULT_READ] = EIO,
 };
 
 static struct fault_plan plan;
 static long seen[FAULT__COUNT];
 static bool loaded, armed;
+static int map_read_err;	/* the first failed BPF map read's errno */
 
 static int site_parse(const char *name, size_t len)
 {
@@ -118,13 +123,38 @@ int fault_inject(enum fault_site site)
 		return 0;
 	if (++seen[site] != plan.nth[site])
 		return 0;
+	fprintf(stderr, "sonde: fault injected: %s #%ld (%s)\n", site_names[site],
+		seen[site], strerrorname_np(plan.err[site]) ?: "?");
 	return -plan.err[site];
+}
+
+long fault_read(long ret)
+{
+	int err;
+
+	if (ret < 0 || !(err = fault_inject(FAULT_READ)))
+		return ret;
+	errno = -err;
+	return -1;
 }
 
 void fault_disarm(void)
 {
 	loaded = true;
 	armed = false;
+}
+
+static bool bpf_cmd_reads(long cmd)
+{
+	switch (cmd) {
+	case BPF_MAP_LOOKUP_ELEM:
+	case BPF_MAP_GET_NEXT_KEY:
+	case BPF_MAP_LOOKUP_BATCH:
+	case BPF_MAP_LOOKUP_AND_DELETE_ELEM:
+	case BPF_MAP_LOOKUP_AND_DELETE_BATCH:
+		return true;
+	}
+	return false;
 }
 
 static bool bpf_cmd_creates(long cmd)
@@ -160,11 +190,41 @@ long __wrap_syscall(long nr, ...)
 	va_end(ap);
 	if (nr == SYS_bpf && bpf_cmd_creates(a[0]))
 		err = fault_inject(FAULT_BPF);
+	else if (nr == SYS_bpf && bpf_cmd_reads(a[0]))
+		err = fault_inject(FAULT_READ);
 	else if (nr == SYS_perf_event_open)
 		err = fault_inject(FAULT_PERF);
 	if (err) {
 		errno = -err;
+	} else {
+		long ret = __real_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+
+		if (ret >= 0)
+			return ret;
+		err = -errno;
+	}
+	/* a missing key (ENOENT) is how lookups and iterations end */
+	if (nr == SYS_bpf && bpf_cmd_reads(a[0]) && err != -ENOENT && !map_read_err)
+		map_read_err = -err;
+	errno = -err;
+	return -1;
+}
+
+int fault_map_read_error(void)
+{
+	return map_read_err;
+}
+
+int __real_epoll_wait(int epfd, struct epoll_event *events, int max, int timeout);
+
+/* libbpf's ring_buffer__poll() and perf_buffer__poll() wait here. */
+int __wrap_epoll_wait(int epfd, struct epoll_event *events, int max, int timeout)
+{
+	int err = fault_inject(FAULT_READ);
+
+	if (err) {
+		errno = -err;
 		return -1;
 	}
-	return __real_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+	return __real_epoll_wait(epfd, events, max, timeout);
 }

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "ftrace_hist.h"
+#include "fault.h"
 #include "tfs.h"
 
 /* ---- writing texts ---- */
@@ -558,7 +559,7 @@ char *fhist_read(struct tfs *t, const char *sys, const char *event)
 			}
 			buf = nb;
 		}
-		n = read(fd, buf + len, cap - len - 1);
+		n = fault_read(read(fd, buf + len, cap - len - 1));
 		if (n > 0)
 			len += n;
 	} while (n > 0);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "evstream.h"
+#include "fault.h"
 #include "perf_ring.h"
 #include "sonde.h"
 #include "util.h"
@@ -267,7 +268,7 @@ int perf_rings__drain(struct perf_rings *r, perf_record_fn fn, void *ctx)
 int perf_rings__poll(struct perf_rings *r, int timeout_ms, perf_record_fn fn,
 		     void *ctx)
 {
-	if (poll(r->pfds, r->n, timeout_ms) < 0 && errno != EINTR)
+	if (fault_read(poll(r->pfds, r->n, timeout_ms)) < 0 && errno != EINTR)
 		return -errno;
 	if (signals_stop_requested())
 		return -EINTR;

@@ -13,14 +13,19 @@
 # fails at every step on this machine (the first 20, and 10 of the rest
 # at random where there are more: trace --syscalls over tracefs makes
 # ~1500 writes), the other sites at two random steps; under qemu (slow)
-# at two random steps and one, for fewer cases.
+# at two random steps and one, for fewer cases. The read path too
+# (SONDE_FAULT=read:N: reads of trace_pipe_raw and hist files, the waits
+# for events, BPF map reads): the first read and two at random here, one
+# under qemu; where the fault fired (sonde says "fault injected") the
+# command must end with exit 1 and one error line, never go on as if the
+# events or counts were whole.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/cleanup-lib.sh"
 
 load_start
 trap load_stop EXIT
 global_mark
-runs=0 bad=0 failed=0 degraded=0
+runs=0 bad=0 failed=0 degraded=0 reads=0 read_fired=0
 
 # fault_run SITE:N ARGS...
 fault_run() {
@@ -34,6 +39,20 @@ fault_run() {
 	runs=$((runs + 1))
 	what="$* with SONDE_FAULT=$fault"
 	errs=$(grep -c 'error:' "$TMPDIR/err")
+	# a read that failed while tracing must end the command: exit 1,
+	# one error line (an injected fault says "fault injected")
+	case $fault in
+	read:*)
+		reads=$((reads + 1))
+		if grep -q '^sonde: fault injected: read' "$TMPDIR/err"; then
+			read_fired=$((read_fired + 1))
+			if [ $status != 1 ]; then
+				echo "$what: the read failed, but exit status $status:"
+				sed 's/^/    /' "$TMPDIR/err"
+				bad=$((bad + 1))
+			fi
+		fi ;;
+	esac
 	case $status in
 	0) degraded=$((degraded + 1)) ;;
 	1)
@@ -69,11 +88,11 @@ steps() {
 }
 
 if [ "$PROFILE" = host ]; then
-	own="20 10" other="0 2"
+	own="20 10" other="0 2" reading="1 2"
 	# snoop exit and kill run the same engine path as snoop open
 	cases | grep -v '^snoop-exit \|^snoop-kill ' >"$TMPDIR/cases"
 else
-	own="0 2" other="0 1"
+	own="0 2" other="0 1" reading="0 1"
 	cases | grep -v '^snoop-\|^hist-user \|^offcpu ' >"$TMPDIR/cases"
 fi
 while read -r name mech args; do
@@ -87,6 +106,7 @@ while read -r name mech args; do
 		[ "$n" -gt 0 ] || continue
 		case $mech/$site in
 		bpf/bpf | tracefs/tracefs | perf/perf | perf/tracefs) k=$own ;;
+		*/read) k=$reading ;;
 		*) k=$other ;;
 		esac
 		# shellcheck disable=SC2086
@@ -102,4 +122,4 @@ load_stop
 trap - EXIT
 global_clean || bad=$((bad + 1))
 [ $bad -eq 0 ] || fail "$bad of $runs failed setup steps went wrong"
-echo "summary: $runs setup steps failed on purpose over $(wc -l <"$TMPDIR/cases") command/mechanism cases ($failed ended with one error line, $degraded went on without the step): nothing left behind"
+echo "summary: $runs setup steps and reads failed on purpose over $(wc -l <"$TMPDIR/cases") command/mechanism cases ($failed ended with one error line, $degraded went on without the step); $reads read faults asked for, $read_fired fired while tracing, each ended with exit 1: nothing left behind"

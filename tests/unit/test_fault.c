@@ -23,6 +23,9 @@ TEST(fault_parse_sites)
 	CHECK_INT(p.nth[FAULT_PERF], 2);
 	CHECK_INT(p.err[FAULT_PERF], EMFILE);
 	CHECK(p.count);
+	CHECK(fault_parse("read:4", &p));
+	CHECK_INT(p.nth[FAULT_READ], 4);
+	CHECK_INT(p.err[FAULT_READ], EIO);
 	CHECK(fault_parse("", &p));
 }
 
