@@ -128,15 +128,16 @@ static __always_inline int enter(struct syscall_enter_ctx *ctx, const char **arg
 	return 0;
 }
 
-static __always_inline int leave(struct syscall_exit_ctx *ctx)
+/* ctx: the program's context, for emit(); ret: the exec's result */
+static __always_inline int leave(void *ctx, long ret)
 {
 	u32 tid = (u32)bpf_get_current_pid_tgid();
 	struct exec_rec *r = bpf_map_lookup_elem(&pending, &tid);
 
 	if (!r)
 		return 0;
-	r->retval = ctx->ret;
-	if (!failed_only || ctx->ret < 0) {
+	r->retval = ret;
+	if (!failed_only || ret < 0) {
 		r->ts = bpf_ktime_get_ns();
 		bpf_get_current_comm(&r->comm, sizeof(r->comm));
 		emit(ctx, r, EXEC_REC_HDR_SIZE + r->args_size);
@@ -162,14 +163,14 @@ int enter_execveat(struct syscall_enter_ctx *ctx)
 SEC("tracepoint/syscalls/sys_exit_execve")
 int exit_execve(struct syscall_exit_ctx *ctx)
 {
-	leave(ctx);
+	leave(ctx, ctx->ret);
 	return TP_KEEP;
 }
 
 SEC("tracepoint/syscalls/sys_exit_execveat")
 int exit_execveat(struct syscall_exit_ctx *ctx)
 {
-	leave(ctx);
+	leave(ctx, ctx->ret);
 	return TP_KEEP;
 }
 
@@ -225,20 +226,7 @@ int raw_enter_exec(struct bpf_raw_tracepoint_args *ctx)
 SEC("?raw_tp/sys_exit")
 int raw_exit_exec(struct bpf_raw_tracepoint_args *ctx)
 {
-	u32 tid = (u32)bpf_get_current_pid_tgid();
-	struct exec_rec *r = bpf_map_lookup_elem(&pending, &tid);
-	long ret = ctx->args[1];
-
-	if (!r)
-		return 0;
-	r->retval = ret;
-	if (!failed_only || ret < 0) {
-		r->ts = bpf_ktime_get_ns();
-		bpf_get_current_comm(&r->comm, sizeof(r->comm));
-		emit(ctx, r, EXEC_REC_HDR_SIZE + r->args_size);
-	}
-	bpf_map_delete_elem(&pending, &tid);
-	return 0;
+	return leave(ctx, ctx->args[1]);
 }
 
 char LICENSE[] SEC("license") = "GPL";
