@@ -9,6 +9,11 @@
  *   BPF perf buffer               512 KiB per CPU (perf_buffer__new has no
  *                                 fallback when locked memory is short)
  * Loss is counted, never guessed (see evstream_lost and the backends).
+ * Not by rate while tracing: perf rings and BPF ring buffers cannot
+ * change size while mapped, and growing a tracefs instance's
+ * buffer_size_kb online drops records the kernel counts nowhere (tried
+ * on 6.18: 1 500-1 900 of 1 000 000 uprobe hits vanished across one
+ * doubling, with --buffer-size none did) - silent loss, so not done.
  */
 #ifndef SONDE_BUFSIZE_H
 #define SONDE_BUFSIZE_H
