@@ -198,13 +198,7 @@ int snoop_exec(int argc, char **argv)
 	/* a bound: an exec is two records (entry, exit) on tracefs and
 	 * perf, and BPF's count includes fork records (include/loss.h) */
 	struct loss lost = loss_of(exec_source_lost(o.src), false, 0, 0);
-	if (g_opts.json) {
-		printf("{\"type\":\"summary\",");
-		loss_json(stdout, lost);
-		printf("}\n");
-	} else {
-		loss_warn(lost);
-	}
+	loss_report(lost);
 	fflush(stdout);
 	exec_source_close(o.src);
 	tfs_teardown();

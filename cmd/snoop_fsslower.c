@@ -229,13 +229,7 @@ static int run_syscalls(struct fss_opts *o, const struct plan *kfunc)
 	fflush(stdout);
 	/* the kernel pairs start and end: one record is one event */
 	struct loss lost = loss_records(fss_bpf_lost(o->bpf));
-	if (g_opts.json) {
-		printf("{\"type\":\"summary\",");
-		loss_json(stdout, lost);
-		printf("}\n");
-	} else {
-		loss_warn(lost);
-	}
+	loss_report(lost);
 	fss_bpf_close(o->bpf);
 	return ret ? error("reading events failed: %s", strerror(-ret)) : 0;
 }

@@ -54,5 +54,8 @@ struct loss loss_records(uint64_t records_lost);
 void loss_json(FILE *f, struct loss l);
 /* On stderr when not 0: "N events lost" or "at most N events lost". */
 void loss_warn(struct loss l);
+/* The end of a streaming command: with --json the summary line
+ * {"type":"summary","lost":N,"lost_exact":B} on stdout, else loss_warn(). */
+void loss_report(struct loss l);
 
 #endif

@@ -32,3 +32,14 @@ void loss_warn(struct loss l)
 		warning("%s%llu events lost", l.exact ? "" : "at most ",
 			(unsigned long long)l.lost);
 }
+
+void loss_report(struct loss l)
+{
+	if (!g_opts.json) {
+		loss_warn(l);
+		return;
+	}
+	printf("{\"type\":\"summary\",");
+	loss_json(stdout, l);
+	printf("}\n");
+}

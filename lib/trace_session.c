@@ -361,13 +361,7 @@ int trace_session_run(struct tprobe *probes, int n, const struct trace_opts *o)
 		o->finish(o->ctx);
 	fflush(stdout);
 	struct loss lost = session_loss(&s);
-	if (g_opts.json) {
-		printf("{\"type\":\"summary\",");
-		loss_json(stdout, lost);
-		printf("}\n");
-	} else {
-		loss_warn(lost);
-	}
+	loss_report(lost);
 	fflush(stdout);
 	status = ret ? error("reading events failed: %s", strerror(-ret)) : 0;
 out:
