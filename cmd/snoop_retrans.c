@@ -156,7 +156,8 @@ static const char *const retrans_usage[] = {
 };
 
 /* Tail loss probes have no tracepoint: -l needs a kernel-function probe
- * and BTF, and says so instead of the generic tracepoint hint. */
+ * (of any mechanism: --via perf reads tracefs kprobes) and BTF, and says
+ * so when none works, instead of the generic tracepoint hint. */
 static int tlp_usable(void)
 {
 	const struct kernel_facts *kf = features_get();
@@ -165,7 +166,7 @@ static int tlp_usable(void)
 
 	if (kf->btf.state != FACT_YES)
 		return error("-l reads the socket of tcp_send_loss_probe through kernel BTF, which this kernel does not have; run without -l");
-	if (plan_select(PK_KFUNC_ENTRY, kf, g_opts.via, &pl))
+	if (plan_select(PK_KFUNC_ENTRY, kf, MECH_AUTO, &pl))
 		return error("-l probes the kernel function tcp_send_loss_probe (tail loss probes have no tracepoint), which this kernel cannot: %s; run without -l",
 			     plan_reason_line(&pl, why, sizeof(why)));
 	return 0;
