@@ -103,9 +103,14 @@ else
 	fail "$caps: profile: status $st: $(cat "$TMPDIR/prof.err")"
 fi
 
-# The raw tracepoint paths need kernel BTF (-s: nobtf-6.1 binds /dev/null
-# over it). stack --offcpu on the raw sched_switch tracepoint (attached by name, no
+# The raw tracepoint paths need kernel BTF and BPF raw tracepoints, as
+# sonde (root) finds them (nobtf-6.1 hides BTF, nobpf-6.1 has no BPF).
+# stack --offcpu on the raw sched_switch tracepoint (attached by name, no
 # tracefs): stackprog, which the test runs, is seen off-CPU
+raw_ok=0
+"$SONDE" features >"$TMPDIR/feat" 2>/dev/null
+grep -q '^  btf  *yes' "$TMPDIR/feat" && grep -q '^  bpf_raw_tp  *yes' "$TMPDIR/feat" && raw_ok=1
+
 offcpu_raw() {
 	"$HELPERS/stackprog" offcpu -w >"$TMPDIR/sp.out" &
 	_sp=$!
@@ -174,14 +179,14 @@ else
 	tp="tracefs ($T: tracepoint ids and formats, tracefs probes) is not readable (EACCES): you are uid $NOBODY with CAP_BPF, CAP_PERFMON"
 	refused $caps "cannot look up tracepoint 'sched:sched_process_exec': $tp" \
 		trace t:sched:sched_process_exec
-	if [ -s /sys/kernel/btf/vmlinux ]; then
+	if [ "$raw_ok" = 1 ]; then
 		exec_raw
 	else
 		refused $caps "cannot trace exec: $tp" snoop exec
 	fi
 	refused $caps "cannot look up tracepoint 'syscalls:sys_enter_read': $tp" \
 		hist -C t:syscalls:sys_enter_read
-	if [ -s /sys/kernel/btf/vmlinux ]; then
+	if [ "$raw_ok" = 1 ]; then
 		offcpu_raw
 	else
 		refused $caps "cannot trace sched:sched_switch on this kernel: $tp" stack --offcpu
@@ -189,7 +194,7 @@ else
 fi
 # trace --syscalls: raw syscall and sched tracepoints, attached by name;
 # the child the shell forks is followed to its exec of true
-if [ -s /sys/kernel/btf/vmlinux ]; then
+if [ "$raw_ok" = 1 ]; then
 	as $caps trace --syscalls -- /bin/sh -c "$TRUE; exit 3" >"$TMPDIR/sc" 2>"$TMPDIR/sc.err"
 	st=$?
 	[ $st = 3 ] || fail "$caps: trace --syscalls: status $st, want 3: $(cat "$TMPDIR/sc.err")"
