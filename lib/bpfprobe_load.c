@@ -1302,7 +1302,12 @@ void bpfprobe_session__stats(const struct bpfprobe_session *s,
 		return;
 	}
 	memset(st, 0, sizeof(*st));
-	st->lost = s->pb_lost + bpf_util_sum_percpu_u64(s->counters_fd, BPC_LOST);
+	/* a record the perf buffer had no room for fails the program's
+	 * output (counted) and is reported again as lost by the ring:
+	 * the same records, so the larger count, not the sum */
+	st->lost = bpf_util_sum_percpu_u64(s->counters_fd, BPC_LOST);
+	if (s->pb_lost > st->lost)
+		st->lost = s->pb_lost;
 	st->entry_dropped = bpf_util_sum_percpu_u64(s->counters_fd, BPC_ENTRY_DROPPED);
 	st->entry_missed = bpf_util_sum_percpu_u64(s->counters_fd, BPC_ENTRY_MISSED);
 	st->agg_dropped = bpf_util_sum_percpu_u64(s->counters_fd, BPC_AGG_DROPPED);
