@@ -9,6 +9,12 @@
  *   BPF perf buffer               512 KiB per CPU (perf_buffer__new has no
  *                                 fallback when locked memory is short)
  * Loss is counted, never guessed (see evstream_lost and the backends).
+ *
+ * By rate, at the start: a tracefs or perf stream first runs its events
+ * for a moment with nobody reading and measures what the busiest CPU
+ * wrote (records and bytes); a source busier than the CPU-count size can
+ * hold for a second gets more (bufsize_for_rate). BPF buffers are sized
+ * before the program exists, so by CPU count and source only.
  * Not by rate while tracing: perf rings and BPF ring buffers cannot
  * change size while mapped, and growing a tracefs instance's
  * buffer_size_kb online drops records the kernel counts nowhere (tried
@@ -30,6 +36,9 @@ enum buf_kind {
 
 /* Bytes (per CPU, or in all for BUF_BPF_RING). */
 size_t bufsize_bytes(enum buf_kind kind, bool busy);
+/* Per-CPU bytes (BUF_TRACEFS, BUF_PERF) for a source whose busiest CPU
+ * writes bytes_per_s; --buffer-size wins. */
+size_t bufsize_for_rate(enum buf_kind kind, bool busy, double bytes_per_s);
 /* The same in pages, rounded up to a power of two (perf mmaps). */
 size_t bufsize_pages(enum buf_kind kind, bool busy);
 

@@ -163,6 +163,8 @@ void ev_merge_clear(struct ev_merge *m);
 int ev_parse_cpu_list(const char *s, int *cpus, int max);
 /* Events lost according to a per_cpu/cpuN/stats text. */
 uint64_t ev_parse_stats_lost(const char *text);
+/* The number after "KEY:" in a stats file; 0 when absent. */
+uint64_t ev_parse_stats_field(const char *text, const char *key);
 
 /* A PERF_RECORD_SAMPLE of our sample_type (IDENTIFIER | TID | TIME | CPU
  * [| CALLCHAIN] | RAW), header included. */

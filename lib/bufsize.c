@@ -48,6 +48,31 @@ size_t bufsize_bytes(enum buf_kind kind, bool busy)
 	return 4 * MiB;
 }
 
+/*
+ * Room for RATE_ROOM_MS of the busiest CPU's measured output (a reader
+ * stalled that long by a slow terminal or a busy CPU still loses
+ * nothing), never below the CPU-count size, at most RATE_MAX_PER_CPU
+ * and RATE_MAX_ALL over all CPUs. Rounded up to a power of two KiB.
+ */
+#define RATE_ROOM_MS		1000
+#define RATE_MAX_PER_CPU	(64 * MiB)
+#define RATE_MAX_ALL		(1024 * MiB)
+
+size_t bufsize_for_rate(enum buf_kind kind, bool busy, double bytes_per_s)
+{
+	size_t base = bufsize_bytes(kind, busy), cap = RATE_MAX_PER_CPU;
+	double want = bytes_per_s * RATE_ROOM_MS / 1000;
+	size_t size = 4 * KiB;
+
+	if (g_opts.buffer_size || kind == BUF_BPF_RING || !(want > base))
+		return base;
+	if (cap > RATE_MAX_ALL / ncpus())
+		cap = RATE_MAX_ALL / ncpus();
+	while (size < want && size < cap)
+		size <<= 1;
+	return size < base ? base : size;
+}
+
 size_t bufsize_pages(enum buf_kind kind, bool busy)
 {
 	size_t pg = getpagesize(), pages = 1;

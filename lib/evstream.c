@@ -110,6 +110,7 @@ struct evstream {
 	uint64_t perf_lost;	/* PERF_RECORD_LOST totals */
 	uint64_t perf_samples;	/* samples read from the rings */
 	uint64_t perf_counted;	/* the events' counters, last read */
+	size_t rate_kb;		/* per CPU, measured at the start; 0: not */
 	bool loss_explained;	/* -v said which events lost records */
 	unsigned char *wrap;	/* a record that wraps the ring, joined */
 	struct evstream *next;	/* live streams, closed at teardown */
@@ -237,18 +238,21 @@ int ev_parse_cpu_list(const char *s, int *cpus, int max)
 	return n;
 }
 
-uint64_t ev_parse_stats_lost(const char *text)
+uint64_t ev_parse_stats_field(const char *text, const char *key)
 {
-	static const char *const keys[] = {
-		"overrun:", "commit overrun:", "dropped events:",
-	};
-	uint64_t lost = 0;
+	size_t len = strlen(key);
 
 	for (const char *l = text; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL)
-		for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
-			if (!strncmp(l, keys[i], strlen(keys[i])))
-				lost += strtoull(l + strlen(keys[i]), NULL, 10);
-	return lost;
+		if (!strncmp(l, key, len) && l[len] == ':')
+			return strtoull(l + len + 1, NULL, 10);
+	return 0;
+}
+
+uint64_t ev_parse_stats_lost(const char *text)
+{
+	return ev_parse_stats_field(text, "overrun") +
+	       ev_parse_stats_field(text, "commit overrun") +
+	       ev_parse_stats_field(text, "dropped events");
 }
 
 int ev_perf_parse_sample(const void *rec, size_t size, bool callchain,
@@ -636,6 +640,8 @@ static size_t default_buffer_kb(struct evstream *s)
 {
 	if (s->opts.buffer_kb_per_cpu)
 		return s->opts.buffer_kb_per_cpu;
+	if (s->rate_kb)
+		return s->rate_kb;
 	return bufsize_bytes(s->tr == EVT_PERF ? BUF_PERF : BUF_TRACEFS,
 			     s->opts.busy) / 1024;
 }
@@ -1515,6 +1521,148 @@ int evstream_add_functions(struct evstream *s, char *const *funcs, size_t n,
 	return 0;
 }
 
+/* ---- sizing by rate (include/bufsize.h) ---- */
+
+/* Long enough to see a busy source, short enough not to delay the start. */
+#define RATE_WINDOW_MS	100
+
+/* Sleep the window; returns how long it really was, in ms (a loaded
+ * machine oversleeps). */
+static double rate_window(void)
+{
+	struct timespec ts = { 0, RATE_WINDOW_MS * 1000000L }, t0, t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	nanosleep(&ts, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
+}
+
+/* The busiest CPU wrote records of ~record_bytes in the window. */
+static void rate_decide(struct evstream *s, uint64_t records,
+			double record_bytes, int cpu, double ms)
+{
+	enum buf_kind kind = s->tr == EVT_PERF ? BUF_PERF : BUF_TRACEFS;
+	size_t base = bufsize_bytes(kind, s->opts.busy) / 1024;
+	double bps = ms > 0 ? records * record_bytes * 1000 / ms : 0;
+
+	s->rate_kb = bufsize_for_rate(kind, s->opts.busy, bps) / 1024;
+	vinfo("buffer: %zu KiB per CPU for %d CPUs, %s (busiest CPU %d: %llu records of ~%.0f bytes in %.0f ms)",
+	      s->rate_kb, s->ncpus,
+	      s->rate_kb > base ? "more than the CPU-count size by rate" :
+				  "the CPU-count size", cpu,
+	      (unsigned long long)records, record_bytes, ms);
+}
+
+/* tracefs: record with nobody reading, then read each CPU's stats. */
+static int tracefs_measure_rate(struct evstream *s, char *err, size_t errsz)
+{
+	char path[64], text[1024], val[32];
+	uint64_t best = 0, entries = 0, bytes = 0;
+	size_t before = default_buffer_kb(s);
+	int cpu = -1, ret;
+	double ms;
+
+	if (tfs_instance_write(s->tfs, "tracing_on", "1"))
+		return 0;	/* then the CPU-count size */
+	ms = rate_window();
+	tfs_instance_write(s->tfs, "tracing_on", "0");
+	for (int i = 0; i < s->ncpus; i++) {
+		uint64_t e, n;
+
+		snprintf(path, sizeof(path), "per_cpu/cpu%d/stats", s->cpus[i].cpu);
+		if (tfs_instance_read(s->tfs, path, text, sizeof(text)) < 0)
+			continue;
+		e = ev_parse_stats_field(text, "entries");
+		n = e + ev_parse_stats_lost(text);
+		if (cpu < 0 || n > best) {
+			best = n, entries = e, cpu = s->cpus[i].cpu;
+			bytes = ev_parse_stats_field(text, "bytes");
+		}
+	}
+	rate_decide(s, best, entries ? (double)bytes / entries : 0, cpu, ms);
+	snprintf(val, sizeof(val), "%zu", s->rate_kb);
+	if (s->rate_kb > before &&
+	    tfs_instance_write(s->tfs, "buffer_size_kb", val)) {
+		vinfo("buffer: %zu KiB per CPU refused; %zu KiB it is",
+		      s->rate_kb, before);
+		s->rate_kb = before;
+	}
+	/* The window's records are nobody's: empty the buffers (their loss
+	 * counts too). */
+	if ((ret = tfs_instance_write(s->tfs, "trace", "")))
+		snprintf(err, errsz, "cannot empty the trace buffers of %s: %s",
+			 tfs_group(s->tfs), strerror(-ret));
+	return ret;
+}
+
+/* A sample's bytes: header, id, tid, time, cpu, raw size and data, and
+ * a callchain of some 32 frames. */
+static double perf_sample_bytes(struct evstream *s, struct ev_def *d)
+{
+	struct tep_event *ev = tep_find_event_by_name(s->tep, d->system, d->name);
+	double bytes = 8 + 8 + 8 + 8 + 8 + 4;
+
+	for (struct tep_format_field *f = ev ? ev->format.fields : NULL; f; f = f->next)
+		bytes += f->flags & TEP_FIELD_IS_DYNAMIC ? 4 + 64 : f->size;
+	if (s->opts.kstack || s->opts.ustack)
+		bytes += 8 + 32 * 8;
+	return bytes + 8;	/* the common fields, about */
+}
+
+/* perf: the sampling events count their hits before any ring exists. */
+static void perf_measure_rate(struct evstream *s)
+{
+	uint64_t *records = calloc(s->ncpus, sizeof(*records));
+	double *bytes = calloc(s->ncpus, sizeof(*bytes));
+	int best = 0, n = s->ntids * s->ncpus;
+	double ms;
+
+	if (!records || !bytes)
+		goto out;
+	counters_ioctl(s, PERF_EVENT_IOC_ENABLE);
+	ms = rate_window();
+	counters_ioctl(s, PERF_EVENT_IOC_DISABLE);
+	for (size_t d = 0; d < s->ndefs; d++) {
+		double each = perf_sample_bytes(s, &s->defs[d]);
+
+		for (int i = 0; i < n; i++) {
+			uint64_t count = 0;
+
+			if (read(s->defs[d].fds[i], &count, sizeof(count)) !=
+			    sizeof(count))
+				count = 0;
+			records[i % s->ncpus] += count;
+			bytes[i % s->ncpus] += count * each;
+		}
+	}
+	/* from zero again: the counts judge loss (perf_lost) */
+	counters_ioctl(s, PERF_EVENT_IOC_RESET);
+	for (int i = 1; i < s->ncpus; i++)
+		if (bytes[i] > bytes[best])
+			best = i;
+	rate_decide(s, records[best],
+		    records[best] ? bytes[best] / records[best] : 0,
+		    s->cpus[best].cpu, ms);
+out:
+	free(records);
+	free(bytes);
+}
+
+static int size_by_rate(struct evstream *s, char *err, size_t errsz)
+{
+	if (s->opts.buffer_kb_per_cpu || g_opts.buffer_size) {
+		vinfo("buffer: %zu KiB per CPU (--buffer-size)",
+		      default_buffer_kb(s));
+		return 0;
+	}
+	if (s->tr == EVT_PERF) {
+		perf_measure_rate(s);
+		return 0;
+	}
+	return tracefs_measure_rate(s, err, errsz);
+}
+
 int evstream_start(struct evstream *s, char *err, size_t errsz)
 {
 	int ret;
@@ -1523,6 +1671,8 @@ int evstream_start(struct evstream *s, char *err, size_t errsz)
 		snprintf(err, errsz, "no events to stream");
 		return -EINVAL;
 	}
+	if ((ret = size_by_rate(s, err, errsz)))
+		return ret;
 	if (s->tr == EVT_PERF)
 		ret = perf_start(s, err, errsz);
 	/* open readers last: the tracer cannot change while they are open */

@@ -9,6 +9,8 @@
  *   exec     N execve("/nonexistent/sonde-storm")    (each fails: ENOENT)
  *   kill     N kill(self, 0)
  *   exit     N children that exit at once, one after the other
+ *   paced    N calls of storm_hit() a second, 1% every 10 ms, until
+ *            killed (a known rate, for buffers sized by rate)
  * Every call goes through syscall(2), so the C library cannot change which
  * system call the kernel sees.
  */
@@ -19,12 +21,30 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 __attribute__((noinline, used)) int storm_hit(int i)
 {
 	__asm__ volatile("" ::: "memory");
 	return i + 1;
+}
+
+static void paced(long per_second)
+{
+	struct timespec next;
+
+	clock_gettime(CLOCK_MONOTONIC, &next);
+	for (;;) {
+		for (long i = 0; i < per_second / 100; i++)
+			storm_hit(i);
+		next.tv_nsec += 10 * 1000 * 1000;
+		if (next.tv_nsec >= 1000 * 1000 * 1000) {
+			next.tv_nsec -= 1000 * 1000 * 1000;
+			next.tv_sec++;
+		}
+		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
+	}
 }
 
 int main(int argc, char **argv)
@@ -36,9 +56,11 @@ int main(int argc, char **argv)
 	pid_t self = getpid();
 
 	if (n < 0) {
-		fprintf(stderr, "usage: storm uprobe|getppid|open|exec|kill|exit N\n");
+		fprintf(stderr, "usage: storm uprobe|getppid|open|exec|kill|exit|paced N\n");
 		return 2;
 	}
+	if (!strcmp(kind, "paced"))
+		paced(n);
 	for (long i = 0; i < n; i++) {
 		if (!strcmp(kind, "uprobe")) {
 			sum += storm_hit(i);

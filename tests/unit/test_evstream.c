@@ -81,6 +81,12 @@ TEST(evstream_stats_lost)
 
 	CHECK_INT(ev_parse_stats_lost(stats), 8);
 	CHECK_INT(ev_parse_stats_lost(""), 0);
+	CHECK_INT(ev_parse_stats_field(stats, "entries"), 12);
+	CHECK_INT(ev_parse_stats_field(stats, "bytes"), 4000);
+	CHECK_INT(ev_parse_stats_field(stats, "overrun"), 5);
+	CHECK_INT(ev_parse_stats_field(stats, "read events"), 9);
+	CHECK_INT(ev_parse_stats_field(stats, "entries:"), 0);
+	CHECK_INT(ev_parse_stats_field(stats, "missing"), 0);
 }
 
 TEST(evstream_perf_sample)

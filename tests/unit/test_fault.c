@@ -76,3 +76,27 @@ TEST(bufsize_defaults_and_override)
 	CHECK_INT(bufsize_bytes(BUF_BPF_RING, false) & (bufsize_bytes(BUF_BPF_RING, false) - 1), 0);
 	g_opts.buffer_size = saved;
 }
+
+TEST(bufsize_by_rate)
+{
+	size_t saved = g_opts.buffer_size, base, cpus = sysconf(_SC_NPROCESSORS_CONF);
+
+	g_opts.buffer_size = 0;
+	base = bufsize_bytes(BUF_TRACEFS, false);
+	/* quiet or unknown: the CPU-count size, never less */
+	CHECK_INT(bufsize_for_rate(BUF_TRACEFS, false, 0), base);
+	CHECK_INT(bufsize_for_rate(BUF_TRACEFS, false, base / 2.0), base);
+	/* busier than that for a second: a second of it, a power of two */
+	CHECK_INT(bufsize_for_rate(BUF_PERF, false, 3.0 * base), 4 * base);
+	CHECK_INT(bufsize_for_rate(BUF_TRACEFS, false, 8.0 * base), 8 * base);
+	/* bounded per CPU and over all CPUs */
+	CHECK(bufsize_for_rate(BUF_TRACEFS, false, 1e12) <= 64 << 20);
+	CHECK(bufsize_for_rate(BUF_TRACEFS, false, 1e12) * cpus <= (1ull << 30) ||
+	      bufsize_for_rate(BUF_TRACEFS, false, 1e12) == base);
+	/* one ring for all CPUs is sized before any rate is known */
+	CHECK_INT(bufsize_for_rate(BUF_BPF_RING, false, 1e9), bufsize_bytes(BUF_BPF_RING, false));
+	/* --buffer-size wins */
+	g_opts.buffer_size = 64 << 10;
+	CHECK_INT(bufsize_for_rate(BUF_TRACEFS, false, 1e9), 64 << 10);
+	g_opts.buffer_size = saved;
+}
