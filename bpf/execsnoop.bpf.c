@@ -39,24 +39,26 @@ struct {
 	__type(value, struct exec_rec);
 } scratch SEC(".maps");
 
-/* Records the program could not hand over (ring full, map full). */
+/* Records the program could not hand over (ring full, map full), by
+ * kind (EXEC_DROP_*): a lost exec is a lost event, a lost fork notice
+ * only a PPID unknown. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, EXEC_DROP_KINDS);
 	__type(key, u32);
 	__type(value, u64);
 } dropped SEC(".maps");
 
-static __always_inline void count_drop(void)
+static __always_inline void count_drop(u32 kind)
 {
-	u32 zero = 0;
-	u64 *n = bpf_map_lookup_elem(&dropped, &zero);
+	u64 *n = bpf_map_lookup_elem(&dropped, &kind);
 
 	if (n)
 		(*n)++;
 }
 
-static __always_inline void emit(void *ctx, struct exec_rec *r, u64 size)
+static __always_inline void emit(void *ctx, struct exec_rec *r, u64 size,
+				 u32 kind)
 {
 	long err;
 
@@ -67,7 +69,7 @@ static __always_inline void emit(void *ctx, struct exec_rec *r, u64 size)
 	else
 		err = bpf_perf_event_output(ctx, &events, BPF_F_CURRENT_CPU, r, size);
 	if (err)
-		count_drop();
+		count_drop(kind);
 }
 
 static __always_inline int enter(struct syscall_enter_ctx *ctx, const char **argv)
@@ -124,7 +126,7 @@ static __always_inline int enter(struct syscall_enter_ctx *ctx, const char **arg
 			r->args_truncated = 1;
 	}
 	if (bpf_map_update_elem(&pending, &tid, r, BPF_ANY))
-		count_drop();
+		count_drop(EXEC_DROP_EXEC);
 	return 0;
 }
 
@@ -140,7 +142,7 @@ static __always_inline int leave(void *ctx, long ret)
 	if (!failed_only || ret < 0) {
 		r->ts = bpf_ktime_get_ns();
 		bpf_get_current_comm(&r->comm, sizeof(r->comm));
-		emit(ctx, r, EXEC_REC_HDR_SIZE + r->args_size);
+		emit(ctx, r, EXEC_REC_HDR_SIZE + r->args_size, EXEC_DROP_EXEC);
 	}
 	bpf_map_delete_elem(&pending, &tid);
 	return 0;
@@ -191,7 +193,7 @@ int fork_notice(void *ctx)
 	off = fork_child_off & 0xff;
 	bpf_probe_read_kernel(&r->pid, sizeof(r->pid), (char *)ctx + off);
 	r->ts = bpf_ktime_get_ns();
-	emit(ctx, r, EXEC_REC_HDR_SIZE);
+	emit(ctx, r, EXEC_REC_HDR_SIZE, EXEC_DROP_FORK);
 	return TP_KEEP;
 }
 

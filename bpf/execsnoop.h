@@ -13,6 +13,13 @@ enum exec_rec_type {
 	EXEC_REC_FORK = 2,	/* parent/child, for PPID without BTF */
 };
 
+/* Slots of the program's drop counter. */
+enum exec_drop_kind {
+	EXEC_DROP_EXEC,		/* an exec event (its record, or its entry) */
+	EXEC_DROP_FORK,		/* a fork notice: a PPID unknown, no event */
+	EXEC_DROP_KINDS,
+};
+
 struct exec_rec {
 	__u32 type;
 	__u32 pid;		/* tgid */

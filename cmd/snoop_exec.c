@@ -195,9 +195,11 @@ int snoop_exec(int argc, char **argv)
 	/* Deliver what is already buffered so nothing seen is dropped. */
 	exec_source_finish(o.src);
 	fflush(stdout);
-	/* a bound: an exec is two records (entry, exit) on tracefs and
-	 * perf, and BPF's count includes fork records (include/loss.h) */
-	struct loss lost = loss_of(exec_source_lost(o.src), false, 0, 0);
+	struct loss lost = exec_source_loss(o.src);
+
+	/* filters applied here may have declined what was lost: a bound */
+	if (lost.lost && (o.pid > 0 || o.ppid > 0 || o.name || o.line))
+		lost.exact = false;
 	loss_report(lost);
 	fflush(stdout);
 	exec_source_close(o.src);

@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "loss.h"
 #include "sonde.h"
 
 struct exec_event {
@@ -45,7 +46,7 @@ struct exec_source_ops {
 	int (*poll)(struct exec_source *s, int timeout_ms);
 	/* Stop recording and deliver everything still buffered. */
 	void (*finish)(struct exec_source *s);
-	uint64_t (*lost)(struct exec_source *s);
+	struct loss (*loss)(struct exec_source *s);
 	void (*close)(struct exec_source *s);
 };
 
@@ -66,7 +67,10 @@ struct exec_source *exec_source_open(const struct exec_filter *f,
 				     int *status);
 int exec_source_poll(struct exec_source *s, int timeout_ms);
 void exec_source_finish(struct exec_source *s);
-uint64_t exec_source_lost(struct exec_source *s);	/* exact after finish */
+/* Exec events lost (after finish): exact over BPF, whose program counts
+ * the exec records it could not hand over; a bound on tracefs and perf,
+ * where an exec is two records (entry and exit). */
+struct loss exec_source_loss(struct exec_source *s);
 void exec_source_close(struct exec_source *s);
 
 /* Mechanism constructors, used by exec_source_open. */

@@ -24,7 +24,6 @@ struct exec_bpf {
 	struct bpf_map *events, *dropped;
 	struct ring_buffer *rb;
 	struct perf_buffer *pb;
-	uint64_t lost;			/* perf buffer losses */
 };
 
 static void deliver(struct exec_bpf *b, const struct exec_rec *r, size_t size)
@@ -64,11 +63,6 @@ static void on_perf(void *ctx, int cpu, void *data, __u32 size)
 	deliver(ctx, data, size);
 }
 
-static void on_perf_lost(void *ctx, int cpu, __u64 n)
-{
-	((struct exec_bpf *)ctx)->lost += n;
-}
-
 static int bpf_poll(struct exec_source *s, int timeout_ms)
 {
 	struct exec_bpf *b = (struct exec_bpf *)s;
@@ -87,11 +81,14 @@ static void bpf_finish(struct exec_source *s)
 		perf_buffer__consume(b->pb);
 }
 
-static uint64_t bpf_lost(struct exec_source *s)
+/* The program counts every exec record it failed to hand over (the
+ * ring's or perf buffer's lost records are those, and fork notices). */
+static struct loss bpf_loss(struct exec_source *s)
 {
 	struct exec_bpf *b = (struct exec_bpf *)s;
 
-	return b->lost + bpf_util_sum_percpu_u64(bpf_map__fd(b->dropped), 0);
+	return loss_records(bpf_util_sum_percpu_u64(bpf_map__fd(b->dropped),
+						    EXEC_DROP_EXEC));
 }
 
 static void bpf_close(struct exec_source *s)
@@ -112,7 +109,7 @@ static void bpf_close(struct exec_source *s)
 static const struct exec_source_ops exec_bpf_ops = {
 	.poll = bpf_poll,
 	.finish = bpf_finish,
-	.lost = bpf_lost,
+	.loss = bpf_loss,
 	.close = bpf_close,
 };
 
@@ -197,7 +194,7 @@ struct exec_source *exec_bpf_open(const struct exec_filter *f, bool core,
 	else
 		b->pb = perf_buffer__new(bpf_map__fd(b->events),
 					 bufsize_pages(BUF_BPF_PERF, false), on_perf,
-					 on_perf_lost, b, NULL);
+					 NULL, b, NULL);
 	if (!b->rb && !b->pb) {
 		snprintf(err, errsz, "cannot set up the %s: %s",
 			 ringbuf ? "BPF ring buffer" : "perf buffer", strerror(errno));

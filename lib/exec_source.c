@@ -103,9 +103,9 @@ void exec_source_finish(struct exec_source *s)
 	s->ops->finish(s);
 }
 
-uint64_t exec_source_lost(struct exec_source *s)
+struct loss exec_source_loss(struct exec_source *s)
 {
-	return s->ops->lost(s);
+	return s->ops->loss(s);
 }
 
 void exec_source_close(struct exec_source *s)

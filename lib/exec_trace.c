@@ -276,9 +276,12 @@ static void trace_finish(struct exec_source *s)
 	expire(t, true);
 }
 
-static uint64_t trace_lost(struct exec_source *s)
+/* Records lost: an exec is an entry and an exit, a lost record costs at
+ * most one, so a bound. */
+static struct loss trace_loss(struct exec_source *s)
 {
-	return evstream_lost(((struct exec_trace *)s)->stream);
+	return loss_of(evstream_lost(((struct exec_trace *)s)->stream),
+		       false, 0, 0);
 }
 
 static void trace_close(struct exec_source *s)
@@ -294,7 +297,7 @@ static void trace_close(struct exec_source *s)
 static const struct exec_source_ops exec_trace_ops = {
 	.poll = trace_poll,
 	.finish = trace_finish,
-	.lost = trace_lost,
+	.loss = trace_loss,
 	.close = trace_close,
 };
 

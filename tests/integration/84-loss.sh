@@ -23,6 +23,9 @@
 #    every exit the kernel counts pairs with an entry sonde saw or lost);
 #    both exact over BPF too on the ring buffer (each probe's failed
 #    outputs counted apart: the exit's hits are delivered + failed);
+#  - snoop exec -u over BPF: the uid filter is in the kernel and the
+#    program counts each exec record it could not hand over: exact, with
+#    the storm run as that user;
 #  - snoop kill and exec (other processes' events share the buffer: the
 #    tools filter by signal or name), no event may vanish unaccounted:
 #    delivered <= caused <= delivered + lost (a lost record, entry or
@@ -95,7 +98,7 @@ storm_under() {
 	else
 		start_sonde "$TMPDIR/out" "$TMPDIR/err" --via "$mech" --buffer-size 4K "$@" ||
 			fail "cannot start sonde $*"
-		"$storm" "$kind" "$cnt" &
+		$STORM_AS "$storm" "$kind" "$cnt" &
 		storm_pid=$!
 		wait $storm_pid
 		nap 1
@@ -179,6 +182,14 @@ for mech in $(profile_mechs); do
 		esac
 		storm_under exec "$((n / 20))" storm "$mech" snoop exec -x
 		judge bound "snoop exec --via $mech" "$((n / 20))"
+		# -u in the kernel (BPF): only the storm's user's execs are
+		# recorded, and the program counts each one it could not hand over
+		if [ "$mech" = bpf ] && [ "$(id -u)" = 0 ]; then
+			STORM_AS="$HELPERS/privrun 65534 65534 none --"
+			storm_under exec "$((n / 20))" storm bpf snoop exec -x -u 65534
+			STORM_AS=
+			judge exact "snoop exec -x -u --via bpf" "$((n / 20))"
+		fi
 	done
 done
 [ $bad -eq 0 ] || fail "$bad of $storms storms were not accounted for"
