@@ -479,6 +479,9 @@ int bpfprobe_session__poll(struct bpfprobe_session *s, int timeout_ms);
 /* Deliver everything buffered now, without waiting. */
 int bpfprobe_session__consume(struct bpfprobe_session *s);
 int bpfprobe_session__epoll_fd(const struct bpfprobe_session *s);
+/* Bytes a record of probe pi takes: the mean of those delivered, or the
+ * layout's most before any. */
+size_t bpfprobe_session__record_bytes(const struct bpfprobe_session *s, int pi);
 /* The hits of probe pi that were written or failed to be: its records
  * delivered plus its outputs that failed (include/loss.h). 0, or
  * -ENOENT where not known: the perf buffer (its lost records name no

@@ -13,8 +13,11 @@
  * By rate, at the start: a tracefs or perf stream first runs its events
  * for a moment with nobody reading and measures what the busiest CPU
  * wrote (records and bytes); a source busier than the CPU-count size can
- * hold for a second gets more (bufsize_for_rate). BPF buffers are sized
- * before the program exists, so by CPU count and source only.
+ * hold for a second gets more (bufsize_for_rate). The BPF ring buffer
+ * exists before its program, so trace's BPF programs are run once on a
+ * small ring to measure, then loaded again on one sized by the rate
+ * (lib/trace_bpf.c); the BPF tools (snoop exec, fsslower, trace
+ * --syscalls) and perf buffers stay by CPU count and source.
  * Not by rate while tracing: perf rings and BPF ring buffers cannot
  * change size while mapped, and growing a tracefs instance's
  * buffer_size_kb online drops records the kernel counts nowhere (tried
@@ -36,8 +39,9 @@ enum buf_kind {
 
 /* Bytes (per CPU, or in all for BUF_BPF_RING). */
 size_t bufsize_bytes(enum buf_kind kind, bool busy);
-/* Per-CPU bytes (BUF_TRACEFS, BUF_PERF) for a source whose busiest CPU
- * writes bytes_per_s; --buffer-size wins. */
+/* Bytes for a source measured writing bytes_per_s: on its busiest CPU
+ * for per-CPU buffers (BUF_TRACEFS, BUF_PERF), on all for BUF_BPF_RING;
+ * BUF_BPF_PERF is never measured. --buffer-size wins. */
 size_t bufsize_for_rate(enum buf_kind kind, bool busy, double bytes_per_s);
 /* The same in pages, rounded up to a power of two (perf mmaps). */
 size_t bufsize_pages(enum buf_kind kind, bool busy);

@@ -53,6 +53,7 @@ struct bp_probe {
 	struct bpfprobe_point *points;
 	struct bpfprobe_layout lay;
 	uint64_t records;		/* delivered */
+	uint64_t bytes;			/* of them, as written */
 	uint8_t prog;			/* chosen */
 	int *fds;			/* programs, perf events, links */
 	int nfds, capfds;
@@ -868,6 +869,7 @@ static int deliver(struct bpfprobe_session *s, const void *data, size_t size)
 		return 0;
 	s->delivered++;
 	p->records++;
+	p->bytes += size;
 	if (!s->opts.on_event)
 		return 0;
 	ret = s->opts.on_event(s->opts.ctx, &s->ev);
@@ -1292,6 +1294,14 @@ int bpfprobe_session__hits(const struct bpfprobe_session *s, int pi,
 	*hits = s->p[pi].records +
 		bpf_util_sum_percpu_u64(s->counters_fd, BPC__COUNT + pi);
 	return 0;
+}
+
+size_t bpfprobe_session__record_bytes(const struct bpfprobe_session *s, int pi)
+{
+	const struct bp_probe *p = &s->p[pi];
+
+	/* strings are packed: the records seen say more than the layout */
+	return p->records ? p->bytes / p->records : p->lay.size;
 }
 
 void bpfprobe_session__stats(const struct bpfprobe_session *s,

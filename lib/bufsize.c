@@ -49,10 +49,11 @@ size_t bufsize_bytes(enum buf_kind kind, bool busy)
 }
 
 /*
- * Room for RATE_ROOM_MS of the busiest CPU's measured output (a reader
- * stalled that long by a slow terminal or a busy CPU still loses
- * nothing), never below the CPU-count size, at most RATE_MAX_PER_CPU
- * and RATE_MAX_ALL over all CPUs. Rounded up to a power of two KiB.
+ * Room for RATE_ROOM_MS of the measured output (a reader stalled that
+ * long by a slow terminal or a busy CPU still loses nothing): of the
+ * busiest CPU for per-CPU buffers, of all CPUs for the BPF ring buffer.
+ * Never below the CPU-count size; at most RATE_MAX_PER_CPU per CPU and
+ * RATE_MAX_ALL in all. A power of two.
  */
 #define RATE_ROOM_MS		1000
 #define RATE_MAX_PER_CPU	(64 * MiB)
@@ -64,9 +65,11 @@ size_t bufsize_for_rate(enum buf_kind kind, bool busy, double bytes_per_s)
 	double want = bytes_per_s * RATE_ROOM_MS / 1000;
 	size_t size = 4 * KiB;
 
-	if (g_opts.buffer_size || kind == BUF_BPF_RING || !(want > base))
+	if (g_opts.buffer_size || kind == BUF_BPF_PERF || !(want > base))
 		return base;
-	if (cap > RATE_MAX_ALL / ncpus())
+	if (kind == BUF_BPF_RING)
+		cap = RATE_MAX_ALL;
+	else if (cap > RATE_MAX_ALL / ncpus())
 		cap = RATE_MAX_ALL / ncpus();
 	while (size < want && size < cap)
 		size <<= 1;

@@ -9,8 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "btf_args.h"
+#include "bufsize.h"
+#include "kernel_facts.h"
 #include "sonde.h"
 #include "trace_backend.h"
 #include "trace_bpf.h"
@@ -470,6 +473,101 @@ static int on_event(void *ctx, const struct bpfprobe_event *ev)
 	return 0;
 }
 
+/* A session of every probe, started; NULL with err. */
+static struct bpfprobe_session *session_start(struct session *s,
+					      const struct bpfprobe_opts *opts,
+					      size_t *npoints, char *err,
+					      size_t errsz)
+{
+	struct bpf_state *b = BSTATE(s);
+	struct bpfprobe_session *bs = bpfprobe_session__new(opts);
+	int pid = s->o->launch ? 0 : s->o->pid;
+	size_t n = 0;
+
+	if (!bs) {
+		snprintf(err, errsz, "cannot set up BPF: %s", strerror(errno));
+		return NULL;
+	}
+	for (int i = 0; i < s->nprobes; i++) {
+		const struct tprobe *p = &s->probes[i];
+		struct bpfprobe_spec spec;
+
+		if (build_spec(p, pid, s->o->kstack, s->o->ustack, true, &spec,
+			       b->points + n, err, errsz) ||
+		    bpfprobe_session__add(bs, &spec, err, errsz) < 0)
+			goto fail;
+		n += spec.npoints;
+	}
+	if (npoints)
+		*npoints = n;
+	if (!bpfprobe_session__start(bs, err, errsz))
+		return bs;
+fail:
+	bpfprobe_session__stop(bs);
+	bpfprobe_session__free(bs);
+	return NULL;
+}
+
+/* ---- the ring buffer by rate (include/bufsize.h) ---- */
+
+#define RATE_WINDOW_MS		100
+#define RATE_RING_BYTES		(64 << 10)
+/* a wildcard's points are not attached twice: that costs seconds */
+#define RATE_MAX_POINTS		16
+
+/*
+ * Run the probes for a moment on a small ring nobody reads but at the
+ * end: its records and the outputs that failed are the hits, in bytes
+ * the records' mean size. Returns the ring size for that rate, or 0 to
+ * keep the CPU-count size (measuring is not possible or failed: the
+ * real start reports any error).
+ */
+static uint32_t ring_by_rate(struct session *s, const struct bpfprobe_opts *real)
+{
+	struct bpfprobe_opts opts = *real;
+	struct bpfprobe_session *bs;
+	struct timespec t0, t1, nap = { 0, RATE_WINDOW_MS * 1000000L };
+	uint64_t records = 0, h;
+	double bytes = 0, ms;
+	size_t npoints, kb = 0, base = bufsize_bytes(BUF_BPF_RING, false) >> 10;
+	char err[256];
+
+	if (g_opts.buffer_size && real->transport != BPT_PERFBUF)
+		vinfo("buffer: %zu KiB BPF ring buffer (--buffer-size)", base);
+	if (g_opts.buffer_size || real->transport == BPT_PERFBUF ||
+	    features_get()->ringbuf.state != FACT_YES)
+		return 0;
+	opts.on_event = NULL;
+	opts.ringbuf_bytes = RATE_RING_BYTES;
+	opts.transport = BPT_RINGBUF;
+	bs = session_start(s, &opts, &npoints, err, sizeof(err));
+	if (!bs)
+		return 0;
+	if (npoints > RATE_MAX_POINTS) {
+		vinfo("buffer: %zu KiB BPF ring buffer, the CPU-count size (%zu points: not measured)",
+		      base, npoints);
+		goto out;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	nanosleep(&nap, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	bpfprobe_session__consume(bs);
+	for (int i = 0; i < s->nprobes; i++)
+		if (!bpfprobe_session__hits(bs, i, &h)) {
+			records += h;
+			bytes += (double)h * bpfprobe_session__record_bytes(bs, i);
+		}
+	ms = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
+	kb = bufsize_for_rate(BUF_BPF_RING, false, ms > 0 ? bytes * 1000 / ms : 0) >> 10;
+	vinfo("buffer: %zu KiB BPF ring buffer, %s (all CPUs: %llu records of ~%.0f bytes in %.0f ms)",
+	      kb, kb > base ? "more than the CPU-count size by rate" : "the CPU-count size",
+	      (unsigned long long)records, records ? bytes / records : 0, ms);
+out:
+	bpfprobe_session__stop(bs);
+	bpfprobe_session__free(bs);
+	return kb << 10;
+}
+
 static int bpf_start(struct session *s, char *err, size_t errsz)
 {
 	struct bpf_state *b = calloc(1, sizeof(*b));
@@ -477,30 +575,19 @@ static int bpf_start(struct session *s, char *err, size_t errsz)
 	struct bpfprobe_opts opts = { .on_event = on_event, .ctx = s,
 		.follow_pid = s->o->launch ? s->o->launch->pid : 0 };
 	const struct bpfprobe_failure *fails;
-	int pid = s->o->launch ? 0 : s->o->pid;
 	size_t n = 0;
 
 	s->priv = b;
 	for (int i = 0; i < s->nprobes; i++)
 		n += s->probes[i].nfuncs + TPROBE_MAX_SITES + 1;
 	b->points = calloc(n, sizeof(*b->points));
-	b->bs = bpfprobe_session__new(&opts);
-	if (!b->bs) {
-		snprintf(err, errsz, "cannot set up BPF: %s", strerror(errno));
+	if (!b->points) {
+		snprintf(err, errsz, "out of memory");
 		return -1;
 	}
-	n = 0;
-	for (int i = 0; i < s->nprobes; i++) {
-		const struct tprobe *p = &s->probes[i];
-		struct bpfprobe_spec spec;
-
-		if (build_spec(p, pid, s->o->kstack, s->o->ustack, true, &spec,
-			       b->points + n, err, errsz) ||
-		    bpfprobe_session__add(b->bs, &spec, err, errsz) < 0)
-			return -1;
-		n += spec.npoints;
-	}
-	if (bpfprobe_session__start(b->bs, err, errsz))
+	opts.ringbuf_bytes = ring_by_rate(s, &opts);
+	b->bs = session_start(s, &opts, NULL, err, errsz);
+	if (!b->bs)
 		return -1;
 	for (int i = 0, nf = bpfprobe_session__failures(b->bs, &fails); i < nf; i++)
 		warning("%s", fails[i].msg);

@@ -93,8 +93,12 @@ TEST(bufsize_by_rate)
 	CHECK(bufsize_for_rate(BUF_TRACEFS, false, 1e12) <= 64 << 20);
 	CHECK(bufsize_for_rate(BUF_TRACEFS, false, 1e12) * cpus <= (1ull << 30) ||
 	      bufsize_for_rate(BUF_TRACEFS, false, 1e12) == base);
-	/* one ring for all CPUs is sized before any rate is known */
-	CHECK_INT(bufsize_for_rate(BUF_BPF_RING, false, 1e9), bufsize_bytes(BUF_BPF_RING, false));
+	/* one ring for all CPUs: a second of all of them, up to 1 GiB */
+	base = bufsize_bytes(BUF_BPF_RING, false);
+	CHECK_INT(bufsize_for_rate(BUF_BPF_RING, false, base / 2.0), base);
+	CHECK_INT(bufsize_for_rate(BUF_BPF_RING, false, 3.0 * base), 4 * base);
+	CHECK_INT(bufsize_for_rate(BUF_BPF_RING, false, 1e12), 1 << 30);
+	CHECK_INT(bufsize_for_rate(BUF_BPF_PERF, false, 1e9), bufsize_bytes(BUF_BPF_PERF, false));
 	/* --buffer-size wins */
 	g_opts.buffer_size = 64 << 10;
 	CHECK_INT(bufsize_for_rate(BUF_TRACEFS, false, 1e9), 64 << 10);
