@@ -43,6 +43,9 @@ size_t bufsize_bytes(enum buf_kind kind, bool busy);
  * for per-CPU buffers (BUF_TRACEFS, BUF_PERF), on all for BUF_BPF_RING;
  * BUF_BPF_PERF is never measured. --buffer-size wins. */
 size_t bufsize_for_rate(enum buf_kind kind, bool busy, double bytes_per_s);
+/* Sleep the measuring window (100 ms); returns its real length in ms (a
+ * loaded machine oversleeps). */
+double bufsize_rate_window(void);
 /* The same in pages, rounded up to a power of two (perf mmaps). */
 size_t bufsize_pages(enum buf_kind kind, bool busy);
 

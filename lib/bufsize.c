@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Event buffer sizes (include/bufsize.h). */
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bufsize.h"
@@ -74,6 +75,18 @@ size_t bufsize_for_rate(enum buf_kind kind, bool busy, double bytes_per_s)
 	while (size < want && size < cap)
 		size <<= 1;
 	return size < base ? base : size;
+}
+
+#define RATE_WINDOW_MS		100
+
+double bufsize_rate_window(void)
+{
+	struct timespec ts = { 0, RATE_WINDOW_MS * 1000000L }, t0, t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	nanosleep(&ts, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
 }
 
 size_t bufsize_pages(enum buf_kind kind, bool busy)

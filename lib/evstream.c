@@ -1523,21 +1523,6 @@ int evstream_add_functions(struct evstream *s, char *const *funcs, size_t n,
 
 /* ---- sizing by rate (include/bufsize.h) ---- */
 
-/* Long enough to see a busy source, short enough not to delay the start. */
-#define RATE_WINDOW_MS	100
-
-/* Sleep the window; returns how long it really was, in ms (a loaded
- * machine oversleeps). */
-static double rate_window(void)
-{
-	struct timespec ts = { 0, RATE_WINDOW_MS * 1000000L }, t0, t1;
-
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	nanosleep(&ts, NULL);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
-}
-
 /* The busiest CPU wrote records of ~record_bytes in the window. */
 static void rate_decide(struct evstream *s, uint64_t records,
 			double record_bytes, int cpu, double ms)
@@ -1565,7 +1550,7 @@ static int tracefs_measure_rate(struct evstream *s, char *err, size_t errsz)
 
 	if (tfs_instance_write(s->tfs, "tracing_on", "1"))
 		return 0;	/* then the CPU-count size */
-	ms = rate_window();
+	ms = bufsize_rate_window();
 	tfs_instance_write(s->tfs, "tracing_on", "0");
 	for (int i = 0; i < s->ncpus; i++) {
 		uint64_t e, n;
@@ -1621,7 +1606,7 @@ static void perf_measure_rate(struct evstream *s)
 	if (!records || !bytes)
 		goto out;
 	counters_ioctl(s, PERF_EVENT_IOC_ENABLE);
-	ms = rate_window();
+	ms = bufsize_rate_window();
 	counters_ioctl(s, PERF_EVENT_IOC_DISABLE);
 	for (size_t d = 0; d < s->ndefs; d++) {
 		double each = perf_sample_bytes(s, &s->defs[d]);

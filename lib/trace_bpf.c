@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "btf_args.h"
 #include "bufsize.h"
@@ -510,7 +509,6 @@ fail:
 
 /* ---- the ring buffer by rate (include/bufsize.h) ---- */
 
-#define RATE_WINDOW_MS		100
 #define RATE_RING_BYTES		(64 << 10)
 /* a wildcard's points are not attached twice: that costs seconds */
 #define RATE_MAX_POINTS		16
@@ -526,7 +524,6 @@ static uint32_t ring_by_rate(struct session *s, const struct bpfprobe_opts *real
 {
 	struct bpfprobe_opts opts = *real;
 	struct bpfprobe_session *bs;
-	struct timespec t0, t1, nap = { 0, RATE_WINDOW_MS * 1000000L };
 	uint64_t records = 0, h;
 	double bytes = 0, ms;
 	size_t npoints, kb = 0, base = bufsize_bytes(BUF_BPF_RING, false) >> 10;
@@ -548,16 +545,13 @@ static uint32_t ring_by_rate(struct session *s, const struct bpfprobe_opts *real
 		      base, npoints);
 		goto out;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	nanosleep(&nap, NULL);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = bufsize_rate_window();
 	bpfprobe_session__consume(bs);
 	for (int i = 0; i < s->nprobes; i++)
 		if (!bpfprobe_session__hits(bs, i, &h)) {
 			records += h;
 			bytes += (double)h * bpfprobe_session__record_bytes(bs, i);
 		}
-	ms = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
 	kb = bufsize_for_rate(BUF_BPF_RING, false, ms > 0 ? bytes * 1000 / ms : 0) >> 10;
 	vinfo("buffer: %zu KiB BPF ring buffer, %s (all CPUs: %llu records of ~%.0f bytes in %.0f ms)",
 	      kb, kb > base ? "more than the CPU-count size by rate" : "the CPU-count size",
